@@ -150,6 +150,7 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
   const publicKey = await subtle.importKey('spki', subjectSpki, signingParams(subjectKey, 'SHA-256').alg, true, ['verify']);
 
   const selfSigned = recipe.issuer === 'self';
+  if (!selfSigned && !issuerCert) throw new InputError(`certificate '${recipe.subject}' is issued by '${recipe.issuer}', but no issuer certificate was given`);
   const notBefore = resolveTime(recipe.notBefore, now);
   const notAfter = resolveTime(recipe.notAfter, now);
   if (notAfter.getTime() <= notBefore.getTime()) {

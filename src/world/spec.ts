@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { KeyType } from './keys.js';
 import type { CertRecipe } from './recipe.js';
 
@@ -109,7 +110,9 @@ export function defaultWorldSpec(options: DefaultWorldOptions = {}): WorldSpec {
     ca: false,
     keyUsage: leafKu,
     extKeyUsage: ['serverAuth'],
-    dns: hosts,
+    // IP literals go in iPAddress entries: RFC 6125 clients never match an IP against a dNSName.
+    dns: hosts.filter((h) => !isIP(h)),
+    ...(hosts.some((h) => isIP(h)) ? { ip: hosts.filter((h) => isIP(h)) } : {}),
     party,
     position: 'leaf',
     trusted: false,

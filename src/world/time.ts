@@ -17,7 +17,10 @@ export function resolveTime(spec: TimeSpec, now: Date): Date {
     const ms = Number(rel[2]) * UNIT_MS[rel[3] as keyof typeof UNIT_MS];
     return new Date(now.getTime() + (rel[1] === '-' ? -ms : ms));
   }
-  const abs = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(spec) ? new Date(spec) : undefined;
+  const iso = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(spec);
+  // A zone-less date-time is UTC, as a date-only one is in JavaScript: otherwise a dated incident
+  // would move by the machine's UTC offset.
+  const abs = iso ? new Date(iso[1] && !iso[2] ? `${spec}Z` : spec) : undefined;
   if (abs && !Number.isNaN(abs.getTime())) return abs;
   throw new InputError(`bad time '${spec}': expected 'now', an offset like -1d, +397d, +20y, or an ISO 8601 date`);
 }

@@ -1,2 +1,161 @@
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-export const pinsCommand: CommandModule = { command: 'pins', describe: 'Compute RFC 7469 pins', handler: () => undefined };
+import { InputError } from '../../errors.js';
+import { fetchServedChain } from '../../proxy/served-chain.js';
+import { entriesFromCertificates, entryFromKey, formatPins, PIN_FORMATS, type PinEntry, type PinFormat } from '../../report/pin-formats.js';
+import { NotCertificatesError, parseCertificates } from '../../world/pem.js';
+import type { World } from '../../world/world.js';
+import { out, warn } from '../output.js';
+import { openFromArgs, type WorldArgs } from './world.js';
+
+interface PinsArgs extends WorldArgs {
+  source: string[];
+  format: PinFormat;
+  sha1?: boolean;
+  sni?: string;
+  proxy?: string;
+  host?: string[];
+  'include-subdomains'?: boolean;
+  'max-age'?: number;
+  'report-uri'?: string;
+  'report-only'?: boolean;
+  expiration?: string;
+  timeout: number;
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** `host:port` or `[v6]:port`, or undefined when the text is not one. */
+export function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const m = HOST_PORT.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** Pins from a file: certificates (PEM bundle or DER), else a PEM private or public key. */
+function entriesFromFile(path: string): PinEntry[] {
+  if (statSync(path).isDirectory()) throw new InputError(`${path}: is a folder, expected a PEM or DER file`);
+  const data = readFileSync(path);
+  try {
+    return entriesFromCertificates(parseCertificates(data), path);
+  } catch (err) {
+    if (!(err instanceof NotCertificatesError)) throw err;
+    const key = readKey(data);
+    if (key) return [entryFromKey(key, path, path)];
+    throw new InputError(`${path}: not a certificate or key (${err.message}); expected PEM or DER`);
+  }
+}
+
+function readKey(data: Buffer): KeyObject | undefined {
+  for (const read of [() => createPublicKey(data), () => createPrivateKey(data), () => createPublicKey({ key: data, format: 'der', type: 'spki' })]) {
+    try {
+      return read();
+    } catch {
+      // try the next encoding
+    }
+  }
+  return undefined;
+}
+
+function entriesFromWorld(world: World, name: string): PinEntry[] {
+  const source = `world:${name}`;
+  if (world.hasCert(name)) {
+    const [entry] = entriesFromCertificates([world.cert(name).x509], source);
+    return [{ ...entry!, index: undefined, name }];
+  }
+  if (world.hasKey(name)) return [entryFromKey(world.key(name).key, name, source)];
+  const names = [...new Set([...world.allCerts().map((c) => c.name), ...world.allKeys().map((k) => k.name)])];
+  throw new InputError(`'${name}' is not a certificate or key of world '${world.name}' (names: ${names.join(', ')})`);
+}
+
+function firstDnsName(entries: PinEntry[], certs: Map<PinEntry, X509Certificate>): string | undefined {
+  for (const e of entries) {
+    const san = certs.get(e)?.subjectAltName;
+    const dns = san && /DNS:([^,\s]+)/.exec(san)?.[1];
+    if (dns) return dns;
+  }
+  return undefined;
+}
+
+const pins: CommandModule<WorldArgs, PinsArgs> = {
+  command: 'pins <source..>',
+  describe: 'Compute RFC 7469 pins (base64 SHA-256 of the SubjectPublicKeyInfo) and print them for a client',
+  builder: (y) =>
+    y
+      .positional('source', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'A PEM/DER file (certificate, chain or key), a live TLS endpoint host:port, or a world certificate/key name (world:NAME or NAME)',
+      })
+      .option('format', { alias: 'f', choices: PIN_FORMATS, default: 'plain' as PinFormat, describe: 'Output format' })
+      .option('sha1', { type: 'boolean', describe: 'Add legacy SHA-1 pins where the format has a place for them' })
+      .option('sni', { type: 'string', describe: 'Server name to send to a live endpoint (default: its host)' })
+      .option('proxy', { type: 'string', describe: 'Reach the live endpoint through this HTTP proxy (host:port, CONNECT)' })
+      .option('host', { type: 'string', array: true, describe: 'Host(s) the snippet pins (default: the endpoint, the world hosts, or the leaf SAN)' })
+      .option('include-subdomains', { type: 'boolean', describe: 'HPKP includeSubDomains, Android includeSubdomains, TrustKit TSKIncludeSubdomains' })
+      .option('max-age', { type: 'number', describe: 'HPKP max-age in seconds (default 5184000 = 60 days)' })
+      .option('report-uri', { type: 'string', describe: 'HPKP report-uri / TrustKit TSKReportUris' })
+      .option('report-only', { type: 'boolean', describe: 'HPKP Public-Key-Pins-Report-Only / TrustKit TSKEnforcePinning=false' })
+      .option('expiration', { type: 'string', describe: 'Android <pin-set expiration> YYYY-MM-DD (default: one year from today)' })
+      .option('timeout', { type: 'number', default: 10000, describe: 'Live endpoint timeout in ms' })
+      .example('$0 pins chain.pem', 'Pins of every certificate in a PEM bundle, in file order')
+      .example('$0 pins example.com:443 --format okhttp', 'The chain as served, as an OkHttp CertificatePinner')
+      .example('$0 pins 127.0.0.1:8443 --sni api.pinprick.test --format curl', 'curl --pinnedpubkey for a local endpoint')
+      .example('$0 pins api.pinprick.test:443 --proxy 127.0.0.1:8080', 'Through an HTTP CONNECT proxy')
+      .example('$0 pins genuine-intermediate backup-1 --format android', 'World pins as a Network Security Config pin-set')
+      .example('$0 pins genuine-intermediate backup-1 --format trustkit', 'TrustKit Info.plist with hashes and key algorithms'),
+  handler: async (args) => {
+    const entries: PinEntry[] = [];
+    const certOf = new Map<PinEntry, X509Certificate>();
+    let world: World | undefined;
+    const hosts: string[] = [];
+    for (const source of args.source) {
+      const explicitWorld = source.startsWith('world:');
+      const endpoint = !explicitWorld && !existsSync(source) ? parseHostPort(source) : undefined;
+      if (!explicitWorld && existsSync(source)) {
+        const found = entriesFromFile(source);
+        const certs = found.some((e) => e.subject) ? parseCertificates(readFileSync(source)) : [];
+        found.forEach((e, i) => certs[i] && certOf.set(e, certs[i]!));
+        entries.push(...found);
+      } else if (endpoint) {
+        const proxy = args.proxy === undefined ? undefined : parseHostPort(args.proxy);
+        if (args.proxy !== undefined && !proxy) throw new InputError(`--proxy '${args.proxy}': expected host:port`);
+        const served = await fetchServedChain({ ...endpoint, sni: args.sni, proxy, timeoutMs: args.timeout });
+        const certs = served.certificates.map((der) => new X509Certificate(der));
+        const found = entriesFromCertificates(certs, source);
+        if (args.format === 'plain') {
+          out(`# ${source} served ${certs.length} certificate${certs.length === 1 ? '' : 's'} (${served.protocol}, ${served.cipher}${served.servername ? `, SNI ${served.servername}` : ''}), in the order sent:`);
+        }
+        entries.push(...found);
+        hosts.push(args.sni ?? endpoint.host);
+      } else if (explicitWorld || /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(source)) {
+        world ??= (await openFromArgs(args)).world;
+        entries.push(...entriesFromWorld(world, explicitWorld ? source.slice('world:'.length) : source));
+        hosts.push(...world.hosts);
+      } else {
+        throw new InputError(`${source}: no such file (and not a host:port or a world name)`);
+      }
+    }
+    const chosenHosts = args.host?.length ? args.host : hosts.length ? [...new Set(hosts)] : [firstDnsName(entries, certOf) ?? 'example.com'];
+    const expiration = args.expiration ?? new Date(Date.now() + 365 * 86400e3).toISOString().slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(expiration)) throw new InputError(`--expiration '${args.expiration}': expected YYYY-MM-DD`);
+    const result = formatPins(args.format, entries, {
+      hosts: chosenHosts,
+      sha1: args.sha1,
+      includeSubdomains: args['include-subdomains'],
+      maxAge: args['max-age'],
+      reportUri: args['report-uri'],
+      reportOnly: args['report-only'],
+      expiration,
+    });
+    out(result.text);
+    for (const w of result.warnings) warn(w);
+  },
+};
+
+/** `pinprick pins`. */
+export const pinsCommand = pins;

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { certificateParts } from './der.js';
+import { pemOf } from './pem.js';
+import type { World, WorldCert } from './world.js';
+
+/**
+ * OpenSSL's `x509 -subject_hash_old`: MD5 of the DER subject Name, first four bytes read
+ * little-endian. Android's system trust store names each CA file `<hash>.0` with it.
+ */
+export function subjectHashOld(der: Uint8Array): string {
+  const md5 = createHash('md5').update(certificateParts(der).subject).digest();
+  return md5.readUInt32LE(0).toString(16).padStart(8, '0');
+}
+
+/** One file written by {@link exportCa}. */
+export interface ExportedFile {
+  path: string;
+  /** The root it holds, or undefined for the bundle. */
+  root?: string;
+  kind: 'pem-bundle' | 'der' | 'android-system';
+}
+
+/** What {@link exportCa} wrote. */
+export interface CaExport {
+  dir: string;
+  bundle: string;
+  roots: { name: string; subject: string; der: string; android: string; subjectHashOld: string; pinSha256: string }[];
+  files: ExportedFile[];
+}
+
+/**
+ * Write the roots a test client must trust: one PEM bundle, one DER `.cer` per root (what phones
+ * import), and `<subject_hash_old>.0` per root for Android's system store. Only public material.
+ */
+export function exportCa(world: World, outDir: string): CaExport {
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const roots = world.trustedRoots();
+  const bundle = join(dir, `pinprick-${world.name}-roots.pem`);
+  writeFileSync(bundle, roots.map((r) => `# ${r.name}: ${r.x509.subject.split('\n').join(', ')}\n${pemOf(r.der, 'CERTIFICATE')}`).join(''));
+  const files: ExportedFile[] = [{ path: bundle, kind: 'pem-bundle' }];
+  const used = new Set<string>();
+  const out: CaExport['roots'] = [];
+  for (const root of roots) {
+    const der = join(dir, `pinprick-${world.name}-${root.name}.cer`);
+    writeFileSync(der, root.der);
+    const hash = subjectHashOld(root.der);
+    // Distinct roots with the same subject hash take .1, .2, … as c_rehash does.
+    let n = 0;
+    while (used.has(`${hash}.${n}`)) n++;
+    used.add(`${hash}.${n}`);
+    const android = join(dir, `${hash}.${n}`);
+    writeFileSync(android, pemOf(root.der, 'CERTIFICATE'));
+    files.push({ path: der, root: root.name, kind: 'der' }, { path: android, root: root.name, kind: 'android-system' });
+    out.push({ name: root.name, subject: subjectLine(root), der, android, subjectHashOld: hash, pinSha256: root.pin.sha256 });
+  }
+  return { dir, bundle, roots: out, files };
+}
+
+function subjectLine(c: WorldCert): string {
+  return c.x509.subject.split('\n').join(', ');
+}
+
+/** How to make a client trust the exported roots, per platform. */
+export function installInstructions(exported: CaExport): string {
+  const first = exported.roots[0];
+  const hashFile = first ? first.android.split('/').pop() : '<hash>.0';
+  return `How to trust these roots (only on test devices: these CAs can issue a certificate for any host)
+
+curl:     curl --cacert ${exported.bundle} --capath /nonexistent https://api.pinprick.test/
+          (--capath to an empty or missing folder stops curl from also trusting the system store)
+Node:     NODE_EXTRA_CA_CERTS=${exported.bundle} node app.js
+Java:     keytool -importcert -noprompt -alias pinprick -file ${first?.der ?? '<root>.cer'} -keystore test.jks -storepass changeit
+Android, user store (Android 7+ apps ignore it unless their network_security_config trusts "user",
+          e.g. <debug-overrides><trust-anchors><certificates src="user"/></trust-anchors></debug-overrides>):
+          adb push ${first?.der ?? '<root>.cer'} /sdcard/Download/ ; then Settings > Security > Encryption & credentials
+          > Install a certificate > CA certificate
+Android, system store (rooted emulator, Android <= 13; 14+ reads /apex/com.android.conscrypt/cacerts):
+          adb root && adb remount && adb push ${exported.dir}/${hashFile} /system/etc/security/cacerts/
+          && adb shell chmod 644 /system/etc/security/cacerts/${hashFile} && adb reboot
+iOS:      send the .cer to the device (AirDrop, mail, or a web page), install the profile in Settings >
+          General > VPN & Device Management, then enable it in Settings > General > About >
+          Certificate Trust Settings. Simulator: xcrun simctl keychain booted add-root-cert <root>.cer`;
+}
