@@ -32,3 +32,16 @@ export class NetworkError extends PinprickError {
     super('E_NETWORK', message, options);
   }
 }
+
+/** A scenario or profile file that cannot be used, located to file:line:col. */
+export class ScenarioError extends PinprickError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly col: number,
+    /** What was wrong, without the location. */
+    readonly detail: string,
+  ) {
+    super('E_SCENARIO', `${file}:${line}:${col}: ${detail}`);
+  }
+}

@@ -3,7 +3,8 @@ import type { KeyType } from './keys.js';
 import type { CertRecipe } from './recipe.js';
 
 /** Who a piece of key material belongs to in the story a world tells. */
-export type Party = 'genuine' | 'rogue' | 'legacy' | 'vendor' | 'untrusted';
+/** `scenario`: made by one scenario from the world's material (a forged or re-issued certificate). */
+export type Party = 'genuine' | 'rogue' | 'legacy' | 'vendor' | 'untrusted' | 'scenario';
 /** Where it sits in a hierarchy. `backup` keys have no certificate until a scenario issues one. */
 export type Position = 'root' | 'intermediate' | 'leaf' | 'backup';
 

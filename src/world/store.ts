@@ -224,3 +224,29 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
     rmSync(lockDir, { recursive: true, force: true });
   }
 }
+
+/** Material derived from a world (a scenario's own certificates and keys), stored beside it. */
+export interface OpenedDerived {
+  world: World;
+  dir: string;
+  generatedKeys: string[];
+  issuedCerts: string[];
+}
+
+/**
+ * Open (or create) material derived from a world under `certs/<world>/derived/<scope>/`, in the
+ * world's own format. Derived certificates may name the parent's keys and certificates; like the
+ * world, what exists and still fits is reused, so a scenario presents the same chain every run.
+ */
+export async function openDerived(parent: OpenedWorld, scope: string, spec: WorldSpec, now: Date = new Date()): Promise<OpenedDerived> {
+  const dir = worldDir(join(parent.dir, 'derived'), scope);
+  mkdirSync(join(parent.dir, 'derived'), { recursive: true });
+  return withLock(join(parent.dir, 'derived', `.${scope}.lock`), async () => {
+    const manifestPath = join(dir, 'manifest.json');
+    const stored = existsSync(manifestPath) ? readManifest(manifestPath) : undefined;
+    const existing = stored ? readMaterial(dir, stored) : undefined;
+    const built = await materializeWorld(spec, { now, existing, parent: parent.world, seed: undefined });
+    if (built.generatedKeys.length + built.issuedCerts.length > 0 || !stored) writeWorld(dir, built.world, stored, undefined, now);
+    return { world: built.world, dir, generatedKeys: built.generatedKeys, issuedCerts: built.issuedCerts };
+  });
+}

@@ -99,8 +99,11 @@ export function recipeHash(recipe: CertRecipe): string {
   return createHash('sha256').update(stableJson(fields)).digest('hex').slice(0, 16);
 }
 
-/** Certificates in an order where every issuer comes before what it signs. */
-export function issuanceOrder(spec: WorldSpec): string[] {
+/**
+ * Certificates in an order where every issuer comes before what it signs. Names not in the spec
+ * may be resolved by a parent world (scenario material derived from a world).
+ */
+export function issuanceOrder(spec: WorldSpec, parent?: World): string[] {
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, path: string[]) => {
@@ -108,8 +111,9 @@ export function issuanceOrder(spec: WorldSpec): string[] {
     if (st === 'done') return;
     if (st === 'visiting') throw new WorldError(`world '${spec.name}': certificate issuers form a cycle: ${[...path, name].join(' -> ')}`);
     const def = spec.certs[name];
+    if (!def && parent?.hasCert(name)) return;
     if (!def) throw new WorldError(`world '${spec.name}': '${path.at(-1)}' is issued by '${name}', which is not a certificate of the world`);
-    if (!spec.keys[def.key]) throw new WorldError(`world '${spec.name}': certificate '${name}' certifies key '${def.key}', which is not a key of the world`);
+    if (!spec.keys[def.key] && !parent?.hasKey(def.key)) throw new WorldError(`world '${spec.name}': certificate '${name}' certifies key '${def.key}', which is not a key of the world`);
     state.set(name, 'visiting');
     if (def.issuer !== 'self') visit(def.issuer, [...path, name]);
     state.set(name, 'done');
@@ -132,6 +136,8 @@ export interface MaterializeOptions {
   existing?: ExistingMaterial;
   /** The stored world was seeded (its keys came from a seed given on an earlier run). */
   seeded?: boolean;
+  /** A world whose keys and certificates this spec may name (for scenario-derived material). */
+  parent?: World;
 }
 
 /** A built world and what had to be made for it (empty lists: nothing was generated). */
@@ -148,7 +154,7 @@ export interface Materialized {
  * its recipe changed, its issuer changed key, or it was meant to be valid now and has expired.
  */
 export async function materializeWorld(spec: WorldSpec, options: MaterializeOptions): Promise<Materialized> {
-  const { now, seed, existing } = options;
+  const { now, seed, existing, parent } = options;
   const keys = new Map<string, WorldKey>();
   const generatedKeys: string[] = [];
   const entries = await Promise.all(
@@ -174,11 +180,12 @@ export async function materializeWorld(spec: WorldSpec, options: MaterializeOpti
 
   const certs = new Map<string, WorldCert>();
   const issuedCerts: string[] = [];
-  for (const name of issuanceOrder(spec)) {
+  const keyOf = (name: string): WorldKey => keys.get(name) ?? parent!.key(name);
+  for (const name of issuanceOrder(spec, parent)) {
     const def = spec.certs[name]!;
-    const subjectKey = keys.get(def.key)!;
-    const issuer = def.issuer === 'self' ? undefined : certs.get(def.issuer)!;
-    const issuerKey = issuer ? keys.get(issuer.def.key)! : subjectKey;
+    const subjectKey = keyOf(def.key);
+    const issuer = def.issuer === 'self' ? undefined : (certs.get(def.issuer) ?? parent!.cert(def.issuer));
+    const issuerKey = issuer ? keyOf(issuer.def.key) : subjectKey;
     const hash = recipeHash(def);
     const old = existing?.certs.get(name);
     let der: Buffer | undefined;

@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, ScenarioError } from '../errors.js';
+import type { WorldSpec } from '../world/spec.js';
+import type { World } from '../world/world.js';
+import { checkSchema, SourceDocument } from './source.js';
+
+/** A client pin profile as written (YAML or JSON). */
+export interface Profile {
+  id: string;
+  title?: string;
+  description?: string;
+  hosts?: (string | { pattern: string; includeSubdomains?: boolean })[];
+  /** World key names or raw pins (`sha256/B64`, `B64`). */
+  pins: string[];
+  /** YYYY-MM-DD. */
+  expiration?: string;
+  trust?: string[];
+  enforce?: boolean;
+  source: { file: string };
+}
+
+/** A profile with names turned into key material: what the reference model takes. */
+export interface ResolvedProfile {
+  id: string;
+  domains: { pattern: string; includeSubdomains?: boolean }[];
+  pins: { sha256: string; label?: string }[];
+  enforce: boolean;
+  expiration?: Date;
+  /** Certificate names of the trusted roots (resolved against the world by the caller). */
+  trust: string[];
+}
+
+/** Folder of the shipped profiles. */
+export const BUILTIN_PROFILES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
+const RAW_PIN = /^(?:sha256\/)?([A-Za-z0-9+/]{43}=)$/;
+
+/** Parse and check a profile against the schema and the names of a world spec. */
+export function parseProfile(file: string, text: string, world: WorldSpec): Profile {
+  const source = SourceDocument.parse(file, text);
+  checkSchema(source, 'profiles/profile.schema.json');
+  const raw = source.value as Omit<Profile, 'source'>;
+  raw.pins.forEach((pin, i) => {
+    if (!(pin in world.keys) && !RAW_PIN.test(pin)) {
+      throw source.error(['pins', i], `'${pin}' is neither a world key (${Object.keys(world.keys).join(', ')}) nor a pin (sha256/BASE64, 44 characters)`);
+    }
+  });
+  (raw.trust ?? []).forEach((name, i) => {
+    if (!(name in world.certs)) throw source.error(['trust', i], `unknown world certificate '${name}'`);
+  });
+  if (raw.expiration !== undefined && Number.isNaN(new Date(`${raw.expiration}T00:00:00Z`).getTime())) {
+    throw source.error(['expiration'], `'${raw.expiration}' is not a date`);
+  }
+  return { ...raw, source: { file } };
+}
+
+/** Load a profile file. */
+export function loadProfileFile(file: string, world: WorldSpec): Profile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(file, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseProfile(file, text, world);
+}
+
+/** The shipped profiles, in a stable order (least to most forgiving). */
+export function loadBuiltinProfiles(world: WorldSpec): Profile[] {
+  const order = ['leaf-only', 'intermediate-only', 'root-only', 'intermediate-backup', 'root-intermediate-backup'];
+  const files = readdirSync(BUILTIN_PROFILES_DIR).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.endsWith('.schema.json'));
+  const profiles = files.map((f) => loadProfileFile(join(BUILTIN_PROFILES_DIR, f), world));
+  const rank = (p: Profile) => (order.includes(p.id) ? order.indexOf(p.id) : order.length);
+  return profiles.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+}
+
+/** A profile by shipped id or by file path. */
+export function findProfile(idOrFile: string, world: WorldSpec): Profile {
+  if (/[/\\]|\.(ya?ml|json)$/.test(idOrFile)) return loadProfileFile(idOrFile, world);
+  const shipped = loadBuiltinProfiles(world);
+  const p = shipped.find((s) => s.id === idOrFile);
+  if (!p) throw new InputError(`no profile '${idOrFile}' (shipped: ${shipped.map((s) => s.id).join(', ')}; or give a file path)`);
+  return p;
+}
+
+/** Turn names into pins and patterns; hosts default to the world's. */
+export function resolveProfile(profile: Profile, world: World): ResolvedProfile {
+  return {
+    id: profile.id,
+    domains: (profile.hosts ?? [...world.hosts]).map((h) => (typeof h === 'string' ? { pattern: h } : h)),
+    pins: profile.pins.map((p) => (world.hasKey(p) ? { sha256: world.key(p).pin.sha256, label: p } : { sha256: RAW_PIN.exec(p)![1]! })),
+    enforce: profile.enforce ?? true,
+    ...(profile.expiration ? { expiration: new Date(`${profile.expiration}T00:00:00Z`) } : {}),
+    trust: profile.trust ?? world.trustedRoots().map((c) => c.name),
+  };
+}

@@ -1,0 +1,174 @@
+import { isIP } from 'node:net';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, ScenarioError } from '../errors.js';
+import type { KeyType } from '../world/keys.js';
+import type { CertRecipe } from '../world/recipe.js';
+import type { WorldSpec } from '../world/spec.js';
+import { resolveTime, type TimeSpec } from '../world/time.js';
+import { checkSchema, SourceDocument } from './source.js';
+
+/** Scenario categories, in the order reports list them. */
+export const CATEGORIES = ['calibration', 'control', 'attack', 'validation', 'rotation'] as const;
+/** One of {@link CATEGORIES}. */
+export type Category = (typeof CATEGORIES)[number];
+
+/** A certificate a scenario derives from its world. Unset fields come from `from`, else defaults. */
+export interface DerivedCertInput extends Partial<Omit<CertRecipe, 'key'>> {
+  from?: string;
+  /** A world key name, or `new`. */
+  key?: string;
+  /** Type of a `new` key (default: the world's key type). */
+  keyType?: KeyType;
+}
+
+/** A scenario as written in `scenarios/*.yaml`, after validation. */
+export interface Scenario {
+  id: string;
+  title: string;
+  category: Category;
+  description: string;
+  incident?: { name: string; year?: number; reference?: string };
+  hosts?: string[];
+  trust?: string[];
+  at?: TimeSpec;
+  expect?: 'accept' | 'reject' | 'depends-on-pins';
+  certificates?: Record<string, DerivedCertInput>;
+  chain: string[];
+  /** Where it was loaded from (for messages), with the line of each chain entry. */
+  source: { file: string; chainLines: number[] };
+}
+
+/** Folder of the built-in catalog. */
+export const BUILTIN_SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
+const SCHEMA = 'scenarios/scenario.schema.json';
+
+/**
+ * Parse and check one scenario text against the schema and against the names of a world spec
+ * (dangling references, cycles, impossible recipes). Every problem is a {@link ScenarioError}
+ * with file:line:col; nothing else is thrown.
+ */
+export function parseScenario(file: string, text: string, world: WorldSpec, now: Date = new Date()): Scenario {
+  const source = SourceDocument.parse(file, text);
+  checkSchema(source, SCHEMA);
+  const raw = source.value as Omit<Scenario, 'source'>;
+  const local = raw.certificates ?? {};
+  const worldCerts = Object.keys(world.certs);
+  const known = (name: string) => name in local || name in world.certs;
+  const hint = () => `a world certificate (${worldCerts.slice(0, 6).join(', ')}, …) or a name under certificates:`;
+
+  for (const [name, input] of Object.entries(local)) {
+    const at = (field: string) => ['certificates', name, field];
+    if (name === 'self' || name === 'new') throw source.error(['certificates', name], `'${name}' is a reserved word: choose another name`, true);
+    if (name in world.certs) throw source.error(['certificates', name], `'${name}' is already a world certificate: choose another name`, true);
+    if (input.from !== undefined && !(input.from in world.certs)) {
+      throw source.error(at('from'), `unknown world certificate '${input.from}' (expected one of: ${worldCerts.join(', ')})`);
+    }
+    const base = input.from ? world.certs[input.from] : undefined;
+    if (!base && (input.subject === undefined || input.issuer === undefined || input.key === undefined)) {
+      const missing = ['subject', 'issuer', 'key'].filter((f) => input[f as keyof DerivedCertInput] === undefined);
+      throw source.error(['certificates', name], `missing ${missing.join(', ')}: a certificate without 'from' needs subject, issuer and key`, true);
+    }
+    if (input.issuer !== undefined && input.issuer !== 'self' && !known(input.issuer)) {
+      throw source.error(at('issuer'), `unknown issuer '${input.issuer}' (expected 'self', ${hint()})`);
+    }
+    if (input.key !== undefined && input.key !== 'new' && !(input.key in world.keys)) {
+      throw source.error(at('key'), `unknown key '${input.key}' (expected 'new' or a world key: ${Object.keys(world.keys).join(', ')})`);
+    }
+    const keyName = input.key ?? base?.key;
+    if (input.keyType !== undefined && keyName !== 'new') {
+      const actual = keyName ? world.keys[keyName]?.type : undefined;
+      if (actual !== input.keyType) throw source.error(at('keyType'), `impossible: keyType ${input.keyType} applies only to key: new (key '${keyName}' is ${actual})`);
+    }
+    const ca = input.ca ?? base?.ca;
+    if (input.pathLen !== undefined && ca !== true) throw source.error(at('pathLen'), 'impossible: pathLen needs ca: true');
+    for (const [i, ip] of (input.ip ?? []).entries()) {
+      if (!isIP(ip)) throw source.error(['certificates', name, 'ip', i], `'${ip}' is not an IPv4 or IPv6 address`);
+    }
+    const notBefore = input.notBefore ?? base?.notBefore ?? '-1d';
+    const notAfter = input.notAfter ?? base?.notAfter ?? '+397d';
+    if (resolveTime(notAfter, now) <= resolveTime(notBefore, now)) {
+      throw source.error(at(input.notAfter !== undefined ? 'notAfter' : 'notBefore'), `impossible validity: notAfter (${notAfter}) is not after notBefore (${notBefore})`);
+    }
+  }
+  // Issuer cycles among the scenario's own certificates (world certificates cannot point back).
+  for (const start of Object.keys(local)) {
+    const seen: string[] = [];
+    for (let cur: string | undefined = start; cur && cur in local; cur = local[cur]!.issuer ?? world.certs[local[cur]!.from ?? '']?.issuer) {
+      if (seen.includes(cur)) throw source.error(['certificates', start, 'issuer'], `issuer cycle: ${[...seen, cur].join(' -> ')}`);
+      seen.push(cur);
+    }
+  }
+  raw.chain.forEach((name, i) => {
+    if (!known(name)) throw source.error(['chain', i], `unknown certificate '${name}' (expected ${hint()})`);
+  });
+  (raw.trust ?? []).forEach((name, i) => {
+    if (!known(name)) throw source.error(['trust', i], `unknown certificate '${name}' (expected ${hint()})`);
+  });
+  if (raw.at !== undefined) {
+    try {
+      resolveTime(raw.at, now);
+    } catch (err) {
+      throw source.error(['at'], (err as InputError).message);
+    }
+  }
+  const chainLines = raw.chain.map((_, i) => source.position(['chain', i]).line);
+  return { ...raw, source: { file, chainLines } };
+}
+
+/** Load one scenario file; unreadable files are ScenarioErrors at line 1. */
+export function loadScenarioFile(file: string, world: WorldSpec, now?: Date): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(file, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseScenario(file, text, world, now);
+}
+
+/** The YAML files of a folder, sorted by name (JSON schemas and other files skipped). */
+function yamlFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    throw new InputError(`${dir}: no such scenario folder`);
+  }
+  return entries
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile());
+}
+
+/**
+ * The built-in catalog plus any user folders (`--scenarios DIR`), in order. A user scenario may
+ * not reuse a built-in id: one id, one chain, so reports from different machines compare.
+ */
+export function loadCatalog(world: WorldSpec, options: { dirs?: string[]; builtin?: boolean; now?: Date } = {}): Scenario[] {
+  const dirs = [...(options.builtin === false ? [] : [BUILTIN_SCENARIOS_DIR]), ...(options.dirs ?? []).map((d) => resolve(d))];
+  const byId = new Map<string, Scenario>();
+  for (const dir of dirs) {
+    for (const file of yamlFiles(dir)) {
+      const scenario = loadScenarioFile(file, world, options.now);
+      const clash = byId.get(scenario.id);
+      if (clash) throw new ScenarioError(file, 1, 1, `id '${scenario.id}' is already used by ${clash.source.file}`);
+      byId.set(scenario.id, scenario);
+    }
+  }
+  return [...byId.values()];
+}
+
+/** A scenario by id, with the ids that exist in the error. */
+export function findScenario(catalog: readonly Scenario[], id: string): Scenario {
+  const s = catalog.find((c) => c.id === id);
+  if (!s) throw new InputError(`no scenario '${id}' (scenarios: ${catalog.map((c) => c.id).join(', ')})`);
+  return s;
+}
+
+/** File name stem, for messages. */
+export function scenarioFileName(s: Scenario): string {
+  return basename(s.source.file);
+}
