@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { PinprickError } from '../errors.js';
 import { caCommand } from './commands/ca.js';
 import { pinsCommand } from './commands/pins.js';
+import { scenariosCommand } from './commands/scenarios.js';
 import { worldCommand } from './commands/world.js';
 import { UsageError } from './output.js';
 
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(worldCommand)
     .command(pinsCommand)
     .command(caCommand)
+    .command(scenariosCommand)
     .demandCommand(1, 'Name a command; see pinprick --help.')
     .strict()
     .recommendCommands()

@@ -1,0 +1,102 @@
+import type { CommandModule } from 'yargs';
+import { PinprickError } from '../../errors.js';
+import { presentScenario, type PresentedCert } from '../../scenario/materialize.js';
+import { findScenario, loadCatalog, loadScenarioFile, type Scenario } from '../../scenario/scenario.js';
+import { describeKey } from '../../world/keys.js';
+import { defaultWorldSpec } from '../../world/spec.js';
+import { out, table } from '../output.js';
+import { openFromArgs, type WorldArgs } from './world.js';
+import { explainCommand } from './explain.js';
+
+/** Options shared by the scenario commands. */
+export interface ScenarioArgs extends WorldArgs {
+  scenarios?: string[];
+}
+
+/** The catalog the options select: built-ins plus `--scenarios DIR` folders. */
+export function catalogFromArgs(args: ScenarioArgs, spec = defaultWorldSpec()): Scenario[] {
+  return loadCatalog(spec, { dirs: args.scenarios });
+}
+
+/** One line per certificate: position, subject, issuer, key, pin, validity. */
+export function chainLines(chain: readonly PresentedCert[]): string[][] {
+  return chain.map((c, i) => [
+    String(i),
+    c.name,
+    c.x509.subject.split('\n').join(', '),
+    c.x509.issuer.split('\n').join(', '),
+    describeKey(c.x509.publicKey),
+    c.pin.sha256,
+    `${new Date(c.x509.validFrom).toISOString().slice(0, 10)}..${new Date(c.x509.validTo).toISOString().slice(0, 10)}`,
+  ]);
+}
+
+const list: CommandModule<ScenarioArgs, ScenarioArgs & { json?: boolean; category?: string }> = {
+  command: 'list',
+  describe: 'List the scenarios (built-in and --scenarios folders)',
+  builder: (y) =>
+    y
+      .option('category', { type: 'string', describe: 'Only this category: calibration, control, attack, validation, rotation' })
+      .option('json', { type: 'boolean', describe: 'JSON output' })
+      .example('$0 scenarios list --category attack', ''),
+  handler: (args) => {
+    const catalog = catalogFromArgs(args).filter((s) => !args.category || s.category === args.category);
+    if (args.json) return out(JSON.stringify(catalog.map(({ source, ...s }) => ({ ...s, file: source.file })), null, 2));
+    out(table(catalog.map((s) => [s.id, s.category, s.expect ?? '', s.title]), ['id', 'category', 'expect', 'title']));
+  },
+};
+
+const show: CommandModule<ScenarioArgs, ScenarioArgs & { id: string }> = {
+  command: 'show <id>',
+  describe: 'Show a scenario: its story and the exact chain it presents',
+  builder: (y) => y.positional('id', { type: 'string', demandOption: true }).example('$0 scenarios show attack-pin-stuffing', ''),
+  handler: async (args) => {
+    const scenario = findScenario(catalogFromArgs(args), args.id);
+    const opened = await openFromArgs(args);
+    const presented = await presentScenario(opened, scenario);
+    out(`${scenario.id}  [${scenario.category}]  ${scenario.title}`);
+    if (scenario.incident) out(`incident: ${scenario.incident.name}${scenario.incident.year ? ` (${scenario.incident.year})` : ''}${scenario.incident.reference ? ` ${scenario.incident.reference}` : ''}`);
+    out(`hosts: ${presented.hosts.join(', ')}${scenario.trust ? `   client trust store: ${scenario.trust.join(', ')}` : ''}${scenario.at ? `   at: ${scenario.at}` : ''}`);
+    out(`file: ${scenario.source.file}\n`);
+    out(scenario.description.trim());
+    out('\nchain presented, in order:');
+    out(table(chainLines(presented.chain), ['#', 'name', 'subject', 'issuer', 'key', 'pin-sha256', 'validity']));
+  },
+};
+
+const validate: CommandModule<ScenarioArgs, ScenarioArgs & { files: string[] }> = {
+  command: 'validate <files..>',
+  describe: 'Check scenario files: schema, references to the world, cycles, impossible recipes',
+  builder: (y) => y.positional('files', { type: 'string', array: true, demandOption: true }).example('$0 scenarios validate my-scenarios/*.yaml', ''),
+  handler: (args) => {
+    const spec = defaultWorldSpec();
+    let bad = 0;
+    for (const file of args.files) {
+      try {
+        const s = loadScenarioFile(file, spec);
+        out(`ok   ${file} (${s.id})`);
+      } catch (err) {
+        if (!(err instanceof PinprickError)) throw err;
+        bad++;
+        process.stderr.write(`${err.message}\n`);
+      }
+    }
+    // Every file is reported before failing, so one run lists all problems.
+    if (bad) throw new PinprickError('E_SCENARIO', `${bad} of ${args.files.length} scenario file${args.files.length === 1 ? '' : 's'} invalid`);
+  },
+};
+
+/** `pinprick scenarios list|show|validate|explain`. */
+export const scenariosCommand: CommandModule<WorldArgs, ScenarioArgs> = {
+  command: 'scenarios <action>',
+  describe: 'List, show, validate and explain scenarios',
+  builder: (y) =>
+    y
+      .option('scenarios', { type: 'string', array: true, describe: 'Extra folder(s) of scenario files, next to the built-ins' })
+      .command(list)
+      .command(show)
+      .command(validate)
+      .command(explainCommand)
+      .demandCommand(1, 'Name an action: list, show, validate or explain.'),
+  handler: () => undefined,
+};
