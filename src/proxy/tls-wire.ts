@@ -7,6 +7,7 @@
  * handshake traffic secret, which the caller obtains from the client's key log (RFC 8446 7.1, 7.3).
  */
 import { createDecipheriv, createHmac } from 'node:crypto';
+import { ALERTS } from './alerts.js';
 
 /** Record content types (RFC 8446 5.1). */
 export const ContentType = { changeCipherSpec: 20, alert: 21, handshake: 22, applicationData: 23, heartbeat: 24 } as const;
@@ -14,6 +15,7 @@ export const ContentType = { changeCipherSpec: 20, alert: 21, handshake: 22, app
 /** Handshake message types this module looks at (RFC 8446 4, RFC 5246 7.4). */
 export const HandshakeType = {
   helloRequest: 0,
+  clientHello: 1,
   serverHello: 2,
   encryptedExtensions: 8,
   certificate: 11,
@@ -297,34 +299,9 @@ export function parseKeylogLine(line: string): KeylogLine | undefined {
   return { label: m[1]!, clientRandom: Buffer.from(m[2]!, 'hex'), secret: Buffer.from(m[3]!, 'hex') };
 }
 
-/** Alert descriptions a server is likely to send during a handshake (RFC 8446 6, RFC 7301, RFC 6066). */
-const ALERT_NAMES: Readonly<Record<number, string>> = {
-  0: 'close_notify',
-  10: 'unexpected_message',
-  20: 'bad_record_mac',
-  22: 'record_overflow',
-  40: 'handshake_failure',
-  42: 'bad_certificate',
-  47: 'illegal_parameter',
-  48: 'unknown_ca',
-  49: 'access_denied',
-  50: 'decode_error',
-  51: 'decrypt_error',
-  70: 'protocol_version',
-  71: 'insufficient_security',
-  80: 'internal_error',
-  86: 'inappropriate_fallback',
-  90: 'user_canceled',
-  109: 'missing_extension',
-  110: 'unsupported_extension',
-  112: 'unrecognized_name',
-  116: 'certificate_required',
-  120: 'no_application_protocol',
-};
-
 /** Name of an alert description, e.g. `handshake_failure (40)`. */
 export function alertName(description: number): string {
-  const name = ALERT_NAMES[description];
+  const name = ALERTS[description];
   return name ? `${name} (${description})` : `alert ${description}`;
 }
 
@@ -481,4 +458,69 @@ export class ServerFlightParser {
       if (this.isDone) return;
     }
   }
+}
+
+/** What the proxy needs from a ClientHello before choosing a chain. */
+export interface ClientHelloInfo {
+  /** server_name (RFC 6066 3), when the client sent one. */
+  servername?: string;
+  /** ALPN protocols offered (RFC 7301). */
+  alpn: string[];
+  /** TLS versions offered in supported_versions, e.g. ['TLSv1.3', 'TLSv1.2']. */
+  versions: string[];
+}
+
+const VERSION_NAMES: Record<number, string> = { 0x0304: 'TLSv1.3', 0x0303: 'TLSv1.2', 0x0302: 'TLSv1.1', 0x0301: 'TLSv1' };
+
+/**
+ * Read the ClientHello at the start of a client's byte stream. Returns undefined while more bytes
+ * are needed; throws {@link TlsWireError} when the bytes are not a TLS ClientHello.
+ */
+export function peekClientHello(data: Buffer): ClientHelloInfo | undefined {
+  const records = new RecordReader();
+  const handshake = new HandshakeReader();
+  for (const record of records.push(data)) {
+    if (record.type !== ContentType.handshake) throw new TlsWireError(`expected a handshake record, got content type ${record.type}`);
+    const [first] = handshake.push(record.fragment);
+    if (!first) continue;
+    if (first.type !== HandshakeType.clientHello) throw new TlsWireError(`expected a ClientHello, got handshake type ${first.type}`);
+    return parseClientHello(first.body);
+  }
+  return undefined;
+}
+
+function parseClientHello(body: Buffer): ClientHelloInfo {
+  const c = new Cursor(body, 'ClientHello');
+  const legacyVersion = c.uint(2);
+  c.bytes(32); // random
+  c.vector(1); // legacy_session_id
+  c.vector(2); // cipher_suites
+  c.vector(1); // legacy_compression_methods
+  const info: ClientHelloInfo = { alpn: [], versions: [] };
+  if (c.remaining === 0) return { ...info, versions: [VERSION_NAMES[legacyVersion] ?? `0x${legacyVersion.toString(16)}`] };
+  const exts = new Cursor(c.vector(2), 'ClientHello extensions');
+  while (exts.remaining > 0) {
+    const type = exts.uint(2);
+    const data = new Cursor(exts.vector(2), `extension ${type}`);
+    if (type === 0x0000) {
+      const list = new Cursor(data.vector(2), 'server_name list');
+      while (list.remaining > 0) {
+        const nameType = list.uint(1);
+        const name = list.vector(2);
+        if (nameType === 0) info.servername = name.toString('latin1');
+      }
+    } else if (type === 0x0010) {
+      const list = new Cursor(data.vector(2), 'ALPN list');
+      while (list.remaining > 0) info.alpn.push(list.vector(1).toString('latin1'));
+    } else if (type === EXT_SUPPORTED_VERSIONS) {
+      const list = new Cursor(data.vector(1), 'supported_versions');
+      while (list.remaining > 0) {
+        const v = list.uint(2);
+        // GREASE values (RFC 8701) are noise by design.
+        if ((v & 0x0f0f) !== 0x0a0a) info.versions.push(VERSION_NAMES[v] ?? `0x${v.toString(16)}`);
+      }
+    }
+  }
+  if (!info.versions.length) info.versions.push(VERSION_NAMES[legacyVersion] ?? `0x${legacyVersion.toString(16)}`);
+  return info;
 }
