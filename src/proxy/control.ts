@@ -1,0 +1,136 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { InputError } from '../errors.js';
+import type { PresentedScenario } from '../scenario/materialize.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { pemOf } from '../world/pem.js';
+import type { World } from '../world/world.js';
+import type { RunningProxy } from './server.js';
+
+/** What the control API needs: the proxy it steers, the catalog to switch within, the token. */
+export interface ControlOptions {
+  proxy: RunningProxy;
+  catalog: readonly Scenario[];
+  /** Turns a scenario into its chain (materialising it on first use). */
+  present: (scenario: Scenario) => Promise<PresentedScenario>;
+  world: World;
+  /** Mutations need `Authorization: Bearer <token>`; generated when not given. */
+  token?: string;
+}
+
+/** A fresh random token, printed at start so only the person who started the proxy can steer it. */
+export function newControlToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2) + '\n';
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) reject(new InputError('request body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The control API as a request handler (tests drive it with supertest; the CLI listens with it):
+ * GET /status, /scenarios, /verdicts[?since=ID], /verdicts/stream (server-sent events), /ca.pem;
+ * PUT /scenario {"id": "..."} with the token.
+ */
+export function controlHandler(options: ControlOptions & { token: string }): (req: IncomingMessage, res: ServerResponse) => void {
+  const { proxy, catalog, world, token } = options;
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://control');
+    const route = `${req.method} ${url.pathname}`;
+    void (async () => {
+      switch (route) {
+        case 'GET /status': {
+          const s = proxy.scenario();
+          return json(res, 200, {
+            scenario: { id: s.scenario.id, title: s.scenario.title, category: s.scenario.category, hosts: s.hosts },
+            listen: { host: proxy.host, proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort },
+            world: world.name,
+            verdicts: proxy.verdicts.all().length,
+          });
+        }
+        case 'GET /scenarios':
+          return json(res, 200, catalog.map((s) => ({ id: s.id, title: s.title, category: s.category, expect: s.expect ?? null, active: s.id === proxy.scenario().scenario.id })));
+        case 'PUT /scenario': {
+          if (!authorized(req, token)) return json(res, 401, { error: 'missing or wrong token: send Authorization: Bearer <token printed at start>' });
+          let id: unknown;
+          try {
+            id = (JSON.parse(await readBody(req)) as { id?: unknown }).id;
+          } catch {
+            return json(res, 400, { error: 'expected a JSON body {"id": "<scenario id>"}' });
+          }
+          const scenario = catalog.find((s) => s.id === id);
+          if (!scenario) return json(res, 404, { error: `no scenario '${String(id)}'`, scenarios: catalog.map((s) => s.id) });
+          proxy.use(await options.present(scenario));
+          return json(res, 200, { scenario: scenario.id });
+        }
+        case 'GET /verdicts': {
+          const since = Number(url.searchParams.get('since') ?? 0);
+          return json(res, 200, Number.isFinite(since) ? proxy.verdicts.since(since) : []);
+        }
+        case 'GET /verdicts/stream': {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+          // Replay what was recorded after Last-Event-ID, so a reconnecting viewer loses nothing.
+          const last = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? 0);
+          for (const v of proxy.verdicts.since(Number.isFinite(last) ? last : 0)) res.write(`id: ${v.id}\nevent: verdict\ndata: ${JSON.stringify(v)}\n\n`);
+          const unsubscribe = proxy.verdicts.subscribe((v) => res.write(`id: ${v.id}\nevent: verdict\ndata: ${JSON.stringify(v)}\n\n`));
+          req.on('close', unsubscribe);
+          return;
+        }
+        case 'GET /ca.pem': {
+          const body = world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join('');
+          res.writeHead(200, { 'content-type': 'application/x-pem-file', 'content-disposition': `attachment; filename="pinprick-${world.name}-roots.pem"` }).end(body);
+          return;
+        }
+        default:
+          return json(res, 404, { error: `no route ${route}`, routes: ['GET /status', 'GET /scenarios', 'PUT /scenario', 'GET /verdicts', 'GET /verdicts/stream', 'GET /ca.pem'] });
+      }
+    })().catch((err: Error) => {
+      if (!res.headersSent) json(res, 500, { error: err.message });
+      else res.destroy();
+    });
+  };
+}
+
+/** Start the control API on `host:port` (127.0.0.1 by default). */
+export async function startControl(options: ControlOptions & { host?: string; port?: number }): Promise<{ server: Server; port: number; token: string; close: () => Promise<void> }> {
+  const token = options.token ?? newControlToken();
+  const server = createServer(controlHandler({ ...options, token }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : 0,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,97 @@
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlHandler } from '../../src/proxy/control.js';
+import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
+import { presentScenario } from '../../src/scenario/materialize.js';
+import { findScenario, loadCatalog, type Scenario } from '../../src/scenario/scenario.js';
+import { openWorld, type OpenedWorld } from '../../src/world/store.js';
+import { curl } from '../helpers/curl.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('control API', () => {
+  const tmp = tempDir();
+  const token = 'test-token-123';
+  let opened: OpenedWorld;
+  let catalog: Scenario[];
+  let proxy: RunningProxy;
+  let app: Server;
+
+  beforeAll(async () => {
+    opened = await openWorld({ certsDir: join(tmp.path, 'certs') });
+    catalog = loadCatalog(opened.world.spec);
+    const present = (s: Scenario) => presentScenario(opened, s);
+    proxy = await startProxy({ scenario: await present(findScenario(catalog, 'control-genuine')), graceMs: 500 });
+    app = createServer(controlHandler({ proxy, catalog, present, world: opened.world, token }));
+  });
+  afterAll(async () => {
+    await proxy.close();
+    tmp.cleanup();
+  });
+
+  it('GET /status names the active scenario and the listening ports', async () => {
+    const r = await request(app).get('/status').expect(200);
+    expect(r.body).toMatchObject({ scenario: { id: 'control-genuine' }, listen: { host: '127.0.0.1', proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort } });
+  });
+
+  it('GET /scenarios lists the catalog and marks the active one', async () => {
+    const r = await request(app).get('/scenarios').expect(200);
+    expect(r.body).toHaveLength(catalog.length);
+    expect(r.body.find((s: { active: boolean }) => s.active).id).toBe('control-genuine');
+  });
+
+  it('PUT /scenario without the token is refused with 401 and changes nothing', async () => {
+    await request(app).put('/scenario').send({ id: 'attack-rogue-root' }).expect(401);
+    await request(app).put('/scenario').set('Authorization', 'Bearer wrong').send({ id: 'attack-rogue-root' }).expect(401);
+    expect(proxy.scenario().scenario.id).toBe('control-genuine');
+  });
+
+  it('PUT /scenario with the token switches the chain served', async () => {
+    await request(app).put('/scenario').set('Authorization', `Bearer ${token}`).send({ id: 'attack-rogue-root' }).expect(200);
+    expect(proxy.scenario().scenario.id).toBe('attack-rogue-root');
+    await request(app).put('/scenario').set('Authorization', `Bearer ${token}`).send({ id: 'no-such' }).expect(404);
+    await request(app).put('/scenario').set('Authorization', `Bearer ${token}`).set('content-type', 'application/json').send('{not json').expect(400);
+    await request(app).put('/scenario').set('Authorization', `Bearer ${token}`).send({ id: 'control-genuine' }).expect(200);
+  });
+
+  it('GET /verdicts returns recorded verdicts, and ?since= only newer ones', async () => {
+    const before = proxy.verdicts.all().length;
+    const verdict = proxy.verdicts.next();
+    await curl(['--resolve', `api.pinprick.test:${proxy.tlsPort}:127.0.0.1`, `https://api.pinprick.test:${proxy.tlsPort}/`]);
+    const v = await verdict;
+    const all = await request(app).get('/verdicts').expect(200);
+    expect(all.body).toHaveLength(before + 1);
+    const since = await request(app).get(`/verdicts?since=${v.id - 1}`).expect(200);
+    expect(since.body.map((x: { id: number }) => x.id)).toEqual([v.id]);
+    expect(since.body[0]).toMatchObject({ kind: 'rejected', alert: { name: 'unknown_ca' } });
+  });
+
+  it('GET /ca.pem serves the trusted roots', async () => {
+    const r = await request(app).get('/ca.pem').expect(200);
+    expect(r.text.match(/BEGIN CERTIFICATE/g)).toHaveLength(opened.world.trustedRoots().length);
+  });
+
+  it('GET /verdicts/stream replays and then streams verdicts as server-sent events', async () => {
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    const res = await fetch(`http://127.0.0.1:${port}/verdicts/stream`);
+    const reader = res.body!.getReader();
+    const verdict = proxy.verdicts.next();
+    await curl(['--resolve', `api.pinprick.test:${proxy.tlsPort}:127.0.0.1`, `https://api.pinprick.test:${proxy.tlsPort}/`]);
+    const v = await verdict;
+    let text = '';
+    const deadline = Date.now() + 5_000;
+    while (!text.includes(`id: ${v.id}\n`) && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    server.close();
+    expect(text).toContain('event: verdict');
+    expect(text).toContain(`id: ${v.id}\n`);
+  });
+
+  it('answers 404 with the list of routes for anything else', async () => {
+    const r = await request(app).get('/nope').expect(404);
+    expect(r.body.routes).toContain('PUT /scenario');
+  });
+});
