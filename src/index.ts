@@ -1,0 +1,29 @@
+/**
+ * pinprick's library API: everything a test suite or tool needs, along the core path
+ * world -> scenario -> model -> proxy -> report. Nothing else is public.
+ */
+export * from './errors.js';
+// world
+export { KEY_TYPES, generateKey, parseKeyType, describeKey, spkiDer, type KeyType } from './world/keys.js';
+export { pinOfCertificate, pinOfKey, pinOfSpki, curlPinList, type Pin } from './world/pin.js';
+export { issueCertificate, type CertRecipe, type SignatureHash } from './world/recipe.js';
+export { defaultWorldSpec, DEFAULT_HOSTS, DEFAULT_KEY_TYPE, type WorldSpec, type CertDef, type KeyDef, type Party, type Position } from './world/spec.js';
+export { World, materializeWorld, type WorldCert, type WorldKey } from './world/world.js';
+export { openWorld, openDerived, defaultCertsDir, type OpenWorldOptions, type OpenedWorld } from './world/store.js';
+export { exportCa, subjectHashOld, installInstructions, type CaExport } from './world/ca-export.js';
+export { parseCertificates, pemOf } from './world/pem.js';
+export type { Manifest } from './world/manifest.js';
+// scenario
+export { loadCatalog, loadScenarioFile, parseScenario, findScenario, BUILTIN_SCENARIOS_DIR, CATEGORIES, type Scenario, type Category } from './scenario/scenario.js';
+export { presentScenario, derivedSpec, worldTrust, type PresentedScenario, type PresentedCert } from './scenario/materialize.js';
+export { loadBuiltinProfiles, loadProfileFile, parseProfile, findProfile, resolveProfile, type Profile, type ResolvedProfile } from './scenario/profile.js';
+// model
+export * from './model/index.js';
+// proxy
+export { startProxy, type ProxyOptions, type RunningProxy } from './proxy/server.js';
+export { VerdictStream, type ConnectionVerdict, type VerdictKind, type VerdictListener } from './proxy/verdict.js';
+export { controlHandler, startControl, newControlToken } from './proxy/control.js';
+export { fetchServedChain, type ServedChain } from './proxy/served-chain.js';
+export { alertByCode, alertFromError, type Alert } from './proxy/alerts.js';
+// report
+export { formatPins, PIN_FORMATS, type PinFormat, type PinEntry } from './report/pin-formats.js';

@@ -1,0 +1,36 @@
+/**
+ * The reference model: a pure function from (presented chain, trust anchors, host, time, pin
+ * policy) to what a correct pinning client does, with a reason. No sockets, files or clock.
+ */
+export { evaluate, type CertificateReport, type ModelInput, type PathReport, type ValidationSummary, type Verdict } from './verdict.js';
+export { REASON_CODES, isAccepting, type ReasonCode, type ValidationCode } from './reason.js';
+export {
+  coveringDomain,
+  domainCovers,
+  hostPatternProblem,
+  isBackupPin,
+  normalisePin,
+  type PinDomain,
+  type PinPolicy,
+  type PolicyPin,
+} from './policy.js';
+export { checkPins, type OffPathPin, type PinCheck, type PinMatch, type PinOutcome } from './pin-check.js';
+export {
+  EKU,
+  EXTENSIONS,
+  KEY_USAGE_BITS,
+  MalformedError,
+  ParsedCertificate,
+  UNIMPLEMENTED_EXTENSIONS,
+  parseCertificate,
+  clearParseCache,
+  PARSE_CACHE_SIZE,
+  type ExtensionInfo,
+  type KeyInfo,
+  type SignatureAlgorithm,
+} from './certificate.js';
+export { dnsNameMatches, matchHost, parseHost, type HostMatch, type ParsedHost } from './hostname.js';
+export { buildPaths, couldIssue, MAX_CANDIDATE_PATHS, MAX_PATH_LENGTH, type CandidatePath, type PathElement } from './path.js';
+export { validatePath, type PathResult, type ValidationContext } from './validate.js';
+export { expectScenario } from './expect.js';
+export { parseName, sameName, type NameAttribute, type ParsedName } from './name.js';

@@ -1,0 +1,126 @@
+/**
+ * Path building (RFC 5280 6, RFC 4158): every candidate path from the presented leaf to a trust
+ * anchor, in the order a trusted-first builder (OpenSSL >= 1.1, Android) prefers them.
+ */
+import type { ParsedCertificate } from './certificate.js';
+import { sameName } from './name.js';
+
+/**
+ * At most 10 certificates in a path, leaf and anchor included: real chains have 3-5, and a bound
+ * keeps a hostile presented list from making the search explode.
+ */
+export const MAX_PATH_LENGTH = 10;
+/** At most 64 candidate paths (complete and dead ends together) are enumerated. */
+export const MAX_CANDIDATE_PATHS = 64;
+
+/** One certificate of a candidate path and where it came from. */
+export interface PathElement {
+  cert: ParsedCertificate;
+  /** `anchor`: the path ends here, at a trust anchor (the anchor's own certificate is used). */
+  source: 'presented' | 'anchor';
+  /** Index in the presented list (for an anchor: where the server also sent a copy of it, if it did). */
+  presentedIndex?: number;
+  /** Index in the anchor list, for the element that ends a complete path. */
+  anchorIndex?: number;
+}
+
+/** A candidate path, leaf first. */
+export interface CandidatePath {
+  elements: PathElement[];
+  /** True when the last element is a trust anchor. */
+  complete: boolean;
+  /** Why an incomplete path stops: no issuer found, or {@link MAX_PATH_LENGTH} reached. */
+  stop?: 'no-issuer' | 'too-long';
+}
+
+/** Subject name plus key: how anchors and loops are recognised (RFC 4158 2.4.2). */
+function nameKey(cert: ParsedCertificate): string {
+  return `${cert.pin}|${cert.subject.canonical}`;
+}
+
+/** Could `issuer` have issued `cert`? Subject = issuer name, and SKI = AKI keyid when both exist. */
+export function couldIssue(issuer: ParsedCertificate, cert: ParsedCertificate): boolean {
+  if (!sameName(issuer.subject, cert.issuer)) return false;
+  return !(cert.authorityKeyId && issuer.subjectKeyId) || cert.authorityKeyId === issuer.subjectKeyId;
+}
+
+/**
+ * Enumerate candidate paths, depth first. Issuers of a certificate are tried anchors first (in
+ * anchor order), then the other presented certificates (in presented order); a presented copy of
+ * an anchor (same subject and key) ends the path at that anchor; no certificate (by subject and
+ * key) appears twice in a path; duplicates in the presented list count once; certificates that
+ * issue nothing on a path are simply never used. Complete paths come first, dead ends after, each
+ * in discovery order.
+ */
+export function buildPaths(presented: readonly ParsedCertificate[], anchors: readonly ParsedCertificate[]): CandidatePath[] {
+  const leaf = presented[0];
+  if (!leaf) return [];
+  const anchorByNameKey = new Map<string, number>();
+  anchors.forEach((a, i) => {
+    if (!anchorByNameKey.has(nameKey(a))) anchorByNameKey.set(nameKey(a), i);
+  });
+  // Duplicates in the presented list count once, at their first position.
+  const seen = new Set<string>();
+  const pool: { cert: ParsedCertificate; index: number }[] = [];
+  presented.forEach((cert, index) => {
+    if (index === 0 || seen.has(cert.id)) return;
+    seen.add(cert.id);
+    pool.push({ cert, index });
+  });
+  seen.add(leaf.id);
+
+  const complete: CandidatePath[] = [];
+  const deadEnds: CandidatePath[] = [];
+  const completeKeys = new Set<string>();
+  const full = () => complete.length + deadEnds.length >= MAX_CANDIDATE_PATHS;
+  const elementKey = (e: PathElement) => (e.source === 'anchor' ? `a${e.anchorIndex}` : `p${e.presentedIndex}`);
+  const finish = (elements: PathElement[]) => {
+    const key = elements.map(elementKey).join(',');
+    if (completeKeys.has(key) || full()) return;
+    completeKeys.add(key);
+    complete.push({ elements, complete: true });
+  };
+
+  const extend = (path: PathElement[], used: Set<string>): void => {
+    const last = path[path.length - 1]!.cert;
+    if (path.length >= MAX_PATH_LENGTH) {
+      if (!full()) deadEnds.push({ elements: path, complete: false, stop: 'too-long' });
+      return;
+    }
+    let tried = false;
+    for (let i = 0; i < anchors.length && !full(); i++) {
+      const anchor = anchors[i]!;
+      if (anchorByNameKey.get(nameKey(anchor)) !== i || used.has(nameKey(anchor)) || !couldIssue(anchor, last)) continue;
+      tried = true;
+      finish([...path, { cert: anchor, source: 'anchor', anchorIndex: i }]);
+    }
+    for (const { cert, index } of pool) {
+      if (full()) return;
+      if (used.has(nameKey(cert)) || !couldIssue(cert, last)) continue;
+      tried = true;
+      const anchorIndex = anchorByNameKey.get(nameKey(cert));
+      if (anchorIndex !== undefined) {
+        finish([...path, { cert: anchors[anchorIndex]!, source: 'anchor', anchorIndex, presentedIndex: index }]);
+        continue;
+      }
+      const next = new Set(used);
+      next.add(nameKey(cert));
+      extend([...path, { cert, source: 'presented', presentedIndex: index }], next);
+    }
+    if (!tried && !full()) deadEnds.push({ elements: path, complete: false, stop: 'no-issuer' });
+  };
+
+  const leafAnchor = anchorByNameKey.get(nameKey(leaf));
+  if (leafAnchor !== undefined) {
+    // The leaf itself is trusted (a pinned self-signed server certificate in the store): a path of one.
+    complete.push({ elements: [{ cert: leaf, source: 'presented', presentedIndex: 0, anchorIndex: leafAnchor }], complete: true });
+  } else {
+    extend([{ cert: leaf, source: 'presented', presentedIndex: 0 }], new Set([nameKey(leaf)]));
+  }
+  return [...complete, ...deadEnds];
+}
+
+/** True when the element ends its path as a trust anchor (including a leaf that is itself an anchor). */
+export function isAnchor(element: PathElement): boolean {
+  return element.anchorIndex !== undefined;
+}

@@ -1,0 +1,176 @@
+/**
+ * Validation of one candidate path (RFC 5280 6.1 as TLS clients apply it, with OpenSSL's
+ * `sslserver` purpose), and the order in which failures are reported.
+ *
+ * Precedence, first failure wins (a path's single code):
+ *  1. untrusted                   — the path does not reach an anchor.
+ *  2. bad-signature               — checked from the anchor down, like OpenSSL's internal_verify.
+ *  3. per certificate, leaf up (OpenSSL's check_chain_extensions order):
+ *     unknown-critical-extension, not-a-ca, path-length, key-usage, extended-key-usage.
+ *  4. weak-signature              — leaf up; the anchor's own signature never counts.
+ *  5. expired / not-yet-valid     — from the anchor down, anchor included (OpenSSL; DST Root CA X3 in 2021).
+ *  6. hostname-mismatch.
+ *  7. unsupported-feature         — last: any failure above is a certain rejection, this one is "cannot say".
+ * OpenSSL reports extension, purpose, weak-digest and host errors before signature and time
+ * errors; the model puts a bad signature first because it means the issuer is not the issuer at all.
+ * The accept/reject outcome is the same either way; only the code of multi-failure paths differs.
+ */
+import { EKU, KEY_USAGE_BITS, UNIMPLEMENTED_EXTENSIONS, type ParsedCertificate } from './certificate.js';
+import { matchHost, type HostMatch, type ParsedHost } from './hostname.js';
+import { isAnchor, MAX_PATH_LENGTH, type CandidatePath } from './path.js';
+import type { ValidationCode } from './reason.js';
+
+/** The outcome of validating one path. */
+export interface PathResult {
+  ok: boolean;
+  code: ValidationCode;
+  /** One human sentence. */
+  reason: string;
+  /** Position in the path of the certificate at fault (0 = leaf), as OpenSSL's error depth. */
+  depth?: number;
+  /** The host check, when a host was given and the path got that far. */
+  host?: HostMatch;
+}
+
+/** What validation needs besides the path. */
+export interface ValidationContext {
+  /** Epoch milliseconds. */
+  at: number;
+  host?: ParsedHost;
+  /** Number of anchors, for the reason of an untrusted path. */
+  anchorCount: number;
+}
+
+const TLS_KEY_USAGES = KEY_USAGE_BITS.digitalSignature | KEY_USAGE_BITS.keyEncipherment | KEY_USAGE_BITS.keyAgreement;
+
+/** `'CN=x'` for reasons. */
+function q(cert: ParsedCertificate): string {
+  return `'${cert.subject.display || '(empty subject)'}'`;
+}
+
+/** `The leaf 'CN=x'`, `The intermediate 'CN=y' (depth 1)`, `The trust anchor 'CN=z' (depth 2)`: how reasons start. */
+function who(path: CandidatePath, i: number): string {
+  const el = path.elements[i]!;
+  if (i === 0) return `The leaf ${q(el.cert)}`;
+  return `${isAnchor(el) ? 'The trust anchor' : 'The intermediate'} ${q(el.cert)} (depth ${i})`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function fail(code: ValidationCode, reason: string, depth?: number): PathResult {
+  return { ok: false, code, reason, ...(depth === undefined ? {} : { depth }) };
+}
+
+/** Validate one candidate path at `ctx.at` for `ctx.host`. */
+export function validatePath(path: CandidatePath, ctx: ValidationContext): PathResult {
+  const els = path.elements;
+  const certs = els.map((e) => e.cert);
+  const n = certs.length;
+  const leaf = certs[0]!;
+
+  // 1. The path must end at a trust anchor.
+  if (!path.complete) {
+    const last = certs[n - 1]!;
+    if (path.stop === 'too-long') return fail('untrusted', `No trust anchor within ${MAX_PATH_LENGTH} certificates of the leaf.`, n - 1);
+    if (last.selfIssued && last.signedBy(last)) {
+      return fail('untrusted', `The self-signed ${n === 1 ? 'leaf' : 'certificate'} ${q(last)}${n === 1 ? '' : ` (depth ${n - 1})`} is not among the ${ctx.anchorCount} trust anchors.`, n - 1);
+    }
+    return fail(
+      'untrusted',
+      `No issuer of ${q(last)} (issued by '${last.issuer.display}') is among the ${ctx.anchorCount} trust anchors or the presented certificates.`,
+      n - 1,
+    );
+  }
+
+  // 2. Signatures, from the anchor down; the anchor's own (self-)signature is not checked.
+  for (let i = n - 2; i >= 0; i--) {
+    const cert = certs[i]!;
+    const issuer = certs[i + 1]!;
+    if (cert.signatureAlgorithmMismatch) {
+      return fail('bad-signature', `${who(path, i)} names a different signature algorithm inside the signed part than outside it (RFC 5280 4.1.1.2).`, i);
+    }
+    if (!cert.signedBy(issuer)) {
+      return fail('bad-signature', `The ${cert.signatureAlgorithm.name} signature of ${i === 0 ? 'the leaf ' : ''}${q(cert)} (depth ${i}) does not verify with the ${issuer.key.label} key of ${q(issuer)}.`, i);
+    }
+  }
+
+  // 3. Extensions and purpose, per certificate from the leaf up.
+  let intermediatesBelow = 0; // non-self-issued CA certificates between this one and the leaf
+  for (let i = 0; i < n; i++) {
+    const cert = certs[i]!;
+    const anchor = isAnchor(els[i]!);
+    const unknown = cert.extensions.find((e) => e.critical && !e.understood && !(e.oid in UNIMPLEMENTED_EXTENSIONS));
+    if (unknown) return fail('unknown-critical-extension', `${who(path, i)} has a critical extension ${unknown.oid} that the model does not know, so a client must reject it (RFC 5280 4.2).`, i);
+    if (i > 0) {
+      const bc = cert.basicConstraints;
+      if (!bc?.cA && !(anchor && cert.version === 1)) {
+        const why = bc ? 'basicConstraints cA is false' : 'it has no basicConstraints';
+        return fail('not-a-ca', `${who(path, i)} issued ${q(certs[i - 1]!)} but is not a CA certificate (${why}).`, i);
+      }
+      if (bc?.pathLen !== undefined && intermediatesBelow > bc.pathLen) {
+        return fail(
+          'path-length',
+          `${who(path, i)} allows ${bc.pathLen} intermediate CA certificate${bc.pathLen === 1 ? '' : 's'} below it (pathLenConstraint) but the path has ${intermediatesBelow}.`,
+          i,
+        );
+      }
+      if (cert.keyUsage !== undefined && !(cert.keyUsage & KEY_USAGE_BITS.keyCertSign)) {
+        return fail('key-usage', `${who(path, i)} issues certificates but its keyUsage lacks keyCertSign.`, i);
+      }
+      if (cert.extKeyUsage && !cert.extKeyUsage.includes(EKU.serverAuth)) {
+        return fail('extended-key-usage', `${who(path, i)} restricts extendedKeyUsage to ${cert.extKeyUsage.join(', ')}, without serverAuth.`, i);
+      }
+      if (!cert.selfIssued) intermediatesBelow++;
+    } else {
+      if (cert.keyUsage !== undefined && !(cert.keyUsage & TLS_KEY_USAGES)) {
+        return fail('key-usage', `The leaf ${q(cert)} has a keyUsage that allows none of digitalSignature, keyEncipherment, keyAgreement, so it cannot serve TLS.`, 0);
+      }
+      if (cert.extKeyUsage && !cert.extKeyUsage.includes(EKU.serverAuth) && !cert.extKeyUsage.includes(EKU.anyExtendedKeyUsage)) {
+        return fail('extended-key-usage', `The leaf ${q(cert)} has an extendedKeyUsage (${cert.extKeyUsage.join(', ')}) without serverAuth or anyExtendedKeyUsage.`, 0);
+      }
+    }
+  }
+
+  // 4. Weak signature digests below the anchor.
+  for (let i = 0; i < n; i++) {
+    const cert = certs[i]!;
+    if (isAnchor(els[i]!) || !cert.signatureAlgorithm.weak) continue;
+    return fail('weak-signature', `${who(path, i)} is signed with ${cert.signatureAlgorithm.name} (${cert.signatureAlgorithm.hash}), which modern clients refuse.`, i);
+  }
+
+  // 5. Validity, from the anchor down, anchor included. RFC 5280: notBefore..notAfter inclusive.
+  for (let i = n - 1; i >= 0; i--) {
+    const cert = certs[i]!;
+    if (ctx.at < cert.notBefore) return fail('not-yet-valid', `${who(path, i)} is not valid before ${iso(cert.notBefore)}; the time is ${iso(ctx.at)}.`, i);
+    if (ctx.at > cert.notAfter) {
+      return fail('expired', `${who(path, i)} expired at ${iso(cert.notAfter)}; the time is ${iso(ctx.at)}.`, i);
+    }
+  }
+
+  // 6. The host, against the leaf the server presented.
+  let host: HostMatch | undefined;
+  if (ctx.host) {
+    host = matchHost(leaf, ctx.host);
+    if (!host.ok) return { ...fail('hostname-mismatch', host.reason, 0), host };
+  }
+
+  // 7. What the model recognises but does not implement.
+  for (let i = 0; i < n; i++) {
+    const cert = certs[i]!;
+    const ext = cert.extensions.find((e) => e.oid in UNIMPLEMENTED_EXTENSIONS);
+    if (ext) {
+      const name = UNIMPLEMENTED_EXTENSIONS[ext.oid]!;
+      return {
+        ...fail('unsupported-feature', `${who(path, i)} carries ${name}${ext.critical ? ' (critical)' : ''}, which the model does not implement, so it cannot say what a correct client decides.`, i),
+        ...(host ? { host } : {}),
+      };
+    }
+  }
+
+  const anchor = certs[n - 1]!;
+  const chain = n === 1 ? `the leaf ${q(leaf)} is itself a trust anchor` : `the path from ${q(leaf)} reaches the trust anchor ${q(anchor)} in ${n} certificates`;
+  const hostNote = host ? `, and ${host.reason.charAt(0).toLowerCase()}${host.reason.slice(1, -1)}` : '';
+  return { ok: true, code: 'ok', reason: `Valid: ${chain}${hostNote}.`, ...(host ? { host } : {}) };
+}

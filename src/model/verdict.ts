@@ -1,0 +1,176 @@
+/**
+ * The reference model's one function: given what a server presented, what the client trusts, the
+ * host, the time and a pin policy, what a CORRECT pinning client does, and why. Pure: no sockets,
+ * no files, no clock.
+ */
+import { InputError } from '../errors.js';
+import { MalformedError, parseCertificate, type ParsedCertificate } from './certificate.js';
+import { parseHost, type HostMatch } from './hostname.js';
+import { buildPaths, type PathElement } from './path.js';
+import { checkPins, type PinCheck } from './pin-check.js';
+import type { PinPolicy } from './policy.js';
+import { isAccepting, type ReasonCode, type ValidationCode } from './reason.js';
+import { validatePath, type PathResult } from './validate.js';
+
+/** What the model is asked. */
+export interface ModelInput {
+  /** DER certificates exactly as the server sent them, leaf first (order, duplicates and extras kept). */
+  presented: readonly Uint8Array[];
+  /** DER certificates of the client's trust anchors. */
+  anchors: readonly Uint8Array[];
+  /** DNS name or IP address the client connects to; absent = no host check (and a policy applies unconditionally). */
+  host?: string;
+  /** The instant of the connection. */
+  at: Date;
+  /** Absent = validation only. */
+  policy?: PinPolicy;
+}
+
+/** One certificate of a reported path. */
+export interface CertificateReport {
+  /** RFC 4514-style subject in encoding order: `CN=api.example, O=Example`. */
+  subject: string;
+  issuer: string;
+  /** `ECDSA P-256`, `RSA 2048`… */
+  key: string;
+  keyType: string;
+  keyBits?: number;
+  /** `ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `RSASSA-PSS`… */
+  signatureAlgorithm: string;
+  signatureHash?: string;
+  /** ISO 8601. */
+  notBefore: string;
+  /** ISO 8601. */
+  notAfter: string;
+  /** Serial number, upper-case hex. */
+  serial: string;
+  /** RFC 7469 pin of its key. */
+  pin: string;
+  /** `anchor` for the trust anchor that ends a path (even when the server also sent a copy). */
+  source: 'presented' | 'anchor';
+  presentedIndex?: number;
+  anchorIndex?: number;
+}
+
+/** One candidate path, leaf to anchor, with its own validation result. */
+export interface PathReport {
+  certificates: CertificateReport[];
+  /** The path reaches a trust anchor. */
+  complete: boolean;
+  result: PathResult;
+}
+
+/** The validation part of a verdict (the chosen path's result). */
+export interface ValidationSummary {
+  ok: boolean;
+  code: ValidationCode;
+  reason: string;
+  /** Position in the chosen path of the certificate at fault (0 = leaf). */
+  depth?: number;
+  /** The host check, when a host was given and validation got that far. */
+  host?: HostMatch;
+}
+
+/** What a correct client does. */
+export interface Verdict {
+  expected: 'accept' | 'reject';
+  code: ReasonCode;
+  /** One human sentence. */
+  reason: string;
+  /** Every candidate path, in preference order (complete paths first). */
+  paths: PathReport[];
+  /** Index in `paths` of the chosen path: the first that validates, else the first (for its error). */
+  chosenPath?: number;
+  /** The chosen path's validation outcome. */
+  validation: ValidationSummary;
+  /** Present when a policy was given. */
+  pinCheck?: PinCheck;
+}
+
+/** The per-certificate part of reports, made once per parsed certificate (parses are cached across calls). */
+const reportBases = new WeakMap<ParsedCertificate, Omit<CertificateReport, 'source' | 'presentedIndex' | 'anchorIndex'>>();
+
+function report(el: PathElement): CertificateReport {
+  let base = reportBases.get(el.cert);
+  if (!base) {
+    const c = el.cert;
+    base = {
+      subject: c.subject.display,
+      issuer: c.issuer.display,
+      key: c.key.label,
+      keyType: c.key.type,
+      ...(c.key.bits === undefined ? {} : { keyBits: c.key.bits }),
+      signatureAlgorithm: c.signatureAlgorithm.name,
+      ...(c.signatureAlgorithm.hash ? { signatureHash: c.signatureAlgorithm.hash } : {}),
+      notBefore: new Date(c.notBefore).toISOString(),
+      notAfter: new Date(c.notAfter).toISOString(),
+      serial: c.serial,
+      pin: c.pin,
+    };
+    reportBases.set(el.cert, base);
+  }
+  return {
+    ...base,
+    source: el.source,
+    ...(el.presentedIndex === undefined ? {} : { presentedIndex: el.presentedIndex }),
+    ...(el.anchorIndex === undefined ? {} : { anchorIndex: el.anchorIndex }),
+  };
+}
+
+function early(code: 'empty-chain' | 'malformed', reason: string): Verdict {
+  return { expected: 'reject', code, reason, paths: [], validation: { ok: false, code, reason } };
+}
+
+function parseAll(ders: readonly Uint8Array[], what: (i: number) => string): ParsedCertificate[] | string {
+  const out: ParsedCertificate[] = [];
+  for (let i = 0; i < ders.length; i++) {
+    try {
+      out.push(parseCertificate(ders[i]!));
+    } catch (err) {
+      if (err instanceof MalformedError) return `${what(i)} is not a well-formed certificate (${err.message}).`;
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** Evaluate one connection: the expected verdict of a correct pinning client, with a reason and every path it considered. */
+export function evaluate(input: ModelInput): Verdict {
+  const at = input.at.getTime();
+  if (!Number.isFinite(at)) throw new InputError('the model needs a valid time (`at`)');
+  if (!input.presented.length) return early('empty-chain', 'The server presented no certificate.');
+  const presented = parseAll(input.presented, (i) => (i === 0 ? 'The presented leaf' : `Presented certificate ${i}`));
+  if (typeof presented === 'string') return early('malformed', presented);
+  const anchors = parseAll(input.anchors, (i) => `Trust anchor ${i}`);
+  if (typeof anchors === 'string') return early('malformed', anchors);
+
+  const host = input.host === undefined ? undefined : parseHost(input.host);
+  const candidates = buildPaths(presented, anchors);
+  const ctx = { at, ...(host ? { host } : {}), anchorCount: anchors.length };
+  const results = candidates.map((p) => validatePath(p, ctx));
+  const firstOk = results.findIndex((r) => r.ok);
+  const chosen = firstOk >= 0 ? firstOk : 0;
+  const result = results[chosen]!;
+  const paths: PathReport[] = candidates.map((p, i) => ({ certificates: p.elements.map(report), complete: p.complete, result: results[i]! }));
+  const validation: ValidationSummary = {
+    ok: result.ok,
+    code: result.code,
+    reason: result.reason,
+    ...(result.depth === undefined ? {} : { depth: result.depth }),
+    ...(result.host ? { host: result.host } : {}),
+  };
+
+  if (!input.policy) {
+    return { expected: result.ok ? 'accept' : 'reject', code: result.code, reason: result.reason, paths, chosenPath: chosen, validation };
+  }
+  const pins = checkPins({
+    policy: input.policy,
+    ...(input.host === undefined ? {} : { host: input.host }),
+    at,
+    presented,
+    paths: candidates.map((p, i) => ({ elements: p.elements, ok: results[i]!.ok })),
+    chosen,
+    validation: result,
+  });
+  return { expected: isAccepting(pins.code) ? 'accept' : 'reject', code: pins.code, reason: pins.reason, paths, chosenPath: chosen, validation, pinCheck: pins.check };
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, expectScenario, type ReasonCode } from '../../src/model/index.js';
+import { presentScenario, worldTrust, type PresentedScenario } from '../../src/scenario/materialize.js';
+import { loadBuiltinProfiles, resolveProfile, type ResolvedProfile } from '../../src/scenario/profile.js';
+import { loadCatalog } from '../../src/scenario/scenario.js';
+import { openWorld, type OpenedWorld } from '../../src/world/store.js';
+import { opensslVerify, PemFolder } from '../helpers/openssl-verify.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const PROFILES = ['leaf-only', 'intermediate-only', 'root-only', 'intermediate-backup', 'root-intermediate-backup'] as const;
+type Row = readonly [ReasonCode, ReasonCode, ReasonCode, ReasonCode, ReasonCode];
+const all = (code: ReasonCode): Row => [code, code, code, code, code];
+
+/**
+ * The reference model's verdict for every built-in scenario under every shipped profile, reviewed
+ * by hand. Columns: leaf-only, intermediate-only, root-only, intermediate+backup,
+ * root+intermediate+backup. Read a row as "a correct client with this pin set must …".
+ */
+const EXPECTED: Record<string, Row> = {
+  // The canary host is pinned by no profile: trusted chain, pins do not apply.
+  'calibration-canary': all('ok-unpinned-host'),
+  'control-genuine': all('ok'),
+  // Attacks: valid chains from trusted CAs, so only the pin check stops them.
+  'attack-rogue-root': all('pin-mismatch'),
+  'attack-rogue-intermediate': all('pin-mismatch'),
+  // Pin stuffing: the genuine pinned certificates are presented but never on the validated path.
+  'attack-pin-stuffing': all('pin-mismatch'),
+  'attack-pin-stuffing-first': all('pin-mismatch'),
+  'attack-pin-stuffing-reversed': all('pin-mismatch'),
+  'attack-pin-stuffing-duplicated': all('pin-mismatch'),
+  // Same name as the pinned intermediate, other key: names never count, keys do.
+  'attack-forged-intermediate': all('pin-mismatch'),
+  'attack-self-signed-leaf': all('untrusted'),
+  // Pinned material in broken chains: validation fails first, whatever the pins.
+  'validation-expired-leaf': all('expired'),
+  'validation-not-yet-valid-leaf': all('not-yet-valid'),
+  'validation-wrong-host': all('hostname-mismatch'),
+  'validation-untrusted-issuer': all('untrusted'),
+  // A new leaf key: only the leaf pin breaks.
+  'rotation-leaf-key': ['pin-mismatch', 'ok', 'ok', 'ok', 'ok'],
+  'rotation-rsa-to-ecdsa': ['pin-mismatch', 'ok', 'ok', 'ok', 'ok'],
+  // Same key, new certificate: pins are on keys, everything survives.
+  'rotation-leaf-renewed-same-key': all('ok'),
+  // New intermediate under the same root, same leaf key: intermediate pins break (Barclays 2016),
+  // the backup pin does not help because backup-1 is not in this chain.
+  'rotation-intermediate': ['ok', 'pin-mismatch', 'ok', 'pin-mismatch', 'ok'],
+  // New root and intermediate keys, same leaf key: only the leaf pin survives.
+  'rotation-root-migrated': ['ok', 'pin-mismatch', 'pin-mismatch', 'pin-mismatch', 'pin-mismatch'],
+  // The backup key in a certificate from another CA: only pin sets with backup-1 survive.
+  'rotation-backup-key': ['pin-mismatch', 'pin-mismatch', 'pin-mismatch', 'ok-backup-pin', 'ok-backup-pin'],
+  // Another CA and a new key: every shipped pin set bricks (none planned a pin for the new CA).
+  'rotation-ca-vendor-switch': all('pin-mismatch'),
+  // Trusted-first path building stops at the genuine root, which every profile's chain holds.
+  'rotation-cross-signed-long-chain': all('ok'),
+  // The store holds the expired legacy root too, but the path to the genuine root is valid.
+  'rotation-cross-signed-root-expired': all('ok'),
+  // Only the expired legacy root is trusted: no valid path, a trust-store outage for everyone.
+  'rotation-old-store-root-expired': all('expired'),
+  // No path without the intermediate; the model does not fetch issuers (AIA).
+  'rotation-missing-intermediate': all('untrusted'),
+  // The anchor is a name and a key; its SHA-1 self-signature is never checked.
+  'rotation-root-reissued-new-hash': all('ok'),
+};
+
+describe('the built-in catalog under the shipped profiles', () => {
+  const tmp = tempDir();
+  let opened: OpenedWorld;
+  let profiles: ResolvedProfile[];
+  const presented = new Map<string, PresentedScenario>();
+
+  beforeAll(async () => {
+    opened = await openWorld({ certsDir: tmp.path });
+    const catalog = loadCatalog(opened.world.spec);
+    for (const s of catalog) presented.set(s.id, await presentScenario(opened, s));
+    profiles = loadBuiltinProfiles(opened.world.spec).map((p) => resolveProfile(p, opened.world));
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('has a reviewed row for every built-in scenario, and the shipped profiles in column order', () => {
+    expect([...presented.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(profiles.map((p) => p.id)).toEqual([...PROFILES]);
+  });
+
+  for (const [id, row] of Object.entries(EXPECTED)) {
+    it(`${id}: ${row.join(' | ')}`, () => {
+      const p = presented.get(id)!;
+      const codes = profiles.map((profile) => expectScenario(p, profile, opened.world).code);
+      expect(codes).toEqual([...row]);
+    });
+  }
+
+  it("agrees with every scenario's own expect: field", () => {
+    for (const [id, p] of presented) {
+      const verdicts = profiles.map((profile) => expectScenario(p, profile, opened.world).expected);
+      const want = p.scenario.expect;
+      if (want === 'accept' || want === 'reject') expect(verdicts, id).toEqual(verdicts.map(() => want));
+      if (want === 'depends-on-pins') expect(new Set(verdicts).size > 1 || id === 'rotation-ca-vendor-switch', id).toBe(true);
+    }
+  });
+
+  it('agrees with openssl verify on whether each built-in chain validates (-attime, -verify_hostname, -purpose sslserver)', () => {
+    const folder = new PemFolder(tmp.path);
+    const disagreements: string[] = [];
+    for (const [id, p] of presented) {
+      const anchors = (p.trust ?? worldTrust(opened.world)).map((c) => c.der);
+      const model = evaluate({ presented: p.chain.map((c) => c.der), anchors, host: p.hosts[0], at: p.at });
+      const [leaf, ...rest] = p.chain;
+      const result = opensslVerify({
+        caFile: folder.put(`${id}-anchors`, ...anchors),
+        ...(rest.length ? { untrusted: folder.put(`${id}-untrusted`, ...rest.map((c) => c.der)) } : {}),
+        leaf: folder.put(`${id}-leaf`, leaf!.der),
+        at: p.at,
+        hostname: p.hosts[0],
+        // No -auth_level override: OpenSSL also ignores the SHA-1 self-signature of the anchor in
+        // rotation-root-reissued-new-hash, as RFC 5280 6.1 and the model do.
+        extra: ['-purpose', 'sslserver'],
+      });
+      if (result.ok !== model.validation.ok) disagreements.push(`${id}: openssl ${result.ok ? 'ok' : result.error?.message} vs model ${model.validation.code}`);
+    }
+    expect(disagreements).toEqual([]);
+  });
+});

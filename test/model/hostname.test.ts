@@ -1,0 +1,151 @@
+/**
+ * Host checks (RFC 6125 / RFC 9525) as a specification, every row cross-checked with Node's
+ * X509Certificate.checkHost / checkIP (OpenSSL's X509_check_host with wildcards, no partial
+ * wildcards): the one place they differ on purpose says why.
+ */
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dnsNameMatches, matchHost, parseCertificate, parseHost } from '../../src/model/index.js';
+import { generateKey } from '../../src/world/keys.js';
+import { ext } from '../helpers/der-builder.js';
+import { rawIssue, type TestCert } from '../helpers/pki.js';
+
+let key: KeyObject;
+let issuer: TestCert;
+beforeAll(async () => {
+  key = await generateKey('ec-p256');
+  issuer = await rawIssue({ subject: 'CN=Host Test CA', issuer: 'self', subjectKey: key });
+});
+
+interface Row {
+  /** subjectAltName entries; absent = no subjectAltName extension at all. */
+  san?: { dns?: string[]; ip?: string[] };
+  /** Subject commonName. */
+  cn?: string;
+  host: string;
+  ok: boolean;
+  matchedBy?: 'dNSName' | 'iPAddress' | 'commonName';
+  /** Why Node/OpenSSL decides otherwise. */
+  nodeDiffers?: string;
+}
+
+/** A leaf with exactly these names (signed by a throwaway CA; only the names matter here). */
+async function leafWith(row: Row): Promise<Uint8Array> {
+  const cert = await rawIssue({
+    subject: row.cn === undefined ? 'O=No Common Name' : `CN=${row.cn}`,
+    issuer,
+    subjectKey: key,
+    extensions: () => (row.san ? [ext.subjectAltName(row.san)] : []),
+  });
+  return cert.der;
+}
+
+/** What Node (OpenSSL X509_check_host / X509_check_ip) says. */
+function nodeSays(der: Uint8Array, host: string): boolean {
+  const x = new X509Certificate(der);
+  const h = parseHost(host);
+  if (h.kind === 'ip') return x.checkIP(host.replace(/^\[|\]$/g, '')) !== undefined;
+  return x.checkHost(host, { subject: 'default', wildcards: true, partialWildcards: false }) !== undefined;
+}
+
+function check(rows: Row[]): void {
+  it.each(rows.map((r) => ({ ...r, label: `${r.san ? `SAN ${JSON.stringify(r.san)}` : 'no SAN'}${r.cn ? `, CN ${r.cn}` : ''}: '${r.host}' ${r.ok ? 'matches' : 'does not match'}` })))('$label', async (row) => {
+    const der = await leafWith(row);
+    const m = matchHost(parseCertificate(der), row.host);
+    expect(m.ok, m.reason).toBe(row.ok);
+    if (row.matchedBy) expect(m.matchedBy).toBe(row.matchedBy);
+    expect(m.reason).toMatch(/^The (host|IP address) .*\.$/);
+    expect(nodeSays(der, row.host), row.nodeDiffers ?? 'Node agrees').toBe(row.nodeDiffers ? !row.ok : row.ok);
+  });
+}
+
+describe('DNS names', () => {
+  check([
+    { san: { dns: ['api.example'] }, host: 'api.example', ok: true, matchedBy: 'dNSName' },
+    { san: { dns: ['API.Example'] }, host: 'api.example', ok: true },
+    { san: { dns: ['api.example'] }, host: 'API.EXAMPLE', ok: true },
+    {
+      san: { dns: ['api.example'] },
+      host: 'api.example.',
+      ok: true,
+      nodeDiffers: 'X509_check_host compares the name as given; clients (curl, browsers) drop the root dot of a fully qualified host first, as the model does',
+    },
+    { san: { dns: ['api.example'] }, host: 'www.example', ok: false },
+    { san: { dns: ['api.example'] }, host: 'example', ok: false },
+    { san: { dns: ['other.example', 'api.example'] }, host: 'api.example', ok: true },
+    { san: { dns: ['api.example'] }, host: 'api.example.evil', ok: false },
+  ]);
+});
+
+describe('wildcards: only the whole left-most label, exactly one label', () => {
+  check([
+    { san: { dns: ['*.example.com'] }, host: 'a.example.com', ok: true },
+    { san: { dns: ['*.example.com'] }, host: 'A.Example.COM', ok: true },
+    { san: { dns: ['*.example.com'] }, host: 'example.com', ok: false },
+    { san: { dns: ['*.example.com'] }, host: 'a.b.example.com', ok: false },
+    { san: { dns: ['*.example.com'] }, host: 'xn--bcher-kva.example.com', ok: true },
+    { san: { dns: ['*.example.com'] }, host: 'a_b.example.com', ok: false },
+    { san: { dns: ['f*.example.com'] }, host: 'foo.example.com', ok: false },
+    { san: { dns: ['*o.example.com'] }, host: 'foo.example.com', ok: false },
+    { san: { dns: ['a.*.example.com'] }, host: 'a.b.example.com', ok: false },
+    { san: { dns: ['*.com'] }, host: 'example.com', ok: false },
+    { san: { dns: ['*'] }, host: 'localhost', ok: false },
+    { san: { dns: ['*.*.example.com'] }, host: 'a.b.example.com', ok: false },
+  ]);
+});
+
+describe('the commonName: only without any subjectAltName', () => {
+  check([
+    { cn: 'api.example', host: 'api.example', ok: true, matchedBy: 'commonName' },
+    { cn: '*.example.com', host: 'a.example.com', ok: true, matchedBy: 'commonName' },
+    { cn: 'api.example', host: 'www.example', ok: false },
+    { host: 'api.example', ok: false },
+    { san: { dns: ['other.example'] }, cn: 'api.example', host: 'api.example', ok: false },
+    {
+      san: { ip: ['192.0.2.7'] },
+      cn: 'api.example',
+      host: 'api.example',
+      ok: false,
+      nodeDiffers: 'OpenSSL falls back to the CN when the SAN holds no dNSName; RFC 6125 6.4.4 and RFC 9525 use no CN once a SAN is present',
+    },
+  ]);
+
+  it('says in the reason that the commonName was used because there is no subjectAltName', async () => {
+    const m = matchHost(parseCertificate(await leafWith({ cn: 'api.example', host: 'api.example', ok: true })), 'api.example');
+    expect(m).toMatchObject({ ok: true, commonNameFallback: true, name: 'api.example' });
+    expect(m.reason).toMatch(/used only because the leaf has no subjectAltName/);
+  });
+});
+
+describe('IP addresses: iPAddress entries only, any spelling', () => {
+  check([
+    { san: { ip: ['192.0.2.7'] }, host: '192.0.2.7', ok: true, matchedBy: 'iPAddress' },
+    { san: { ip: ['192.0.2.7'] }, host: '192.0.2.8', ok: false },
+    { san: { ip: ['2001:db8::1'] }, host: '2001:DB8:0:0:0:0:0:1', ok: true },
+    { san: { ip: ['2001:db8::1'] }, host: '[2001:db8::1]', ok: true },
+    { san: { ip: ['::1'] }, host: '0:0:0:0:0:0:0:1', ok: true },
+    { san: { ip: ['192.0.2.7'] }, host: '::ffff:192.0.2.7', ok: false },
+    { san: { dns: ['192.0.2.7'] }, host: '192.0.2.7', ok: false },
+    { cn: '192.0.2.7', host: '192.0.2.7', ok: false },
+    { san: { dns: ['api.example'], ip: ['192.0.2.7'] }, host: '192.0.2.7', ok: true },
+  ]);
+});
+
+describe('parseHost and dnsNameMatches', () => {
+  it.each([
+    ['API.Example.', { kind: 'dns', name: 'api.example' }],
+    ['192.0.2.1', { kind: 'ip', address: '192.0.2.1', family: 4 }],
+    ['[2001:DB8::0:1]', { kind: 'ip', address: '2001:db8::1', family: 6 }],
+    ['fe80::1%eth0', { kind: 'ip', address: 'fe80::1', family: 6 }],
+    ['::ffff:192.0.2.1', { kind: 'ip', address: '::ffff:c000:201', family: 6 }],
+    ['1:0:0:2:0:0:0:3', { kind: 'ip', address: '1:0:0:2::3', family: 6 }],
+  ])('parseHost(%s)', (host, expected) => {
+    expect(parseHost(host)).toEqual(expected);
+  });
+
+  it('refuses hosts with empty labels or wildcards of their own', () => {
+    expect(dnsNameMatches('*.example.com', '.example.com')).toBe(false);
+    expect(dnsNameMatches('a..example.com', 'a..example.com')).toBe(false);
+    expect(dnsNameMatches('*.example.com', '*.example.com')).toBe(false);
+  });
+});

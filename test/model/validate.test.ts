@@ -1,0 +1,550 @@
+/**
+ * Path validation, as a specification: each row is one situation, the code a correct client ends
+ * with, and what `openssl verify -x509_strict -purpose sslserver` says about the same input. Where
+ * the model and OpenSSL part ways on purpose, the row says why.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, type ModelInput, type ReasonCode, type ValidationCode } from '../../src/model/index.js';
+import { generateKey, type KeyType } from '../../src/world/keys.js';
+import { ext, oid, seq, nul } from '../helpers/der-builder.js';
+import { PemFolder } from '../helpers/openssl-verify.js';
+import { caExtensions, days, ders, leafExtensions, NOW, opensslOutcome, rawIssue, TestPki, type TestCert } from '../helpers/pki.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const tmp = tempDir();
+const files = new PemFolder(tmp.path);
+afterAll(() => tmp.cleanup());
+const pki = new TestPki();
+const HOST = 'api.example';
+
+/** The base PKI most rows vary: root -> intermediate (pathLen 0) -> leaf for api.example, all ECDSA P-256. */
+let root: TestCert;
+let int: TestCert;
+let leaf: TestCert;
+const keys = {} as Record<KeyType, KeyObject>;
+let pssKey: KeyObject;
+
+beforeAll(async () => {
+  const types: KeyType[] = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p384'];
+  const generated = await Promise.all(types.map((t) => generateKey(t)));
+  types.forEach((t, i) => (keys[t] = generated[i]!));
+  // An id-RSASSA-PSS key restricted to SHA-256 (the world layer makes only rsaEncryption keys).
+  pssKey = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256' }).privateKey;
+  root = await pki.root('CN=Model Root, O=pinprick tests');
+  int = await pki.intermediate('CN=Model Intermediate, O=pinprick tests', root);
+  leaf = await pki.leaf(HOST, int);
+});
+
+/** A model input: presented chain (leaf first), anchors, host api.example, at NOW unless told. */
+function input(presented: TestCert[], anchors: TestCert[], more: Partial<ModelInput> = {}): ModelInput {
+  return { presented: ders(...presented), anchors: ders(...anchors), host: HOST, at: NOW, ...more };
+}
+
+interface Row {
+  what: string;
+  build: () => Promise<ModelInput>;
+  code: ValidationCode;
+  /** Position of the certificate at fault (0 = leaf). */
+  depth?: number;
+  reason?: RegExp;
+  /** openssl verify flags this row needs (for example -auth_level 0 around SHA-1 anchors). */
+  extra?: string[];
+  /** What openssl says when it is not the model's code, and why. */
+  openssl?: { code: ReasonCode; why: string };
+}
+
+/** Every row runs the model and openssl on the same bytes. */
+function check(rows: Row[]): void {
+  it.each(rows)('$what', async (row) => {
+    const inp = await row.build();
+    const v = evaluate(inp);
+    expect(v.validation.code, v.reason).toBe(row.code);
+    expect(v.expected).toBe(row.code === 'ok' ? 'accept' : 'reject');
+    if (row.depth !== undefined) expect(v.validation.depth).toBe(row.depth);
+    if (row.reason) expect(v.reason).toMatch(row.reason);
+    const o = opensslOutcome(files, inp, row.extra);
+    expect(o.code, o.output).toBe(row.openssl?.code ?? row.code);
+  });
+}
+
+describe('signature algorithms and key types: a good chain validates, as openssl agrees', () => {
+  const chainOf = async (rootKey: KeyType | KeyObject, intKey: KeyType | KeyObject, hash?: 'SHA-256' | 'SHA-384' | 'SHA-512') => {
+    const k = (t: KeyType | KeyObject): KeyObject => (typeof t === 'string' ? keys[t] : t);
+    const r = await pki.root('CN=Algo Root', { subjectKey: k(rootKey), ...(hash ? { hash } : {}) });
+    const i = await pki.intermediate('CN=Algo Intermediate', r, { subjectKey: k(intKey), ...(hash ? { hash } : {}) });
+    const l = await pki.leaf(HOST, i, hash ? { hash } : {});
+    return input([l, i], [r]);
+  };
+  check([
+    { what: 'RSA 2048 root and intermediate, SHA-256', build: () => chainOf('rsa-2048', 'rsa-2048', 'SHA-256'), code: 'ok' },
+    { what: 'RSA 3072 root, RSA 2048 intermediate, SHA-384', build: () => chainOf('rsa-3072', 'rsa-2048', 'SHA-384'), code: 'ok' },
+    { what: 'RSA 4096 root, RSA 3072 intermediate, SHA-512', build: () => chainOf('rsa-4096', 'rsa-3072', 'SHA-512'), code: 'ok' },
+    { what: 'ECDSA P-384 root and intermediate, SHA-384 (the P-384 default)', build: () => chainOf('ec-p384', 'ec-p384'), code: 'ok' },
+    { what: 'ECDSA P-256 throughout, SHA-512 signatures', build: () => chainOf(root.key, int.key, 'SHA-512'), code: 'ok' },
+    { what: 'mixed: P-384 root -> RSA 2048 intermediate -> P-256 leaf', build: () => chainOf('ec-p384', 'rsa-2048'), code: 'ok' },
+    {
+      what: 'RSA-PSS: an RSASSA-PSS key (id-RSASSA-PSS SPKI) signs the leaf with PSS SHA-256, salt 32',
+      build: async () => {
+        const r = await pki.root('CN=PSS Root', { subjectKey: keys['rsa-2048'] });
+        const i = await rawIssue({ subject: 'CN=PSS Intermediate', issuer: r, subjectKey: pssKey, extensions: caExtensions([], 0) });
+        const l = await rawIssue({ subject: `CN=${HOST}`, issuer: i, extensions: leafExtensions({ dns: [HOST] }), scheme: { kind: 'pss', hash: 'sha256', saltLength: 32 } });
+        return input([l, i], [r]);
+      },
+      code: 'ok',
+    },
+    {
+      what: 'RSA-PSS: an ordinary RSA key (rsaEncryption) signs the intermediate with PSS SHA-384, salt 48',
+      build: async () => {
+        const r = await rawIssue({ subject: 'CN=PSS Root 2', issuer: 'self', subjectKey: keys['rsa-3072'], extensions: caExtensions(), notBefore: days(-365), notAfter: days(3650) });
+        const i = await rawIssue({ subject: 'CN=PSS Intermediate 2', issuer: r, extensions: caExtensions([], 0), scheme: { kind: 'pss', hash: 'sha384', saltLength: 48 } });
+        const l = await pki.leaf(HOST, i);
+        return input([l, i], [r]);
+      },
+      code: 'ok',
+    },
+  ]);
+});
+
+describe('time: every certificate, the trust anchor included, must be valid at `at`', () => {
+  check([
+    { what: 'leaf one day past notAfter', build: async () => input([leaf, int], [root], { at: days(91) }), code: 'expired', depth: 0, reason: /expired at 2026-05-30T12:00:00Z/ },
+    { what: 'leaf before notBefore', build: async () => input([leaf, int], [root], { at: days(-2) }), code: 'not-yet-valid', depth: 0 },
+    {
+      what: 'expired intermediate under a valid root, with a valid leaf',
+      build: async () => {
+        const i = await pki.intermediate('CN=Short Intermediate', root, { notBefore: '-400d', notAfter: '-10d' });
+        const l = await pki.leaf(HOST, i, { notBefore: '-20d', notAfter: '+60d' });
+        return input([l, i], [root]);
+      },
+      code: 'expired',
+      depth: 1,
+    },
+    {
+      what: 'expired trust anchor (DST Root CA X3 after 30 September 2021): rejected as expired',
+      build: async () => {
+        const r = await pki.root('CN=Expired Root', { notBefore: '-20y', notAfter: '-30d' });
+        const i = await pki.intermediate('CN=Under Expired Root', r, { notBefore: '-60d', notAfter: '+1y' });
+        return input([await pki.leaf(HOST, i), i], [r]);
+      },
+      code: 'expired',
+      depth: 2,
+      reason: /^The trust anchor 'CN=Expired Root' \(depth 2\) expired/,
+    },
+    {
+      what: 'at exactly the leaf\'s notAfter second: valid (RFC 5280: inclusive)',
+      build: async () => input([leaf, int], [root], { at: days(90) }),
+      code: 'ok',
+      openssl: { code: 'expired', why: 'OpenSSL treats the notAfter second itself as expired (X509_cmp_time returns -1 for equal times)' },
+    },
+    { what: 'at exactly the leaf\'s notBefore second: valid, as openssl agrees', build: async () => input([leaf, int], [root], { at: days(-1) }), code: 'ok' },
+  ]);
+});
+
+describe('CA and purpose constraints', () => {
+  check([
+    {
+      what: 'an intermediate with basicConstraints cA=false issues the leaf',
+      build: async () => {
+        const i = await pki.intermediate('CN=Not A CA', root, { ca: false });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'not-a-ca',
+      depth: 1,
+    },
+    {
+      what: 'an intermediate with no basicConstraints at all (keyUsage keyCertSign is not enough)',
+      build: async () => {
+        const i = await pki.intermediate('CN=No BC', root, { ca: undefined, pathLen: undefined });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'not-a-ca',
+      depth: 1,
+    },
+    {
+      what: 'pathLen 0 intermediate issues a sub-CA that issues the leaf',
+      build: async () => {
+        const sub = await pki.intermediate('CN=Sub CA', int, { pathLen: undefined });
+        return input([await pki.leaf(HOST, sub), sub, int], [root]);
+      },
+      code: 'path-length',
+      depth: 2,
+    },
+    {
+      what: 'pathLen 1 intermediate with one sub-CA below: fine',
+      build: async () => {
+        const i = await pki.intermediate('CN=Pathlen 1', root, { pathLen: 1 });
+        const sub = await pki.intermediate('CN=Sub CA of pathlen 1', i);
+        return input([await pki.leaf(HOST, sub), sub, i], [root]);
+      },
+      code: 'ok',
+    },
+    {
+      what: 'the trust anchor\'s own pathLen 0 is honoured (one intermediate below it)',
+      build: async () => {
+        const r = await pki.root('CN=Pathlen 0 Root', { pathLen: 0 });
+        const i = await pki.intermediate('CN=Under Pathlen 0 Root', r);
+        return input([await pki.leaf(HOST, i), i], [r]);
+      },
+      code: 'path-length',
+      depth: 2,
+    },
+    {
+      what: 'four intermediates deep under pathLen-free CAs',
+      build: async () => {
+        let issuer = root;
+        const chain: TestCert[] = [];
+        for (let n = 1; n <= 4; n++) {
+          issuer = await pki.intermediate(`CN=Deep ${n}`, issuer, { pathLen: undefined });
+          chain.unshift(issuer);
+        }
+        return input([await pki.leaf(HOST, issuer), ...chain], [root]);
+      },
+      code: 'ok',
+    },
+    {
+      what: 'an intermediate whose keyUsage lacks keyCertSign',
+      build: async () => {
+        const i = await pki.intermediate('CN=No CertSign', root, { keyUsage: ['digitalSignature', 'cRLSign'] });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'key-usage',
+      depth: 1,
+      openssl: { code: 'not-a-ca', why: 'OpenSSL first calls a CA without keyCertSign "invalid CA certificate" (79), then says 32' },
+    },
+    {
+      what: 'a leaf whose extendedKeyUsage is clientAuth only',
+      build: async () => input([await pki.leaf(HOST, int, { extKeyUsage: ['clientAuth'] }), int], [root]),
+      code: 'extended-key-usage',
+      depth: 0,
+    },
+    {
+      what: 'a leaf with anyExtendedKeyUsage only: accepted (RFC 5280 4.2.1.12)',
+      build: async () => input([await pki.leaf(HOST, int, { extKeyUsage: ['2.5.29.37.0'] }), int], [root]),
+      code: 'ok',
+      openssl: { code: 'extended-key-usage', why: 'OpenSSL\'s sslserver purpose wants serverAuth itself; the brief (and Go, Chrome) accept anyExtendedKeyUsage on the leaf' },
+    },
+    {
+      what: 'a leaf with no extendedKeyUsage at all: any purpose',
+      build: async () => input([await pki.leaf(HOST, int, { extKeyUsage: undefined }), int], [root]),
+      code: 'ok',
+    },
+    {
+      what: 'an intermediate restricted to clientAuth issues a server leaf',
+      build: async () => {
+        const i = await pki.intermediate('CN=Client CA', root, { extKeyUsage: ['clientAuth'] });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'extended-key-usage',
+      depth: 1,
+    },
+    {
+      what: 'a leaf whose keyUsage is cRLSign only cannot serve TLS',
+      build: async () => input([await pki.leaf(HOST, int, { keyUsage: ['cRLSign'] }), int], [root]),
+      code: 'key-usage',
+      depth: 0,
+      openssl: { code: 'extended-key-usage', why: 'OpenSSL reports a leaf keyUsage unfit for TLS as 26 "unsuitable certificate purpose", the code it also uses for EKU' },
+    },
+  ]);
+});
+
+describe('extensions: unknown critical ones reject, unimplemented ones are never guessed', () => {
+  const UNKNOWN = '1.3.6.1.4.1.55555.1.1';
+  check([
+    {
+      what: 'a leaf with an unknown critical extension',
+      build: async () => input([await rawIssue({ subject: `CN=${HOST}`, issuer: int, extensions: leafExtensions({ dns: [HOST] }, [ext.raw(UNKNOWN, true)]) }), int], [root]),
+      code: 'unknown-critical-extension',
+      depth: 0,
+      reason: new RegExp(UNKNOWN.replace(/\./g, '\\.')),
+    },
+    {
+      what: 'an intermediate with an unknown critical extension',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=Odd CA', issuer: root, extensions: caExtensions([ext.raw(UNKNOWN, true)], 0) });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'unknown-critical-extension',
+      depth: 1,
+    },
+    {
+      what: 'the same unknown extension, not critical: ignored',
+      build: async () => input([await rawIssue({ subject: `CN=${HOST}`, issuer: int, extensions: leafExtensions({ dns: [HOST] }, [ext.raw(UNKNOWN, false)]) }), int], [root]),
+      code: 'ok',
+    },
+    {
+      what: 'a critical certificatePolicies extension on the intermediate: understood, fine',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=Policy CA', issuer: root, extensions: caExtensions([ext.certificatePolicies(['2.23.140.1.2.1'], true)], 0) });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'ok',
+    },
+    {
+      what: 'nameConstraints permitting the host: the model does not implement them and says so',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=Constrained CA', issuer: root, extensions: caExtensions([ext.nameConstraints(['example'])], 0) });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'unsupported-feature',
+      depth: 1,
+      reason: /nameConstraints \(critical\), which the model does not implement/,
+      openssl: { code: 'ok', why: 'OpenSSL implements name constraints; the model refuses to guess' },
+    },
+    {
+      what: 'nameConstraints excluding the host: still unsupported-feature, never a guess',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=Constrained CA 2', issuer: root, extensions: caExtensions([ext.nameConstraints(['other.test'], false)], 0) });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'unsupported-feature',
+      depth: 1,
+      openssl: { code: 'unsupported-feature', why: 'OpenSSL says 47 "permitted subtree violation"' },
+    },
+    {
+      what: 'policyConstraints requireExplicitPolicy on the intermediate',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=Policy Constrained CA', issuer: root, extensions: caExtensions([ext.policyConstraints(0)], 0) });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'unsupported-feature',
+      depth: 1,
+      openssl: { code: 'ok', why: 'openssl verify processes policies only with -policy_check' },
+    },
+  ]);
+});
+
+/**
+ * `openssl verify` checks digest strength only when asked: security level 1 (80 bits) refuses MD5
+ * and SHA-1 (68 "CA signature digest algorithm too weak"), as modern clients do.
+ */
+const AUTH_LEVEL_1 = ['-auth_level', '1'];
+
+describe('weak signatures: MD5 and SHA-1 below the anchor are refused; a SHA-1 anchor is fine', () => {
+  check([
+    {
+      what: 'a leaf signed with ecdsa-with-SHA1',
+      build: async () => input([await pki.leaf(HOST, int, { hash: 'SHA-1' }), int], [root]),
+      code: 'weak-signature',
+      depth: 0,
+      extra: AUTH_LEVEL_1,
+    },
+    {
+      what: 'an intermediate signed with sha1WithRSAEncryption',
+      build: async () => {
+        const r = await pki.root('CN=RSA Root', { subjectKey: keys['rsa-2048'] });
+        const i = await pki.intermediate('CN=SHA-1 Intermediate', r, { hash: 'SHA-1' });
+        return input([await pki.leaf(HOST, i), i], [r]);
+      },
+      code: 'weak-signature',
+      depth: 1,
+      extra: AUTH_LEVEL_1,
+    },
+    {
+      what: 'a leaf signed with md5WithRSAEncryption',
+      build: async () => {
+        const r = await pki.root('CN=MD5 Root', { subjectKey: keys['rsa-2048'] });
+        const i = await pki.intermediate('CN=MD5 Intermediate', r, { subjectKey: keys['rsa-3072'] });
+        const l = await rawIssue({ subject: `CN=${HOST}`, issuer: i, extensions: leafExtensions({ dns: [HOST] }), scheme: { kind: 'pkcs1', hash: 'md5' } });
+        return input([l, i], [r]);
+      },
+      code: 'weak-signature',
+      depth: 0,
+      extra: AUTH_LEVEL_1,
+    },
+    {
+      what: 'a trust anchor whose own self-signature is SHA-1, with SHA-256 below it',
+      build: async () => {
+        const r = await pki.root('CN=SHA-1 Root', { subjectKey: keys['rsa-2048'], hash: 'SHA-1' });
+        const i = await pki.intermediate('CN=Under SHA-1 Root', r);
+        return input([await pki.leaf(HOST, i), i], [r]);
+      },
+      code: 'ok',
+      extra: AUTH_LEVEL_1,
+    },
+  ]);
+});
+
+describe('signatures and trust', () => {
+  check([
+    {
+      what: 'a leaf that names the intermediate (and its key id) but was signed by another key',
+      build: async () => {
+        const forger = await generateKey('ec-p256');
+        const l = await pki.leaf(HOST, { ...int, key: forger });
+        return input([l, int], [root]);
+      },
+      code: 'bad-signature',
+      depth: 0,
+    },
+    {
+      what: 'a leaf whose signed and outer signature algorithms differ',
+      build: async () => {
+        const l = await rawIssue({ subject: `CN=${HOST}`, issuer: int, extensions: leafExtensions({ dns: [HOST] }), tbsAlgorithm: seq(oid('1.2.840.10045.4.3.3')) });
+        return input([l, int], [root]);
+      },
+      code: 'bad-signature',
+      depth: 0,
+      openssl: { code: 'malformed', why: 'OpenSSL 3 -x509_strict says 76 "signature algorithm inconsistency" (mapped to nothing)' },
+    },
+    { what: 'the intermediate is missing', build: async () => input([leaf], [root]), code: 'untrusted', depth: 0 },
+    {
+      what: 'the chain ends at a root the client does not trust, sent by the server',
+      build: async () => {
+        const other = await pki.root('CN=Unknown Root');
+        const i = await pki.intermediate('CN=Unknown Intermediate', other);
+        return input([await pki.leaf(HOST, i), i, other], [root]);
+      },
+      code: 'untrusted',
+      depth: 2,
+      reason: /^The self-signed certificate 'CN=Unknown Root' \(depth 2\) is not among the 1 trust anchors\.$/,
+    },
+    {
+      what: 'a self-signed leaf the client does not trust',
+      build: async () => input([await pki.issue(`CN=${HOST}`, 'self', { dns: [HOST] })], [root]),
+      code: 'untrusted',
+      depth: 0,
+    },
+    {
+      what: 'a self-signed leaf that is itself the trust anchor (a pinned self-signed server)',
+      build: async () => {
+        const self = await pki.issue(`CN=${HOST}`, 'self', { dns: [HOST], ca: false, extKeyUsage: ['serverAuth'] });
+        return input([self], [self]);
+      },
+      code: 'ok',
+    },
+    {
+      what: 'the trust anchor is the intermediate itself (a non-self-signed anchor)',
+      build: async () => input([leaf, int], [int]),
+      code: 'ok',
+      extra: ['-partial_chain'],
+    },
+    {
+      what: 'a v1 self-signed root as the anchor (no extensions at all)',
+      build: async () => {
+        const r = await rawIssue({ subject: 'CN=V1 Root', issuer: 'self', version: 1, notBefore: days(-365), notAfter: days(3650) });
+        const i = await rawIssue({ subject: 'CN=Under V1 Root', issuer: r, extensions: caExtensions([], 0) });
+        const l = await pki.leaf(HOST, i);
+        return input([l, i], [r]);
+      },
+      code: 'ok',
+      openssl: { code: 'not-a-ca', why: 'with -x509_strict OpenSSL refuses v1 CA certificates (79); without it, and in browsers, v1 roots are accepted' },
+    },
+  ]);
+});
+
+describe('host names', () => {
+  check([
+    { what: 'the leaf is for another host', build: async () => input([leaf, int], [root], { host: 'www.example' }), code: 'hostname-mismatch', depth: 0 },
+    {
+      what: 'an IPv4 host matching an iPAddress entry',
+      build: async () => input([await pki.leaf(['192.0.2.10', HOST], int), int], [root], { host: '192.0.2.10' }),
+      code: 'ok',
+    },
+    {
+      what: 'an IPv6 host, spelled long, matching a compressed iPAddress entry',
+      build: async () => input([await pki.leaf(['2001:db8::7'], int), int], [root], { host: '2001:0db8:0:0:0:0:0:7' }),
+      code: 'ok',
+    },
+    {
+      what: 'an IP host listed only as a dNSName',
+      build: async () => input([await pki.leaf(HOST, int, { dns: ['192.0.2.10'] }), int], [root], { host: '192.0.2.10' }),
+      code: 'hostname-mismatch',
+    },
+    {
+      what: 'no subjectAltName: the commonName is used, and the reason says so',
+      build: async () => input([await pki.leaf(HOST, int, { dns: undefined }), int], [root]),
+      code: 'ok',
+      reason: /commonName 'api\.example', used only because the leaf has no subjectAltName/,
+    },
+    {
+      what: 'a subjectAltName with only an IP entry and the host in the commonName',
+      build: async () => input([await pki.leaf(['192.0.2.10'], int, { subject: `CN=${HOST}` }), int], [root]),
+      code: 'hostname-mismatch',
+      openssl: { code: 'ok', why: 'OpenSSL (and Node\'s checkHost) fall back to the CN when the SAN has no dNSName; the brief, RFC 6125 6.4.4 and RFC 9525 say a SAN present means no CN' },
+    },
+  ]);
+});
+
+describe('precedence: one code when several things fail', () => {
+  check([
+    {
+      what: 'untrusted before expired: an expired leaf from an unknown CA',
+      build: async () => input([await pki.leaf(HOST, int, { notBefore: '-30d', notAfter: '-1d' })], [root]),
+      code: 'untrusted',
+    },
+    {
+      what: 'bad signature before not-a-ca and expired',
+      build: async () => {
+        const i = await pki.intermediate('CN=Broken CA', root, { ca: false, notBefore: '-30d', notAfter: '-1d' });
+        const l = await pki.leaf(HOST, { ...i, key: await generateKey('ec-p256') }, { notBefore: '-20d', notAfter: '+60d' });
+        return input([l, i], [root]);
+      },
+      code: 'bad-signature',
+      depth: 0,
+      openssl: { code: 'not-a-ca', why: 'OpenSSL checks extensions (79) before signatures; the model puts a signature that does not verify first' },
+    },
+    {
+      what: 'not-a-ca before expired',
+      build: async () => {
+        const i = await pki.intermediate('CN=Expired Non-CA', root, { ca: false, notBefore: '-30d', notAfter: '-1d' });
+        return input([await pki.leaf(HOST, i, { notBefore: '-20d', notAfter: '+60d' }), i], [root]);
+      },
+      code: 'not-a-ca',
+      depth: 1,
+    },
+    {
+      what: 'weak signature before expired',
+      build: async () => input([await pki.leaf(HOST, int, { hash: 'SHA-1', notBefore: '-30d', notAfter: '-1d' }), int], [root]),
+      code: 'weak-signature',
+      extra: AUTH_LEVEL_1,
+    },
+    {
+      what: 'expired before hostname mismatch',
+      build: async () => input([leaf, int], [root], { host: 'www.example', at: days(91) }),
+      code: 'expired',
+      openssl: { code: 'hostname-mismatch', why: 'OpenSSL checks the host (62) before times; JSSE, Go and browsers report the chain error first' },
+    },
+    {
+      what: 'the anchor\'s expiry is reported before the leaf\'s (top down, as OpenSSL)',
+      build: async () => {
+        const r = await pki.root('CN=Old Root', { notBefore: '-10y', notAfter: '-10d' });
+        const i = await pki.intermediate('CN=Old Intermediate', r, { notBefore: '-1y', notAfter: '+1y' });
+        return input([await pki.leaf(HOST, i, { notBefore: '-30d', notAfter: '-2d' }), i], [r]);
+      },
+      code: 'expired',
+      depth: 2,
+    },
+    {
+      what: 'a failure elsewhere wins over unsupported-feature (expired leaf under a name-constrained CA)',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=Constrained CA 3', issuer: root, extensions: caExtensions([ext.nameConstraints(['example'])], 0) });
+        return input([await pki.leaf(HOST, i, { notBefore: '-30d', notAfter: '-1d' }), i], [root]);
+      },
+      code: 'expired',
+      depth: 0,
+    },
+  ]);
+});
+
+describe('inputs the model refuses before building paths', () => {
+  it('an empty presented list is empty-chain', () => {
+    expect(evaluate({ presented: [], anchors: ders(root), at: NOW })).toMatchObject({ expected: 'reject', code: 'empty-chain', paths: [] });
+  });
+  it.each([
+    ['garbage bytes', Buffer.from('not a certificate')],
+    ['a truncated certificate', () => leaf.der.subarray(0, leaf.der.length - 10)],
+    ['a certificate with trailing bytes', () => Buffer.concat([leaf.der, Buffer.from([0])])],
+    ['a NULL where the certificate should be', nul()],
+  ])('%s as the leaf is malformed, and as an extra certificate too (a TLS client cannot decode the message)', (_what, bytes) => {
+    const b = typeof bytes === 'function' ? bytes() : bytes;
+    expect(evaluate({ presented: [b], anchors: ders(root), at: NOW })).toMatchObject({ expected: 'reject', code: 'malformed' });
+    expect(evaluate({ presented: [leaf.der, int.der, b], anchors: ders(root), at: NOW }).reason).toMatch(/^Presented certificate 2 is not a well-formed certificate/);
+  });
+  it('a malformed trust anchor is reported as such', () => {
+    expect(evaluate({ presented: ders(leaf, int), anchors: [root.der, Buffer.from([0x30, 0x00])], at: NOW }).reason).toMatch(/^Trust anchor 1 is not a well-formed certificate/);
+  });
+  it('an invalid time is a programming error, not a verdict', () => {
+    expect(() => evaluate({ presented: ders(leaf), anchors: ders(root), at: new Date('nope') })).toThrow(/valid time/);
+  });
+});

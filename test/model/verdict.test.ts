@@ -1,0 +1,313 @@
+/**
+ * The verdict of a correct pinning client, as a specification: validation first, then one pinned
+ * key on the VALIDATED path. Each row is one situation from the field (DigiNotar, CVE-2016-2402,
+ * forged intermediates, rotations to backup keys, expired pin sets, report-only policies).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, type ModelInput, type PinPolicy, type ReasonCode, type Verdict } from '../../src/model/index.js';
+import { generateKey } from '../../src/world/keys.js';
+import { pinOfKey } from '../../src/world/pin.js';
+import { days, ders, NOW, TestPki, type TestCert } from '../helpers/pki.js';
+
+const pki = new TestPki();
+const HOST = 'api.example';
+/** Every host name the rows use, so one rogue leaf serves them all. */
+const HOSTS = [HOST, 'example', 'www.example', 'a.b.example', 'deep.api.example', '192.0.2.10'];
+
+/** A small world: a genuine hierarchy, a trusted rogue CA (DigiNotar), a vendor CA, an untrusted root, backup keys. */
+const w = {} as {
+  genuineRoot: TestCert;
+  genuineInt: TestCert;
+  genuineLeaf: TestCert;
+  rogueRoot: TestCert;
+  rogueInt: TestCert;
+  rogueLeaf: TestCert;
+  vendorRoot: TestCert;
+  untrustedRoot: TestCert;
+  backupKey: string;
+  backup1: TestCert;
+};
+
+beforeAll(async () => {
+  w.genuineRoot = await pki.root('CN=Genuine Root');
+  w.genuineInt = await pki.intermediate('CN=Genuine Intermediate R1', w.genuineRoot);
+  w.genuineLeaf = await pki.leaf(HOSTS, w.genuineInt);
+  w.rogueRoot = await pki.root('CN=Rogue Root');
+  w.rogueInt = await pki.intermediate('CN=Rogue Intermediate', w.rogueRoot);
+  w.rogueLeaf = await pki.leaf(HOSTS, w.rogueInt);
+  w.vendorRoot = await pki.root('CN=Vendor Root');
+  w.untrustedRoot = await pki.root('CN=Untrusted Root');
+  // The backup key: no certificate uses it until the server rotates to it.
+  const backupKey = await generateKey('ec-p256');
+  w.backupKey = pinOfKey(backupKey).sha256;
+  w.backup1 = await pki.intermediate('CN=Genuine Intermediate R2', w.genuineRoot, { subjectKey: backupKey });
+});
+
+/** What the client trusts: the genuine, rogue and vendor roots (the rogue CA is trusted, as DigiNotar was). */
+const anchors = () => [w.genuineRoot, w.rogueRoot, w.vendorRoot];
+
+/** Pin the genuine intermediate, with the backup key as `backup-1`, enforced, for api.example. */
+function policy(more: Partial<PinPolicy> = {}): PinPolicy {
+  return {
+    domains: [{ pattern: HOST }],
+    pins: [
+      { sha256: w.genuineInt.pin, label: 'genuine-intermediate' },
+      { sha256: w.backupKey, label: 'backup-1' },
+    ],
+    enforce: true,
+    ...more,
+  };
+}
+
+function input(presented: TestCert[], more: Partial<ModelInput> = {}): ModelInput {
+  return { presented: ders(...presented), anchors: ders(...anchors()), host: HOST, at: NOW, policy: policy(), ...more };
+}
+
+interface Row {
+  what: string;
+  build: () => ModelInput | Promise<ModelInput>;
+  code: ReasonCode;
+  then?: (v: Verdict) => void;
+}
+
+function check(rows: Row[]): void {
+  it.each(rows)('$what', async (row) => {
+    const v = evaluate(await row.build());
+    expect(v.code, v.reason).toBe(row.code);
+    expect(v.expected).toBe(row.code.startsWith('ok') ? 'accept' : 'reject');
+    expect(v.reason).toMatch(/^[A-Z].*\.$/);
+    row.then?.(v);
+  });
+}
+
+describe('the genuine server and a trusted rogue CA', () => {
+  check([
+    {
+      what: 'genuine chain: the pinned intermediate is on the validated path',
+      build: () => input([w.genuineLeaf, w.genuineInt]),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck).toMatchObject({ applies: true, coveredBy: HOST, evaluated: true, matched: { label: 'genuine-intermediate', certIndexInPath: 1, subject: 'CN=Genuine Intermediate R1', backup: false } }),
+    },
+    {
+      what: 'genuine chain, pinning the anchor (root) key: anchors count, they are on the path',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'root' }] }) }),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck?.matched).toMatchObject({ certIndexInPath: 2 }),
+    },
+    {
+      what: 'genuine chain, pinning the leaf key, written OkHttp-style with sha256/',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: `sha256/${w.genuineLeaf.pin}` }] }) }),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck?.matched).toMatchObject({ certIndexInPath: 0, pin: w.genuineLeaf.pin }),
+    },
+    {
+      what: 'DigiNotar: a valid chain from a trusted but unpinned CA',
+      build: () => input([w.rogueLeaf, w.rogueInt]),
+      code: 'pin-mismatch',
+      then: (v) => {
+        expect(v.validation.ok).toBe(true);
+        expect(v.pinCheck).toMatchObject({ applies: true, evaluated: true });
+        expect(v.pinCheck?.matched).toBeUndefined();
+        expect(v.reason).toBe('The chain validates but no pinned key is on the validated path.');
+      },
+    },
+    {
+      what: 'a policy with no pins at all rejects every chain of a covered host',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [] }) }),
+      code: 'pin-mismatch',
+    },
+  ]);
+});
+
+/** Every ordering of some certificates. */
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
+}
+
+describe('pin stuffing (CVE-2016-2402): pinned certificates appended to a rogue chain never count', () => {
+  const orders = () => permutations([w.rogueInt, w.genuineInt, w.genuineRoot]);
+  it('in every order of rogue intermediate, genuine intermediate and genuine root after the rogue leaf', () => {
+    expect(orders()).toHaveLength(6);
+    for (const extras of orders()) {
+      const v = evaluate(input([w.rogueLeaf, ...extras]));
+      expect(v.code, extras.map((c) => c.subject).join(' / ')).toBe('pin-mismatch');
+      expect(v.pinCheck?.offPathPins).toEqual([{ pin: w.genuineInt.pin, label: 'genuine-intermediate', presentedIndex: 1 + extras.indexOf(w.genuineInt), subject: 'CN=Genuine Intermediate R1' }]);
+      expect(v.reason).toMatch(/the pinned key of 'CN=Genuine Intermediate R1' was presented but is not on that path.*CVE-2016-2402/);
+    }
+  });
+
+  it('duplicated, and with the genuine leaf appended too', () => {
+    for (const presented of [
+      [w.rogueLeaf, w.genuineInt, w.rogueInt, w.genuineInt, w.genuineRoot, w.genuineInt],
+      [w.rogueLeaf, w.genuineLeaf, w.genuineInt, w.rogueInt, w.rogueInt, w.genuineLeaf],
+    ]) {
+      const v = evaluate(input(presented, { policy: policy({ pins: [...policy().pins, { sha256: w.genuineLeaf.pin, label: 'leaf' }, { sha256: w.genuineRoot.pin, label: 'root' }] }) }));
+      expect(v.code).toBe('pin-mismatch');
+      expect(v.paths).toHaveLength(1);
+      expect(v.paths[0]!.certificates.map((c) => c.subject)).toEqual([`CN=${HOST}`, 'CN=Rogue Intermediate', 'CN=Rogue Root']);
+    }
+  });
+
+  it('the pinned certificates alone after the rogue leaf: the rogue intermediate is missing, so nothing validates at all', () => {
+    const v = evaluate(input([w.rogueLeaf, w.genuineInt, w.genuineRoot]));
+    expect(v.code).toBe('untrusted');
+    expect(v.pinCheck).toMatchObject({ applies: true, evaluated: false });
+  });
+});
+
+describe('forged intermediates: the pinned name is not the pinned key', () => {
+  check([
+    {
+      what: 'a rogue CA issues an intermediate with the pinned intermediate\'s exact name but its own key',
+      build: async () => {
+        const forged = await pki.intermediate('CN=Genuine Intermediate R1', w.rogueRoot);
+        return input([await pki.leaf(HOST, forged), forged]);
+      },
+      code: 'pin-mismatch',
+    },
+    {
+      what: 'the same, with the genuine intermediate appended and no key identifiers: its path fails its signature, the forged one is chosen',
+      build: async () => {
+        const forged = await pki.intermediate('CN=Genuine Intermediate R1', w.rogueRoot);
+        return input([await pki.leaf(HOST, forged, { aki: false }), w.genuineInt, forged]);
+      },
+      code: 'pin-mismatch',
+      then: (v) => {
+        expect(v.paths.map((p) => p.result.code)).toEqual(['bad-signature', 'ok']);
+        expect(v.chosenPath).toBe(1);
+        expect(v.pinCheck?.onlyOnAlternativePath).toBeUndefined();
+        expect(v.pinCheck?.offPathPins?.[0]).toMatchObject({ label: 'genuine-intermediate', presentedIndex: 1 });
+      },
+    },
+  ]);
+});
+
+describe('a pinned key never rescues a path that fails validation', () => {
+  check([
+    {
+      what: 'the genuine chain with an expired leaf',
+      build: () => input([w.genuineLeaf, w.genuineInt], { at: days(100) }),
+      code: 'expired',
+      then: (v) => expect(v.pinCheck).toMatchObject({ applies: true, evaluated: false }),
+    },
+    { what: 'the genuine chain for another host', build: async () => input([await pki.leaf('other.example', w.genuineInt), w.genuineInt]), code: 'hostname-mismatch' },
+    {
+      what: 'the genuine chain when the client does not trust the genuine root',
+      build: () => input([w.genuineLeaf, w.genuineInt], { anchors: ders(w.rogueRoot) }),
+      code: 'untrusted',
+    },
+    {
+      what: 'the pinned intermediate\'s key under an untrusted root (a stolen key re-certified elsewhere)',
+      build: async () => {
+        const stolen = await pki.intermediate('CN=Genuine Intermediate R1', w.untrustedRoot, { subjectKey: w.genuineInt.key });
+        return input([await pki.leaf(HOST, stolen), stolen, w.untrustedRoot]);
+      },
+      code: 'untrusted',
+    },
+    {
+      what: 'the pinned intermediate\'s key but a leaf it did not sign (bad signature)',
+      build: async () => input([await pki.leaf(HOST, { ...w.genuineInt, key: await generateKey('ec-p256') }), w.genuineInt]),
+      code: 'bad-signature',
+    },
+    {
+      what: 'report-only does not rescue a failed validation either',
+      build: () => input([w.genuineLeaf, w.genuineInt], { at: days(100), policy: policy({ enforce: false }) }),
+      code: 'expired',
+    },
+  ]);
+});
+
+describe('rotations: backup pins, several valid paths', () => {
+  check([
+    {
+      what: 'the server rotated to the intermediate certifying backup key 1',
+      build: async () => input([await pki.leaf(HOST, w.backup1), w.backup1]),
+      code: 'ok-backup-pin',
+      then: (v) => {
+        expect(v.pinCheck?.matched).toMatchObject({ label: 'backup-1', backup: true, certIndexInPath: 1 });
+        expect(v.reason).toMatch(/only a backup pin 'backup-1' matches/);
+      },
+    },
+    {
+      what: 'a backup pin and a primary pin both on the path: the primary decides',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'backup-root' }, { sha256: w.genuineInt.pin, label: 'primary' }] }) }),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck?.matched?.label).toBe('primary'),
+    },
+    {
+      what: 'two valid paths and the pin only on the second: rejected, and flagged as client-dependent',
+      build: async () => {
+        // The genuine intermediate cross-signed by the vendor root: leaf -> R1 -> Genuine Root, or leaf -> R1' -> Vendor Root.
+        const cross = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
+        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ sha256: w.vendorRoot.pin, label: 'vendor-root' }] }) });
+      },
+      code: 'pin-mismatch',
+      then: (v) => {
+        expect(v.paths.map((p) => p.result.ok)).toEqual([true, true]);
+        expect(v.chosenPath).toBe(0);
+        expect(v.pinCheck).toMatchObject({ onlyOnAlternativePath: true, alternative: { pathIndex: 1, match: { label: 'vendor-root', certIndexInPath: 2 } } });
+        expect(v.reason).toMatch(/only on another valid path .* depends on which path the client builds/);
+      },
+    },
+  ]);
+});
+
+describe('expiration and report-only', () => {
+  check([
+    {
+      what: 'Android pin-set expiration passed: pins are no longer enforced, the rogue chain is accepted',
+      build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ expiration: days(-1) }) }),
+      code: 'ok-pins-expired',
+      then: (v) => expect(v.pinCheck).toMatchObject({ applies: false, expired: true, evaluated: false }),
+    },
+    { what: 'at exactly the expiration instant pins are already off', build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ expiration: NOW }) }), code: 'ok-pins-expired' },
+    { what: 'expiration still ahead: pins enforced', build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ expiration: days(1) }) }), code: 'pin-mismatch' },
+    {
+      what: 'report-only (TrustKit enforce=false): the mismatch is reported and the connection accepted',
+      build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ enforce: false }) }),
+      code: 'ok-report-only',
+      then: (v) => {
+        expect(v.pinCheck).toMatchObject({ reportOnlyMismatch: true, evaluated: true });
+        expect(v.reason).toMatch(/report-only: the mismatch is reported and the connection accepted\.$/);
+      },
+    },
+    { what: 'report-only with a matching pin is plain ok', build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ enforce: false }) }), code: 'ok' },
+  ]);
+});
+
+describe('which hosts a policy covers', () => {
+  const rogue = (host: string, domains: PinPolicy['domains']) => () => input([w.rogueLeaf, w.rogueInt], { host, policy: policy({ domains }) });
+  check([
+    { what: 'exact pattern, other host: unpinned, the rogue chain is accepted', build: rogue('www.example', [{ pattern: HOST }]), code: 'ok-unpinned-host' },
+    { what: 'exact pattern, subdomain without includeSubdomains: unpinned', build: rogue('deep.api.example', [{ pattern: HOST }]), code: 'ok-unpinned-host' },
+    { what: 'exact pattern with includeSubdomains covers a subdomain', build: rogue('deep.api.example', [{ pattern: HOST, includeSubdomains: true }]), code: 'pin-mismatch' },
+    { what: "'*.example' covers api.example", build: rogue(HOST, [{ pattern: '*.example' }]), code: 'pin-mismatch' },
+    { what: "'*.example' does not cover the bare example", build: rogue('example', [{ pattern: '*.example' }]), code: 'ok-unpinned-host' },
+    { what: "'*.example' does not cover a.b.example", build: rogue('a.b.example', [{ pattern: '*.example' }]), code: 'ok-unpinned-host' },
+    { what: "'*.example' with includeSubdomains covers a.b.example", build: rogue('a.b.example', [{ pattern: '*.example', includeSubdomains: true }]), code: 'pin-mismatch' },
+    { what: "'**.example' covers the bare example (OkHttp 4)", build: rogue('example', [{ pattern: '**.example' }]), code: 'pin-mismatch' },
+    { what: "'**.example' covers a.b.example", build: rogue('a.b.example', [{ pattern: '**.example' }]), code: 'pin-mismatch' },
+    { what: 'host names compare case-insensitively, trailing dot ignored', build: rogue('API.Example.', [{ pattern: HOST }]), code: 'pin-mismatch' },
+    { what: 'an IP literal pattern covers that address only', build: rogue('192.0.2.10', [{ pattern: '192.0.2.10' }]), code: 'pin-mismatch' },
+    {
+      what: 'no host given: the policy applies unconditionally',
+      build: () => ({ ...input([w.rogueLeaf, w.rogueInt]), host: undefined }),
+      code: 'pin-mismatch',
+    },
+    {
+      what: 'an uncovered host still needs a valid chain',
+      build: () => input([w.rogueLeaf], { host: 'www.example', policy: policy({ domains: [{ pattern: 'other.example' }] }) }),
+      code: 'untrusted',
+      then: (v) => expect(v.pinCheck).toMatchObject({ applies: false }),
+    },
+  ]);
+});
+
+describe('without a policy the verdict is validation only', () => {
+  it('accepts the rogue chain and has no pinCheck', () => {
+    const v = evaluate({ ...input([w.rogueLeaf, w.rogueInt]), policy: undefined });
+    expect(v).toMatchObject({ expected: 'accept', code: 'ok' });
+    expect(v.pinCheck).toBeUndefined();
+  });
+});
