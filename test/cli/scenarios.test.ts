@@ -1,0 +1,63 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('pinprick scenarios', () => {
+  const tmp = tempDir();
+  const certsDir = join(tmp.path, 'certs');
+  afterAll(() => tmp.cleanup());
+
+  it('list names every built-in with its category', async () => {
+    const r = await runCli(['scenarios', 'list'], { certsDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/attack-pin-stuffing\s+attack\s+reject/);
+    expect(r.stdout).toMatch(/calibration-canary\s+calibration\s+accept/);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2 + 26);
+  });
+
+  it('show prints the story and the exact chain', async () => {
+    const r = await runCli(['scenarios', 'show', 'attack-pin-stuffing-reversed'], { certsDir });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /^\d\s/.test(l)).map((l) => l.split(/\s+/)[1]);
+    expect(rows).toEqual(['rogue-leaf', 'genuine-root', 'genuine-intermediate', 'rogue-intermediate']);
+  });
+
+  it('explain gives the path built and the verdict for the profile and every shipped profile', async () => {
+    const r = await runCli(['scenarios', 'explain', 'rotation-intermediate', '--profile', 'intermediate-only'], { certsDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/path 1 \(chosen, valid\)/);
+    expect(r.stdout).toMatch(/verdict: REJECT \(pin-mismatch\)/);
+    expect(r.stdout).toMatch(/root-only\s+accept\s+ok/);
+    const json = JSON.parse((await runCli(['scenarios', 'explain', 'rotation-backup-key', '--profile', 'intermediate-backup', '--json'], { certsDir })).stdout);
+    expect(json.verdict).toMatchObject({ expected: 'accept', code: 'ok-backup-pin' });
+  });
+
+  it('validate reports every bad file on one line with file:line:col, then exits 2', async () => {
+    const good = join(tmp.path, 'good.yaml');
+    const bad = join(tmp.path, 'bad.yaml');
+    writeFileSync(good, 'id: mine\ntitle: Mine\ncategory: control\ndescription: mine\nchain: [genuine-leaf, genuine-intermediate]\n');
+    writeFileSync(bad, 'id: bad\ntitle: Bad\ncategory: control\ndescription: bad\nchain: [genuine-leaf, no-such-cert]\n');
+    const r = await runCli(['scenarios', 'validate', good, bad], { certsDir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`ok   ${good} (mine)`);
+    expect(r.stderr).toContain(`${bad}:5:23: chain[1]: unknown certificate 'no-such-cert'`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('takes user scenarios next to the built-ins with --scenarios', async () => {
+    const dir = join(tmp.path, 'mine');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'x.yaml'), 'id: my-own\ntitle: Mine\ncategory: control\ndescription: mine\nchain: [genuine-leaf]\n');
+    const r = await runCli(['scenarios', 'list', '--scenarios', dir], { certsDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/my-own\s+control/);
+  });
+
+  it('an unknown scenario id is one line and exit 2', async () => {
+    const r = await runCli(['scenarios', 'show', 'nope'], { certsDir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pinprick: no scenario 'nope' \(scenarios: /);
+  });
+});
