@@ -3,6 +3,7 @@ import { PinprickError } from '../errors.js';
 import { caCommand } from './commands/ca.js';
 import { pinsCommand } from './commands/pins.js';
 import { scenariosCommand } from './commands/scenarios.js';
+import { serveCommand, useCommand } from './commands/serve.js';
 import { worldCommand } from './commands/world.js';
 import { UsageError } from './output.js';
 
@@ -20,6 +21,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(pinsCommand)
     .command(caCommand)
     .command(scenariosCommand)
+    .command(serveCommand)
+    .command(useCommand)
     .demandCommand(1, 'Name a command; see pinprick --help.')
     .strict()
     .recommendCommands()

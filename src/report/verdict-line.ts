@@ -1,0 +1,29 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ConnectionVerdict, VerdictListener } from '../proxy/verdict.js';
+
+const COLORS: Record<ConnectionVerdict['kind'], string> = {
+  accepted: '\x1b[32m',
+  rejected: '\x1b[31m',
+  'rejected-after-handshake': '\x1b[33m',
+  'not-tls': '\x1b[35m',
+  timeout: '\x1b[90m',
+};
+
+/** One console line per verdict: time, kind, scenario, SNI, alert or request line, TLS details. */
+export function verdictLine(v: ConnectionVerdict, options: { color?: boolean } = {}): string {
+  const kind = v.kind.padEnd(24);
+  const what = v.alert ? `alert ${v.alert.name} (${v.alert.code})` : (v.requestLine ?? v.detail);
+  const tls = [v.tlsVersion, v.cipher, v.alpn].filter(Boolean).join(' ');
+  const text = `${v.time.slice(11, 23)} #${v.id} ${options.color ? `${COLORS[v.kind]}${kind}\x1b[0m` : kind} ${v.scenario ?? '-'}  ${v.sni ?? v.target ?? '(no SNI)'}  ${what}${tls ? `  [${tls}]` : ''}  from ${v.client.address}:${v.client.port}`;
+  return text;
+}
+
+/**
+ * A subscriber that appends each verdict to a JSONL file at once (one synchronous append per
+ * record), so a crash or a kill never loses a verdict that was reported.
+ */
+export function jsonlSink(path: string): VerdictListener {
+  mkdirSync(dirname(path), { recursive: true });
+  return (v) => appendFileSync(path, JSON.stringify(v) + '\n');
+}

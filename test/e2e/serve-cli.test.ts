@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorld } from '../../src/world/store.js';
+import { pemOf } from '../../src/world/pem.js';
+import { runCli } from '../helpers/cli.js';
+import { curl } from '../helpers/curl.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const BIN = fileURLToPath(new URL('../../bin/pinprick.js', import.meta.url));
+
+describe('pinprick serve and pinprick use', () => {
+  const tmp = tempDir();
+  const certsDir = join(tmp.path, 'certs');
+  const log = join(tmp.path, 'verdicts.jsonl');
+  let child: ChildProcess;
+  let output = '';
+  let ports: { proxy: number; tls: number; control: string; token: string };
+  let roots: string;
+
+  beforeAll(async () => {
+    const { world } = await openWorld({ certsDir });
+    roots = join(tmp.path, 'roots.pem');
+    writeFileSync(roots, world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
+    child = spawn(process.execPath, [BIN, 'serve', '--proxy-port', '0', '--tls-port', '0', '--control-port', '0', '--log', log, '--profile', 'intermediate-only', '--grace', '500'], {
+      env: { ...process.env, PINPRICK_CERTS: certsDir, NO_COLOR: '1' },
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const deadline = Date.now() + 20_000;
+    while (!/token: \S+/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    ports = {
+      proxy: Number(/HTTP proxy:\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1]),
+      tls: Number(/direct TLS:\s+127\.0\.0\.1:(\d+)/.exec(output)![1]),
+      control: /control API: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!,
+      token: /token: (\S+)/.exec(output)![1]!,
+    };
+  });
+  afterAll(() => {
+    child?.kill('SIGTERM');
+    tmp.cleanup();
+  });
+
+  it('prints its listeners on 127.0.0.1 and the control token', () => {
+    expect(output).toMatch(/scenario control-genuine/);
+    expect(ports.proxy).toBeGreaterThan(0);
+    expect(ports.token.length).toBeGreaterThan(16);
+  });
+
+  it('prints one line per connection with the expected verdict for the profile, and appends it to the JSONL log', async () => {
+    const r = await curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${ports.proxy}`, 'https://api.pinprick.test/cli']);
+    expect(r.code, r.stderr).toBe(0);
+    const deadline = Date.now() + 5_000;
+    while (!existsSync(log) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.at(-1)).toMatchObject({ kind: 'accepted', requestLine: 'GET /cli HTTP/1.1', via: 'connect' });
+    while (!output.includes('GET /cli') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(output).toMatch(/accepted\s+control-genuine\s+api\.pinprick\.test\s+GET \/cli HTTP\/1\.1.*a correct intermediate-only client: accept, ok/);
+  });
+
+  it('pinprick use switches the running proxy to another scenario', async () => {
+    const r = await runCli(['use', 'attack-rogue-root', '--control', ports.control, '--token', ports.token], { certsDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('now presenting attack-rogue-root');
+    const verdictCount = readFileSync(log, 'utf8').trim().split('\n').length;
+    await curl(['--cacert', roots, '--resolve', `api.pinprick.test:${ports.tls}:127.0.0.1`, `https://api.pinprick.test:${ports.tls}/`]);
+    const deadline = Date.now() + 5_000;
+    let lines: string[] = [];
+    while (lines.length <= verdictCount && Date.now() < deadline) {
+      lines = readFileSync(log, 'utf8').trim().split('\n');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ scenario: 'attack-rogue-root', kind: 'accepted' });
+  });
+
+  it('pinprick use with a wrong token fails with one line and exit 2', async () => {
+    const r = await runCli(['use', 'control-genuine', '--control', ports.control, '--token', 'wrong'], { certsDir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pinprick: control API: missing or wrong token/);
+  });
+});
