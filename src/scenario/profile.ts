@@ -42,14 +42,15 @@ export function parseProfile(file: string, text: string, world: WorldSpec): Prof
   checkSchema(source, 'profiles/profile.schema.json');
   const raw = source.value as Omit<Profile, 'source'>;
   raw.pins.forEach((pin, i) => {
-    if (!(pin in world.keys) && !RAW_PIN.test(pin)) {
+    if (!Object.hasOwn(world.keys, pin) && !RAW_PIN.test(pin)) {
       throw source.error(['pins', i], `'${pin}' is neither a world key (${Object.keys(world.keys).join(', ')}) nor a pin (sha256/BASE64, 44 characters)`);
     }
   });
   (raw.trust ?? []).forEach((name, i) => {
-    if (!(name in world.certs)) throw source.error(['trust', i], `unknown world certificate '${name}'`);
+    if (!Object.hasOwn(world.certs, name)) throw source.error(['trust', i], `unknown world certificate '${name}'`);
   });
-  if (raw.expiration !== undefined && Number.isNaN(new Date(`${raw.expiration}T00:00:00Z`).getTime())) {
+  const expiration = raw.expiration === undefined ? undefined : new Date(`${raw.expiration}T00:00:00Z`);
+  if (expiration && (Number.isNaN(expiration.getTime()) || expiration.toISOString().slice(0, 10) !== raw.expiration)) {
     throw source.error(['expiration'], `'${raw.expiration}' is not a date`);
   }
   return { ...raw, source: { file } };

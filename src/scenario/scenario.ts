@@ -36,8 +36,8 @@ export interface Scenario {
   expect?: 'accept' | 'reject' | 'depends-on-pins';
   certificates?: Record<string, DerivedCertInput>;
   chain: string[];
-  /** Where it was loaded from (for messages), with the line of each chain entry. */
-  source: { file: string; chainLines: number[] };
+  /** Where it was loaded from (for messages), with the line of each chain entry and of the id. */
+  source: { file: string; chainLines: number[]; id: { line: number; col: number } };
 }
 
 /** Folder of the built-in catalog. */
@@ -55,17 +55,19 @@ export function parseScenario(file: string, text: string, world: WorldSpec, now:
   const raw = source.value as Omit<Scenario, 'source'>;
   const local = raw.certificates ?? {};
   const worldCerts = Object.keys(world.certs);
-  const known = (name: string) => name in local || name in world.certs;
+  // Object.hasOwn, never `in`: a name like 'toString' must not resolve through Object.prototype.
+  const has = (obj: object, name: string) => Object.hasOwn(obj, name);
+  const known = (name: string) => has(local, name) || has(world.certs, name);
   const hint = () => `a world certificate (${worldCerts.slice(0, 6).join(', ')}, …) or a name under certificates:`;
 
   for (const [name, input] of Object.entries(local)) {
     const at = (field: string) => ['certificates', name, field];
     if (name === 'self' || name === 'new') throw source.error(['certificates', name], `'${name}' is a reserved word: choose another name`, true);
-    if (name in world.certs) throw source.error(['certificates', name], `'${name}' is already a world certificate: choose another name`, true);
-    if (input.from !== undefined && !(input.from in world.certs)) {
+    if (has(world.certs, name)) throw source.error(['certificates', name], `'${name}' is already a world certificate: choose another name`, true);
+    if (input.from !== undefined && !has(world.certs, input.from)) {
       throw source.error(at('from'), `unknown world certificate '${input.from}' (expected one of: ${worldCerts.join(', ')})`);
     }
-    const base = input.from ? world.certs[input.from] : undefined;
+    const base = input.from !== undefined ? world.certs[input.from] : undefined;
     if (!base && (input.subject === undefined || input.issuer === undefined || input.key === undefined)) {
       const missing = ['subject', 'issuer', 'key'].filter((f) => input[f as keyof DerivedCertInput] === undefined);
       throw source.error(['certificates', name], `missing ${missing.join(', ')}: a certificate without 'from' needs subject, issuer and key`, true);
@@ -73,12 +75,12 @@ export function parseScenario(file: string, text: string, world: WorldSpec, now:
     if (input.issuer !== undefined && input.issuer !== 'self' && !known(input.issuer)) {
       throw source.error(at('issuer'), `unknown issuer '${input.issuer}' (expected 'self', ${hint()})`);
     }
-    if (input.key !== undefined && input.key !== 'new' && !(input.key in world.keys)) {
+    if (input.key !== undefined && input.key !== 'new' && !has(world.keys, input.key)) {
       throw source.error(at('key'), `unknown key '${input.key}' (expected 'new' or a world key: ${Object.keys(world.keys).join(', ')})`);
     }
     const keyName = input.key ?? base?.key;
     if (input.keyType !== undefined && keyName !== 'new') {
-      const actual = keyName ? world.keys[keyName]?.type : undefined;
+      const actual = keyName && has(world.keys, keyName) ? world.keys[keyName]!.type : undefined;
       if (actual !== input.keyType) throw source.error(at('keyType'), `impossible: keyType ${input.keyType} applies only to key: new (key '${keyName}' is ${actual})`);
     }
     const ca = input.ca ?? base?.ca;
@@ -88,14 +90,21 @@ export function parseScenario(file: string, text: string, world: WorldSpec, now:
     }
     const notBefore = input.notBefore ?? base?.notBefore ?? '-1d';
     const notAfter = input.notAfter ?? base?.notAfter ?? '+397d';
-    if (resolveTime(notAfter, now) <= resolveTime(notBefore, now)) {
+    const resolved = (field: 'notBefore' | 'notAfter', spec: string) => {
+      try {
+        return resolveTime(spec, now);
+      } catch (err) {
+        throw source.error(at(input[field] !== undefined ? field : 'from'), (err as InputError).message);
+      }
+    };
+    if (resolved('notAfter', notAfter) <= resolved('notBefore', notBefore)) {
       throw source.error(at(input.notAfter !== undefined ? 'notAfter' : 'notBefore'), `impossible validity: notAfter (${notAfter}) is not after notBefore (${notBefore})`);
     }
   }
   // Issuer cycles among the scenario's own certificates (world certificates cannot point back).
   for (const start of Object.keys(local)) {
     const seen: string[] = [];
-    for (let cur: string | undefined = start; cur && cur in local; cur = local[cur]!.issuer ?? world.certs[local[cur]!.from ?? '']?.issuer) {
+    for (let cur: string | undefined = start; cur && has(local, cur); cur = local[cur]!.issuer ?? (has(world.certs, local[cur]!.from ?? '') ? world.certs[local[cur]!.from!]!.issuer : undefined)) {
       if (seen.includes(cur)) throw source.error(['certificates', start, 'issuer'], `issuer cycle: ${[...seen, cur].join(' -> ')}`);
       seen.push(cur);
     }
@@ -114,7 +123,7 @@ export function parseScenario(file: string, text: string, world: WorldSpec, now:
     }
   }
   const chainLines = raw.chain.map((_, i) => source.position(['chain', i]).line);
-  return { ...raw, source: { file, chainLines } };
+  return { ...raw, source: { file, chainLines, id: source.position(['id']) } };
 }
 
 /** Load one scenario file; unreadable files are ScenarioErrors at line 1. */
@@ -140,7 +149,14 @@ function yamlFiles(dir: string): string[] {
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .map((f) => join(dir, f))
-    .filter((f) => statSync(f).isFile());
+    .filter((f) => {
+      try {
+        return statSync(f).isFile();
+      } catch (err) {
+        // A dangling symlink, or a file removed while listing: say which, in the usual form.
+        throw new ScenarioError(f, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    });
 }
 
 /**
@@ -154,7 +170,7 @@ export function loadCatalog(world: WorldSpec, options: { dirs?: string[]; builti
     for (const file of yamlFiles(dir)) {
       const scenario = loadScenarioFile(file, world, options.now);
       const clash = byId.get(scenario.id);
-      if (clash) throw new ScenarioError(file, 1, 1, `id '${scenario.id}' is already used by ${clash.source.file}`);
+      if (clash) throw new ScenarioError(file, scenario.source.id.line, scenario.source.id.col, `id '${scenario.id}' is already used by ${clash.source.file}`);
       byId.set(scenario.id, scenario);
     }
   }

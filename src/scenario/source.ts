@@ -19,11 +19,13 @@ export class SourceDocument {
   static parse(file: string, text: string): SourceDocument {
     const lines = new LineCounter();
     // JSON is YAML; uniqueKeys rejects duplicate keys; the alias cap stops "billion laughs" documents.
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    // logLevel 'error': the loader reports through errors only, never through process warnings.
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
     const first = doc.errors[0];
     if (first) {
       const pos = lines.linePos(first.pos[0]);
-      throw new ScenarioError(file, pos.line, pos.col, `invalid YAML: ${first.message.split('\n')[0]}`);
+      const message = first.code === 'MULTIPLE_DOCS' ? "a file holds one document: remove the second '---'" : first.message.split('\n')[0];
+      throw new ScenarioError(file, pos.line, pos.col, `invalid YAML: ${message}`);
     }
     let value: unknown;
     try {
@@ -38,7 +40,7 @@ export class SourceDocument {
   error(path: readonly (string | number)[], detail: string, atKey = false): ScenarioError {
     const { line, col } = this.position(path, atKey);
     const where = path.length ? `${formatPath(path)}: ` : '';
-    return new ScenarioError(this.file, line, col, `${where}${detail}`);
+    return new ScenarioError(this.file, line, col, oneLine(`${where}${detail}`));
   }
 
   /** Line and column of the node at `path`, walking up to the closest existing node. */
@@ -49,7 +51,10 @@ export class SourceDocument {
     for (const segment of path) {
       keyNode = undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair =
+          node.items.find((p) => isPair(p) && keyString(p.key) === String(segment)) ??
+          // A collection key: toJS names it by its YAML flow form, so compare without punctuation.
+          node.items.find((p) => isPair(p) && !isScalar(p.key) && p.key !== null && bare(String(p.key)) === bare(String(segment)));
         if (!pair) break;
         keyNode = pair.key as Node;
         node = pair.value;
@@ -66,13 +71,30 @@ export class SourceDocument {
   }
 }
 
+/** The key as toJS names it in the plain object: null becomes '', a collection its string form. */
+function keyString(key: unknown): string {
+  if (key === null || key === undefined) return '';
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  return String(key);
+}
+
+function bare(text: string): string {
+  return text.replace(/[\s"'[\]{},:]/g, '');
+}
+
+/** Control characters (a newline in a value or key) are escaped: an error is always one line. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `chain[2]`, `certificates.expired-leaf.notAfter`. */
 export function formatPath(path: readonly (string | number)[]): string {
-  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : s === '' ? `${i ? '.' : ''}(empty key)` : i === 0 ? s : `.${s}`)).join('');
 }
 
 const schemaDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ajv = new Ajv({ allErrors: false, strict: false });
+// verbose: errors carry their parentSchema, so messages can list the keys and descriptions expected.
+const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
 const compiled = new Map<string, ValidateFunction>();
 
 /** The JSON Schema shipped at `relativePath` from the package root, compiled once. */
@@ -100,17 +122,39 @@ function describeValue(v: unknown): string {
 export function checkSchema(source: SourceDocument, schemaPath: string): void {
   const validate = validator(schemaPath);
   if (validate(source.value)) return;
-  const err = validate.errors![0]!;
-  throw schemaError(source, err);
+  const errors = validate.errors!;
+  throw schemaError(source, pickError(source, errors));
 }
 
-function schemaError(source: SourceDocument, err: ErrorObject): ScenarioError {
-  const path = err.instancePath
+/** For an anyOf, the error of the branch whose type fits the value beats the first branch's type error. */
+function pickError(source: SourceDocument, errors: ErrorObject[]): ErrorObject {
+  const anyOf = errors.find((e) => e.keyword === 'anyOf');
+  if (anyOf) {
+    const value = valueAt(source, pathOf(anyOf.instancePath));
+    const fitting = errors.find((e) => e !== anyOf && e.instancePath.startsWith(anyOf.instancePath) && e.keyword !== 'type' && typeof value === 'object');
+    return fitting ?? anyOf;
+  }
+  return errors[0]!;
+}
+
+function pathOf(instancePath: string): (string | number)[] {
+  return instancePath
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  const actual = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], source.value);
+}
+
+function valueAt(source: SourceDocument, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], source.value);
+}
+
+function schemaError(source: SourceDocument, err: ErrorObject): ScenarioError {
+  if (err.propertyName !== undefined) {
+    return source.error([...pathOf(err.instancePath), err.propertyName], `bad name '${err.propertyName}': use lower-case letters, digits and '-'`, true);
+  }
+  const path = pathOf(err.instancePath);
+  const actual = valueAt(source, path);
   const params = err.params as Record<string, unknown>;
   switch (err.keyword) {
     case 'additionalProperties': {
