@@ -1,7 +1,9 @@
-import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, isIP, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { pemOf } from '../world/pem.js';
+import { issueCertificate } from '../world/recipe.js';
+import type { World } from '../world/world.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
 import { alertFromError } from './alerts.js';
 import { peekClientHello, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
@@ -21,8 +23,15 @@ export interface ProxyOptions {
   graceMs?: number;
   /** How long a client has to send its ClientHello. */
   handshakeTimeoutMs?: number;
-  /** Plain-HTTP proxy requests for a host go to this address instead (`host -> addr:port`). */
+  /**
+   * Real servers for hosts (`host -> addr:port`): an accepted intercepted connection is forwarded
+   * there over TLS (so a real app keeps working), and plain-HTTP proxy requests too.
+   */
   upstreams?: Record<string, { host: string; port: number }>;
+  /** Intercept hosts outside the scenario with a per-host leaf from the world (else tunnel them). */
+  interceptAll?: boolean;
+  /** The world that issues per-host leaves for {@link interceptAll}. */
+  world?: World;
 }
 
 /** A running proxy: its ports, its verdicts, and how to switch scenario and stop. */
@@ -77,6 +86,41 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return c;
   };
   chainContext(active);
+  if (options.interceptAll && !options.world) throw new Error('interceptAll needs the world that issues per-host leaves');
+
+  // One certificate per host, issued once for the proxy's lifetime, all for the genuine leaf key:
+  // a new host costs one signature, never a key generation.
+  const hostContexts = new Map<string, Promise<ChainContext>>();
+  const hostContext = (name: string): Promise<ChainContext> => {
+    let c = hostContexts.get(name);
+    if (!c) {
+      const world = options.world!;
+      const issuer = world.cert('genuine-intermediate');
+      const leafKey = world.key('genuine-leaf').key;
+      c = issueCertificate({
+        recipe: {
+          subject: `CN=${name}`,
+          key: 'genuine-leaf',
+          issuer: 'genuine-intermediate',
+          notBefore: '-1d',
+          notAfter: '+397d',
+          ca: false,
+          keyUsage: ['digitalSignature'],
+          extKeyUsage: ['serverAuth'],
+          ...(isIP(name) ? { ip: [name] } : { dns: [name] }),
+        },
+        subjectKey: leafKey,
+        issuerKey: world.key(issuer.def.key).key,
+        issuerCert: issuer.x509,
+        now: new Date(),
+      }).then((der) => ({
+        context: createSecureContext({ key: leafKey.export({ type: 'pkcs8', format: 'pem' }), cert: pemOf(der, 'CERTIFICATE') + pemOf(issuer.der, 'CERTIFICATE') }),
+        pins: [world.key('genuine-leaf').pin.sha256, issuer.pin.sha256],
+      }));
+      hostContexts.set(name, c);
+    }
+    return c;
+  };
 
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -120,6 +164,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     let handshakeDone = false;
     // Read at 'secure': once the socket is closed, Node no longer reports them.
     let negotiated: Pick<ConnectionVerdict, 'alpn' | 'tlsVersion' | 'cipher'> = {};
+    // The scenario whose chain was served; undefined for a per-host leaf (intercept-all).
+    let servedScenario: PresentedScenario | undefined = scenario;
     let timer: NodeJS.Timeout | undefined;
 
     const settle = (kind: VerdictKind, detail: string, extra: Partial<ConnectionVerdict> = {}) => {
@@ -132,7 +178,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         durationMs: Date.now() - started,
         kind,
         detail,
-        scenario: scenario.scenario.id,
+        ...(servedScenario ? { scenario: servedScenario.scenario.id } : {}),
         via,
         ...(target ? { target: `${target.host}:${target.port}` } : {}),
         client,
@@ -172,18 +218,31 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       socket.off('data', onData).off('close', onEarlyClose);
       socket.pause();
       const name = hello.servername ?? target?.host;
-      if (name && !scenario.hosts.includes(name) && via === 'connect' && target) return tunnel(socket, target, peeked);
-      terminate();
+      if (!name || scenario.hosts.includes(name)) return terminate(chainContext(scenario), scenario);
+      if (options.interceptAll) {
+        hostContext(name).then(
+          (chain) => terminate(chain, undefined),
+          (err: Error) => {
+            settle('rejected', `pinprick could not issue a certificate for ${name}: ${err.message}`);
+            socket.destroy();
+          },
+        );
+        return;
+      }
+      if (via === 'connect' && target) return tunnel(socket, target, peeked);
+      // A client sent here directly (DNS, /etc/hosts) for a host the scenario does not name: it
+      // still gets the scenario's chain, and a verdict.
+      terminate(chainContext(scenario), scenario);
     };
 
-    const terminate = () => {
-      const chain = chainContext(scenario);
+    const terminate = (chain: ChainContext, served: PresentedScenario | undefined) => {
+      servedScenario = served;
       pins = chain.pins;
       // The ClientHello bytes already read go back in front of the stream for the TLS layer.
       socket.unshift(peeked);
       const t = new TLSSocket(socket, { isServer: true, secureContext: chain.context, ALPNProtocols: ['http/1.1'] });
       tls = t;
-      (t as TLSSocket & { pinprickScenario?: PresentedScenario }).pinprickScenario = scenario;
+      if (served) (t as TLSSocket & { pinprickScenario?: PresentedScenario }).pinprickScenario = served;
       t.once('secure', () => {
         handshakeDone = true;
         const cipher = t.getCipher();
@@ -195,7 +254,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         }, graceMs);
         // The responder's HTTP parser consumes the TLS stream natively (no JS 'data' events), so
         // it reports the first request (or the first bytes that are not HTTP) back here.
-        firstData.set(t, (line) => settle('accepted', 'the client completed the handshake and sent application data', { requestLine: line }));
+        const accepted = (line: string) => settle('accepted', 'the client completed the handshake and sent application data', { requestLine: line });
+        const name = hello?.servername ?? target?.host ?? scenario.hosts[0]!;
+        const upstream = options.upstreams?.[name];
+        if (upstream) {
+          t.once('data', (chunk: Buffer) => {
+            accepted(chunk.subarray(0, 512).toString('latin1').split('\r\n')[0]!);
+            forward(t, chunk, name, upstream);
+          });
+          return;
+        }
+        firstData.set(t, accepted);
         responder.emit('connection', t);
       });
       t.on('error', (err: Error) => {
@@ -215,6 +284,25 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     socket.on('data', onData);
     socket.once('close', onEarlyClose);
     if (peeked.length) examine();
+  };
+
+  /** Forward an accepted connection to the real server over TLS; 502 when it cannot be reached. */
+  const forward = (client: TLSSocket, first: Buffer, name: string, to: { host: string; port: number }) => {
+    client.pause();
+    // A test proxy: the upstream is the user's own server, often with a self-signed certificate.
+    const upstream = tlsConnect({ host: to.host, port: to.port, servername: isIP(name) ? undefined : name, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    upstream.once('secureConnect', () => {
+      upstream.write(first);
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+    upstream.once('error', (err: NodeJS.ErrnoException) => {
+      if (upstream.readyState === 'open' || client.destroyed) return client.destroy();
+      const body = `pinprick: upstream ${name} (${to.host}:${to.port}) is unreachable (${err.code ?? err.message})\n`;
+      client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
   };
 
   const tunnel = (socket: Socket, target: { host: string; port: number }, first: Buffer) => {

@@ -25,6 +25,7 @@ interface ServeArgs extends ScenarioArgs {
   grace: number;
   log: string;
   upstream?: string[];
+  'intercept-all'?: boolean;
 }
 
 /** Where `serve` leaves its control address and token for `pinprick use` (mode 0600, per user). */
@@ -56,7 +57,8 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
       .option('control-port', { type: 'number', default: 8081, describe: 'Control API port; 0 = any' })
       .option('grace', { type: 'number', default: 3000, describe: 'ms after the handshake for the client to send data or close' })
       .option('log', { type: 'string', default: 'reports/verdicts.jsonl', describe: 'JSONL file, one verdict per line, flushed per record' })
-      .option('upstream', { type: 'string', array: true, describe: 'HOST=ADDR:PORT: plain-HTTP proxy requests for HOST go there' })
+      .option('upstream', { type: 'string', array: true, describe: 'HOST=ADDR:PORT: after the client accepts, forward HOST to this real server (TLS), so the app keeps working' })
+      .option('intercept-all', { type: 'boolean', describe: 'Intercept hosts outside the scenario too, with a per-host leaf from the world (default: tunnel them untouched)' })
       .example('$0 serve --scenario attack-pin-stuffing', 'Proxy on 127.0.0.1:8080, direct TLS on 127.0.0.1:8443')
       .example('curl --proxy http://127.0.0.1:8080 --cacert ca-export/pinprick-default-roots.pem https://api.pinprick.test/', 'A client through the proxy')
       .example('curl --resolve api.pinprick.test:8443:127.0.0.1 https://api.pinprick.test:8443/', 'A client redirected to the direct listener'),
@@ -74,6 +76,8 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
       tlsPort: args['tls-port'],
       graceMs: args.grace,
       upstreams: parseUpstreams(args.upstream),
+      interceptAll: args['intercept-all'],
+      world: opened.world,
     });
     const control = await startControl({ proxy, catalog, present, world: opened.world, host: '127.0.0.1', port: args['control-port'] });
     const statePath = controlStatePath();
