@@ -134,4 +134,7 @@ if (process.argv[2] === 'client') {
   console.log(['key', 'workload', 'conc.', 'bare', 'pinprick direct', 'ratio', 'pinprick CONNECT', 'ratio'].join(' | '));
   for (const r of rows) console.log(r.join(' | '));
   console.log('target: new connections >= 0.70x the bare server (verdict recording included)');
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('mitmdump', ['--version']).status !== 0) console.log('mitmdump is not installed: not measured (Debian package mitmproxy)');
+  else console.log('mitmdump is installed but its measurement is not implemented yet');
 }

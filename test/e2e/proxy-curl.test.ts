@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchServedChain } from '../../src/proxy/served-chain.js';
@@ -169,6 +170,22 @@ describe('the proxy with real curl and Node clients', () => {
     setImmediate(() => s.destroy());
     const v = await verdict;
     expect(v.kind).toBe('rejected');
+  });
+
+  it('tunnels a host outside the scenario untouched: the client sees the real server chain, and no verdict is recorded', async () => {
+    const world = opened.world;
+    const real = createTlsServer({ key: world.key('vendor-intermediate').key.export({ type: 'pkcs8', format: 'pem' }), cert: pemOf(world.cert('vendor-intermediate').der, 'CERTIFICATE') });
+    real.on('secureConnection', (s) => s.end());
+    await new Promise<void>((r) => real.listen(0, '127.0.0.1', r));
+    const before = proxy.verdicts.all().length;
+    try {
+      const served = await fetchServedChain({ host: '127.0.0.1', port: (real.address() as AddressInfo).port, proxy: { host: '127.0.0.1', port: proxy.proxyPort } });
+      expect(served.certificates.map((c) => c.toString('hex'))).toEqual([world.cert('vendor-intermediate').der.toString('hex')]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(proxy.verdicts.all().length).toBe(before);
+    } finally {
+      real.close();
+    }
   });
 
   it('answers 502 with a clear body when a plain-HTTP upstream is down', async () => {
