@@ -4,6 +4,7 @@ import { caCommand } from './commands/ca.js';
 import { pinsCommand } from './commands/pins.js';
 import { scenariosCommand } from './commands/scenarios.js';
 import { serveCommand, useCommand } from './commands/serve.js';
+import { runCommand } from './commands/run.js';
 import { worldCommand } from './commands/world.js';
 import { UsageError } from './output.js';
 
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(scenariosCommand)
     .command(serveCommand)
     .command(useCommand)
+    .command(runCommand)
     .demandCommand(1, 'Name a command; see pinprick --help.')
     .strict()
     .recommendCommands()

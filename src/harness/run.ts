@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { domainCovers, expectScenario, type ReasonCode } from '../model/index.js';
+import { startProxy } from '../proxy/server.js';
+import type { ConnectionVerdict } from '../proxy/verdict.js';
+import { presentScenario } from '../scenario/materialize.js';
+import type { ResolvedProfile } from '../scenario/profile.js';
+import type { Category, Scenario } from '../scenario/scenario.js';
+import { pemOf } from '../world/pem.js';
+import type { OpenedWorld } from '../world/store.js';
+import { applyCalibration, classify, type Classification } from './classify.js';
+
+/** One scenario's result: expectation, observation, classification. */
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  category: Category;
+  expected: { verdict: 'accept' | 'reject'; code: ReasonCode; reason: string };
+  wire?: ConnectionVerdict;
+  exitCode?: number | null;
+  /** The client's output, trimmed to 2,000 characters each. */
+  stdout: string;
+  stderr: string;
+  command: string;
+  durationMs: number;
+  classification: Classification;
+}
+
+/** Options of {@link runSuite}. */
+export interface RunOptions {
+  opened: OpenedWorld;
+  scenarios: Scenario[];
+  profile: ResolvedProfile;
+  /** Command template with {url} {host} {port} {proxy} {cafile} {pins} {pinsJson}. */
+  client: string;
+  /** Per client run. */
+  timeoutMs?: number;
+  graceMs?: number;
+  /** Folder for per-scenario trust files ({cafile}). */
+  workDir: string;
+  onResult?: (r: ScenarioResult, index: number, total: number) => void;
+}
+
+/** Quote for a POSIX shell: placeholders are data, never code. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Fill a command template's placeholders (each shell-quoted). */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(url|host|port|proxy|cafile|pins|pinsJson)\}/g, (_m, key: string) => shellQuote(values[key]!));
+}
+
+function runCommand(command: string, env: Record<string, string>, timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout = (stdout + d).slice(-2000)));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // the whole process group: sh and the client it started
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ exitCode: killed ? null : code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Run the scenarios one after another against a client command, through one proxy switched per
+ * scenario, and classify each run against the reference model.
+ */
+export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
+  const { opened, profile } = options;
+  const world = opened.world;
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const graceMs = options.graceMs ?? 2_000;
+  mkdirSync(options.workDir, { recursive: true });
+  const first = await presentScenario(opened, options.scenarios[0]!);
+  const proxy = await startProxy({ scenario: first, graceMs });
+  const results: ScenarioResult[] = [];
+  try {
+    for (const [index, scenario] of options.scenarios.entries()) {
+      const presented = index === 0 ? first : await presentScenario(opened, scenario);
+      proxy.use(presented);
+      const expected = expectScenario(presented, profile, world);
+      const anchors = presented.trust ?? profile.trust.map((n) => world.cert(n));
+      const cafile = join(options.workDir, `${scenario.id}.ca.pem`);
+      writeFileSync(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
+      const host = presented.hosts[0]!;
+      const values = {
+        url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
+        host,
+        port: String(proxy.tlsPort),
+        proxy: `http://127.0.0.1:${proxy.proxyPort}`,
+        cafile,
+        pins: profile.pins.map((p) => `sha256//${p.sha256}`).join(';'),
+        pinsJson: JSON.stringify(profile.pins.map((p) => p.sha256)),
+      };
+      const command = fillTemplate(options.client, values);
+      // The same values as environment variables; PINPRICK_PINS is empty when the profile does not
+      // cover the host, for clients whose pins are not host-scoped (curl --pinnedpubkey).
+      const covered = profile.domains.some((d) => domainCovers(d, host));
+      const env = {
+        PINPRICK_SCENARIO: scenario.id,
+        PINPRICK_URL: values.url,
+        PINPRICK_HOST: host,
+        PINPRICK_PORT: values.port,
+        PINPRICK_PROXY: values.proxy,
+        PINPRICK_CAFILE: cafile,
+        PINPRICK_PINS: covered ? values.pins : '',
+        PINPRICK_PINS_JSON: covered ? values.pinsJson : '[]',
+      };
+      const started = Date.now();
+      const seen = proxy.verdicts.all().length;
+      const run = await runCommand(command, env, timeoutMs);
+      // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.
+      const isOurs = (v: ConnectionVerdict) => v.scenario === scenario.id && v.id > (proxy.verdicts.all()[seen - 1]?.id ?? 0);
+      let wire = proxy.verdicts.all().find(isOurs);
+      if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
+      const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
+      const result: ScenarioResult = {
+        id: scenario.id,
+        title: scenario.title,
+        category: scenario.category,
+        expected: { verdict: expected.expected, code: expected.code, reason: expected.reason },
+        ...(wire ? { wire } : {}),
+        exitCode: run.exitCode,
+        stdout: run.stdout,
+        stderr: run.stderr,
+        command,
+        durationMs: Date.now() - started,
+        classification: classify(scenario.category, expected, { wire, exitCode: run.exitCode, ...(said ? { said } : {}) }),
+      };
+      results.push(result);
+      options.onResult?.(result, index, options.scenarios.length);
+    }
+  } finally {
+    await proxy.close();
+  }
+  return applyCalibration(results);
+}

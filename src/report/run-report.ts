@@ -1,0 +1,48 @@
+import type { ScenarioResult } from '../harness/run.js';
+import type { Outcome } from '../harness/classify.js';
+
+/** What a run was, for the top of every report. */
+export interface RunMeta {
+  profile: string;
+  client: string;
+  world: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Counts per outcome. */
+export function summary(results: readonly ScenarioResult[]): Record<Outcome, number> {
+  const counts: Record<Outcome, number> = { PASS: 0, VULNERABLE: 0, BRICKED: 0, 'POLICY-RISK': 0, INCONCLUSIVE: 0 };
+  for (const r of results) counts[r.classification.outcome]++;
+  return counts;
+}
+
+/** The JSON report (format `pinprick-run/1`). */
+export function jsonReport(results: readonly ScenarioResult[], meta: RunMeta): string {
+  return JSON.stringify({ format: 'pinprick-run/1', ...meta, summary: summary(results), results }, null, 2) + '\n';
+}
+
+function xml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+}
+
+/** JUnit XML: one testcase per scenario; VULNERABLE and BRICKED fail, INCONCLUSIVE is skipped. */
+export function junitReport(results: readonly ScenarioResult[], meta: RunMeta): string {
+  const counts = summary(results);
+  const failures = counts.VULNERABLE + counts.BRICKED;
+  const cases = results.map((r) => {
+    const c = r.classification;
+    const time = (r.durationMs / 1000).toFixed(3);
+    const head = `  <testcase classname="pinprick.${r.category}" name="${xml(r.id)}" time="${time}">`;
+    const out = `    <system-out>${xml(`${c.outcome}: ${c.reason}\nwire: ${r.wire ? `${r.wire.kind}${r.wire.alert ? ` (${r.wire.alert.name})` : ''}` : 'no connection'}; exit: ${r.exitCode}\n$ ${r.command}\n${r.stdout}`)}</system-out>`;
+    if (c.outcome === 'VULNERABLE' || c.outcome === 'BRICKED') return `${head}\n    <failure type="${c.outcome}" message="${xml(c.reason)}">${xml(`${c.outcome}: ${c.reason}\nexpected ${r.expected.verdict} (${r.expected.code}): ${r.expected.reason}`)}</failure>\n${out}\n  </testcase>`;
+    if (c.outcome === 'INCONCLUSIVE') return `${head}\n    <skipped message="${xml(c.reason)}"/>\n${out}\n  </testcase>`;
+    return `${head}\n${out}\n  </testcase>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="pinprick ${xml(meta.profile)}" tests="${results.length}" failures="${failures}" errors="0" skipped="${counts.INCONCLUSIVE}" timestamp="${meta.startedAt}">\n${cases.join('\n')}\n</testsuite>\n`;
+}
+
+/** The console table. */
+export function tableRows(results: readonly ScenarioResult[]): string[][] {
+  return results.map((r) => [r.id, r.category, r.expected.verdict, r.wire ? `${r.wire.kind}${r.wire.alert ? ` (${r.wire.alert.name})` : ''}` : '-', String(r.exitCode ?? '-'), r.classification.outcome]);
+}
