@@ -39,6 +39,8 @@ export interface RunOptions {
   graceMs?: number;
   /** Folder for per-scenario trust files ({cafile}). */
   workDir: string;
+  /** Scenarios run at once, each worker with its own proxy ports (default 1). */
+  parallel?: number;
   onResult?: (r: ScenarioResult, index: number, total: number) => void;
 }
 
@@ -75,9 +77,14 @@ function runCommand(command: string, env: Record<string, string>, timeoutMs: num
   });
 }
 
+/** Scenarios of shard `i` of `n` (1-based): every n-th of the catalog's stable order, so shards never overlap. */
+export function shard<T>(items: readonly T[], i: number, n: number): T[] {
+  return items.filter((_, index) => index % n === i - 1);
+}
+
 /**
- * Run the scenarios one after another against a client command, through one proxy switched per
- * scenario, and classify each run against the reference model.
+ * Run the scenarios against a client command, through a proxy switched per scenario (one proxy per
+ * parallel worker), and classify each run against the reference model. Results keep the input order.
  */
 export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
   const { opened, profile } = options;
@@ -85,67 +92,76 @@ export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const graceMs = options.graceMs ?? 2_000;
   mkdirSync(options.workDir, { recursive: true });
-  const first = await presentScenario(opened, options.scenarios[0]!);
-  const proxy = await startProxy({ scenario: first, graceMs });
-  const results: ScenarioResult[] = [];
-  try {
-    for (const [index, scenario] of options.scenarios.entries()) {
-      const presented = index === 0 ? first : await presentScenario(opened, scenario);
-      proxy.use(presented);
-      const expected = expectScenario(presented, profile, world);
-      const anchors = presented.trust ?? profile.trust.map((n) => world.cert(n));
-      const cafile = join(options.workDir, `${scenario.id}.ca.pem`);
-      writeFileSync(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
-      const host = presented.hosts[0]!;
-      const values = {
-        url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
-        host,
-        port: String(proxy.tlsPort),
-        proxy: `http://127.0.0.1:${proxy.proxyPort}`,
-        cafile,
-        pins: profile.pins.map((p) => `sha256//${p.sha256}`).join(';'),
-        pinsJson: JSON.stringify(profile.pins.map((p) => p.sha256)),
-      };
-      const command = fillTemplate(options.client, values);
-      // The same values as environment variables; PINPRICK_PINS is empty when the profile does not
-      // cover the host, for clients whose pins are not host-scoped (curl --pinnedpubkey).
-      const covered = profile.domains.some((d) => domainCovers(d, host));
-      const env = {
-        PINPRICK_SCENARIO: scenario.id,
-        PINPRICK_URL: values.url,
-        PINPRICK_HOST: host,
-        PINPRICK_PORT: values.port,
-        PINPRICK_PROXY: values.proxy,
-        PINPRICK_CAFILE: cafile,
-        PINPRICK_PINS: covered ? values.pins : '',
-        PINPRICK_PINS_JSON: covered ? values.pinsJson : '[]',
-      };
-      const started = Date.now();
-      const seen = proxy.verdicts.all().length;
-      const run = await runCommand(command, env, timeoutMs);
-      // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.
-      const isOurs = (v: ConnectionVerdict) => v.scenario === scenario.id && v.id > (proxy.verdicts.all()[seen - 1]?.id ?? 0);
-      let wire = proxy.verdicts.all().find(isOurs);
-      if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
-      const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
-      const result: ScenarioResult = {
-        id: scenario.id,
-        title: scenario.title,
-        category: scenario.category,
-        expected: { verdict: expected.expected, code: expected.code, reason: expected.reason },
-        ...(wire ? { wire } : {}),
-        exitCode: run.exitCode,
-        stdout: run.stdout,
-        stderr: run.stderr,
-        command,
-        durationMs: Date.now() - started,
-        classification: classify(scenario.category, expected, { wire, exitCode: run.exitCode, ...(said ? { said } : {}) }),
-      };
-      results.push(result);
-      options.onResult?.(result, index, options.scenarios.length);
+  const results: ScenarioResult[] = new Array(options.scenarios.length);
+  let next = 0;
+  let finished = 0;
+  // Each worker owns one proxy and takes the next scenario from the shared queue, so N workers
+  // never share ports and a verdict is always matched to the worker's own scenario.
+  const worker = async () => {
+    if (next >= options.scenarios.length) return;
+    const proxy = await startProxy({ scenario: await presentScenario(opened, options.scenarios[next]!), graceMs });
+    try {
+      while (next < options.scenarios.length) {
+        const index = next++;
+        const scenario = options.scenarios[index]!;
+        const presented = await presentScenario(opened, scenario);
+        proxy.use(presented);
+        const expected = expectScenario(presented, profile, world);
+        const anchors = presented.trust ?? profile.trust.map((n) => world.cert(n));
+        const cafile = join(options.workDir, `${scenario.id}.ca.pem`);
+        writeFileSync(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
+        const host = presented.hosts[0]!;
+        const values = {
+          url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
+          host,
+          port: String(proxy.tlsPort),
+          proxy: `http://127.0.0.1:${proxy.proxyPort}`,
+          cafile,
+          pins: profile.pins.map((p) => `sha256//${p.sha256}`).join(';'),
+          pinsJson: JSON.stringify(profile.pins.map((p) => p.sha256)),
+        };
+        const command = fillTemplate(options.client, values);
+        // The same values as environment variables; PINPRICK_PINS is empty when the profile does not
+        // cover the host, for clients whose pins are not host-scoped (curl --pinnedpubkey).
+        const covered = profile.domains.some((d) => domainCovers(d, host));
+        const env = {
+          PINPRICK_SCENARIO: scenario.id,
+          PINPRICK_URL: values.url,
+          PINPRICK_HOST: host,
+          PINPRICK_PORT: values.port,
+          PINPRICK_PROXY: values.proxy,
+          PINPRICK_CAFILE: cafile,
+          PINPRICK_PINS: covered ? values.pins : '',
+          PINPRICK_PINS_JSON: covered ? values.pinsJson : '[]',
+        };
+        const started = Date.now();
+        const lastId = proxy.verdicts.all().at(-1)?.id ?? 0;
+        const run = await runCommand(command, env, timeoutMs);
+        // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.
+        const isOurs = (v: ConnectionVerdict) => v.scenario === scenario.id && v.id > lastId;
+        let wire = proxy.verdicts.all().find(isOurs);
+        if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
+        const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
+        const result: ScenarioResult = {
+          id: scenario.id,
+          title: scenario.title,
+          category: scenario.category,
+          expected: { verdict: expected.expected, code: expected.code, reason: expected.reason },
+          ...(wire ? { wire } : {}),
+          exitCode: run.exitCode,
+          stdout: run.stdout,
+          stderr: run.stderr,
+          command,
+          durationMs: Date.now() - started,
+          classification: classify(scenario.category, expected, { wire, exitCode: run.exitCode, ...(said ? { said } : {}) }),
+        };
+        results[index] = result;
+        options.onResult?.(result, finished++, options.scenarios.length);
+      }
+    } finally {
+      await proxy.close();
     }
-  } finally {
-    await proxy.close();
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 1, options.scenarios.length)) }, worker));
   return applyCalibration(results);
 }

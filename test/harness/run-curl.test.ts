@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pemOf } from '../../src/world/pem.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSuite } from '../../src/harness/run.js';
+import { runSuite, shard } from '../../src/harness/run.js';
 import { junitReport, jsonReport } from '../../src/report/run-report.js';
 import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
 import { loadCatalog, type Scenario } from '../../src/scenario/scenario.js';
@@ -65,5 +65,25 @@ describe('pinprick run against the real curl', () => {
       expect(r.classification.outcome, r.id).toBe('INCONCLUSIVE');
       expect(r.classification.reason).toMatch(/does not trust the test CA/);
     }
+  });
+});
+
+describe('pinprick run in parallel and in shards', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('gives the same verdicts with --parallel 4 and with shards 1/2 + 2/2 as a serial run', async () => {
+    const opened = await openWorld({ certsDir: join(tmp.path, 'certs') });
+    const scenarios = loadCatalog(opened.world.spec);
+    const profile = resolveProfile(findProfile('leaf-only', opened.world.spec), opened.world);
+    const go = (list: Scenario[], parallel: number) => runSuite({ opened, scenarios: list, profile, client: CURL, timeoutMs: 15_000, graceMs: 800, parallel, workDir: join(tmp.path, `w${parallel}`) });
+    const outcomes = (rs: Awaited<ReturnType<typeof go>>) => Object.fromEntries(rs.map((r) => [r.id, `${r.classification.outcome} ${r.wire?.kind}`]));
+    const serial = outcomes(await go(scenarios, 1));
+    const parallel = outcomes(await go(scenarios, 4));
+    const sharded = { ...outcomes(await go(shard(scenarios, 1, 2), 1)), ...outcomes(await go(shard(scenarios, 2, 2), 1)) };
+    expect(Object.keys(serial)).toHaveLength(scenarios.length);
+    expect(parallel).toEqual(serial);
+    expect(sharded).toEqual(serial);
+    expect(shard(scenarios, 1, 2).filter((s) => shard(scenarios, 2, 2).includes(s))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
-import { runSuite } from '../../harness/run.js';
+import { runSuite, shard } from '../../harness/run.js';
 import { jsonReport, junitReport, summary, tableRows } from '../../report/run-report.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { CATEGORIES, type Scenario } from '../../scenario/scenario.js';
@@ -18,6 +18,8 @@ interface RunArgs extends ScenarioArgs {
   timeout: number;
   grace: number;
   report: string;
+  parallel: number;
+  shard?: string;
 }
 
 /** Select scenarios by id, glob (`attack-*`) or category. */
@@ -42,6 +44,8 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       .option('only', { type: 'string', array: true, describe: 'Scenario ids, globs (attack-*) or categories' })
       .option('timeout', { type: 'number', default: 20000, describe: 'ms per client run' })
       .option('grace', { type: 'number', default: 2000, describe: 'ms after the handshake for the client to send data or close' })
+      .option('parallel', { type: 'number', default: 1, describe: 'Scenarios at once, each on its own proxy ports' })
+      .option('shard', { type: 'string', describe: 'i/n: run every n-th scenario starting at i, for a CI matrix (merged reports stay valid)' })
       .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json and junit.xml' })
       .example(
         `$0 run --profile leaf-only --client "curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent --pinnedpubkey '{pins}' {url}"`,
@@ -51,7 +55,14 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     const opened = await openFromArgs(args);
     const world = opened.world;
     const profile = resolveProfile(findProfile(args.profile, world.spec), world);
-    const scenarios = selectScenarios(catalogFromArgs(args, world.spec), args.only);
+    let scenarios = selectScenarios(catalogFromArgs(args, world.spec), args.only);
+    if (args.shard !== undefined) {
+      const m = /^(\d+)\/(\d+)$/.exec(args.shard);
+      const [i, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+      if (!m || n < 1 || i < 1 || i > n) throw new InputError(`--shard '${args.shard}': expected i/n with 1 <= i <= n`);
+      scenarios = shard(scenarios, i, n);
+    }
+    if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new InputError(`--parallel ${args.parallel}: expected a positive integer`);
     const startedAt = new Date().toISOString();
     const results = await runSuite({
       opened,
@@ -60,6 +71,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       client: args.client,
       timeoutMs: args.timeout,
       graceMs: args.grace,
+      parallel: args.parallel,
       workDir: join(tmpdir(), `pinprick-run-${process.pid}`),
       onResult: (r, i, n) => process.stderr.write(`[${i + 1}/${n}] ${r.id}: ${r.classification.outcome}\n`),
     });
