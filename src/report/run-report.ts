@@ -46,3 +46,28 @@ export function junitReport(results: readonly ScenarioResult[], meta: RunMeta): 
 export function tableRows(results: readonly ScenarioResult[]): string[][] {
   return results.map((r) => [r.id, r.category, r.expected.verdict, r.wire ? `${r.wire.kind}${r.wire.alert ? ` (${r.wire.alert.name})` : ''}` : '-', String(r.exitCode ?? '-'), r.classification.outcome]);
 }
+
+/** Markdown summary, for a CI step summary ($GITHUB_STEP_SUMMARY and the like). */
+export function markdownReport(results: readonly ScenarioResult[], meta: RunMeta): string {
+  const counts = summary(results);
+  const icon: Record<Outcome, string> = { PASS: '✅', VULNERABLE: '❌', BRICKED: '❌', 'POLICY-RISK': '⚠️', INCONCLUSIVE: '❔' };
+  const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const lines = [
+    `## pinprick: profile \`${meta.profile}\``,
+    '',
+    Object.entries(counts)
+      .map(([k, v]) => `**${k}** ${v}`)
+      .join(' · '),
+    '',
+    '| scenario | category | expected | observed on the wire | outcome | why |',
+    '|---|---|---|---|---|---|',
+    ...results.map((r) => {
+      const wire = r.wire ? `${r.wire.kind}${r.wire.alert ? ` (${r.wire.alert.name})` : ''}` : 'no connection';
+      return `| \`${r.id}\` | ${r.category} | ${r.expected.verdict} | ${wire} | ${icon[r.classification.outcome]} ${r.classification.outcome} | ${cell(r.classification.reason)}${r.classification.fix ? ` Fix: ${cell(r.classification.fix)}` : ''} |`;
+    }),
+    '',
+    `Client: \`${cell(meta.client)}\``,
+    '',
+  ];
+  return lines.join('\n');
+}

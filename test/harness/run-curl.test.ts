@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pemOf } from '../../src/world/pem.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSuite, shard } from '../../src/harness/run.js';
-import { junitReport, jsonReport } from '../../src/report/run-report.js';
+import { junitReport, jsonReport, markdownReport } from '../../src/report/run-report.js';
 import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
 import { loadCatalog, type Scenario } from '../../src/scenario/scenario.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';
@@ -44,6 +44,8 @@ describe('pinprick run against the real curl', () => {
     const xml = junitReport(results, { profile: 'leaf-only', client: CURL, world: 'default', startedAt: 'x', finishedAt: 'y' });
     expect(xml.match(/<testcase /g)).toHaveLength(IDS.length);
     expect(xml).toContain('failures="0"');
+    const md = markdownReport(results, { profile: 'leaf-only', client: CURL, world: 'default', startedAt: 'x', finishedAt: 'y' });
+    expect(md).toContain('| `rotation-leaf-key` | rotation | reject | rejected-after-handshake | ⚠️ POLICY-RISK |');
     expect(JSON.parse(jsonReport(results, { profile: 'leaf-only', client: CURL, world: 'default', startedAt: 'x', finishedAt: 'y' })).summary['POLICY-RISK']).toBe(1);
   });
 

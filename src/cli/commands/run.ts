@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { runSuite, shard } from '../../harness/run.js';
-import { jsonReport, junitReport, summary, tableRows } from '../../report/run-report.js';
+import { jsonReport, junitReport, markdownReport, summary, tableRows } from '../../report/run-report.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { CATEGORIES, type Scenario } from '../../scenario/scenario.js';
 import { out, table } from '../output.js';
@@ -46,7 +46,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       .option('grace', { type: 'number', default: 2000, describe: 'ms after the handshake for the client to send data or close' })
       .option('parallel', { type: 'number', default: 1, describe: 'Scenarios at once, each on its own proxy ports' })
       .option('shard', { type: 'string', describe: 'i/n: run every n-th scenario starting at i, for a CI matrix (merged reports stay valid)' })
-      .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json and junit.xml' })
+      .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json, junit.xml and summary.md' })
       .example(
         `$0 run --profile leaf-only --client "curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent --pinnedpubkey '{pins}' {url}"`,
         'curl pins only the leaf key',
@@ -80,9 +80,10 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'report.json'), jsonReport(results, meta));
     writeFileSync(join(dir, 'junit.xml'), junitReport(results, meta));
+    writeFileSync(join(dir, 'summary.md'), markdownReport(results, meta));
     out(table(tableRows(results), ['scenario', 'category', 'expected', 'wire', 'exit', 'outcome']));
     const counts = summary(results);
-    out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, ${dir}/junit.xml`);
+    out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, ${dir}/junit.xml, ${dir}/summary.md`);
     for (const r of results.filter((x) => x.classification.fix)) out(`POLICY-RISK ${r.id}: ${r.classification.fix}`);
     if (counts.VULNERABLE + counts.BRICKED > 0) process.exitCode = 1;
   },
