@@ -5,6 +5,7 @@ import { pinsCommand } from './commands/pins.js';
 import { scenariosCommand } from './commands/scenarios.js';
 import { serveCommand, useCommand } from './commands/serve.js';
 import { runCommand } from './commands/run.js';
+import { verifyCommand } from './commands/verify.js';
 import { worldCommand } from './commands/world.js';
 import { UsageError } from './output.js';
 
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(serveCommand)
     .command(useCommand)
     .command(runCommand)
+    .command(verifyCommand)
     .demandCommand(1, 'Name a command; see pinprick --help.')
     .strict()
     .recommendCommands()

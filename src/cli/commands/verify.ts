@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { CommandModule } from 'yargs';
+import { InputError } from '../../errors.js';
+import { evaluate, type PinPolicy, type Verdict } from '../../model/index.js';
+import { findProfile, resolveProfile } from '../../scenario/profile.js';
+import { NotCertificatesError, parseCertificates } from '../../world/pem.js';
+import { out } from '../output.js';
+import { pathLines } from './explain.js';
+import { openFromArgs, type WorldArgs } from './world.js';
+
+interface VerifyArgs extends WorldArgs {
+  peer?: string;
+  chain?: string[];
+  roots?: string;
+  host?: string;
+  at?: string;
+  pins?: string;
+  profile?: string;
+  json?: boolean;
+  batch?: boolean;
+}
+
+function readCerts(file: string, what: string): Buffer[] {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (err) {
+    throw new InputError(`${file}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return parseCertificates(data).map((c) => Buffer.from(c.raw));
+  } catch (err) {
+    if (err instanceof NotCertificatesError) throw new InputError(`${file}: not a certificate (${err.message})`);
+    throw err;
+  }
+}
+
+const PIN = /^(?:sha256\/\/?|pin-sha256=)?"?([A-Za-z0-9+/]{43}=)"?$/;
+
+/** Pins in curl's syntax (`sha256//B64;sha256//B64`), or bare base64, separated by ';' or ','. */
+export function parsePinList(text: string): { sha256: string }[] {
+  return text
+    .split(/[;,]/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const m = PIN.exec(p);
+      if (!m) throw new InputError(`pin '${p}': expected sha256//BASE64 (44 characters of base64)`);
+      return { sha256: m[1]! };
+    });
+}
+
+function parseAt(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) throw new InputError(`--at '${text}': expected an ISO 8601 date`);
+  return d;
+}
+
+function policyFor(pins: { sha256: string }[], host: string | undefined): PinPolicy {
+  // --pins are the pins of this very chain: they apply to the host checked (or to none given).
+  return { domains: host ? [{ pattern: host }] : [], pins, enforce: true };
+}
+
+function print(verdict: Verdict): void {
+  for (const line of pathLines(verdict)) out(line);
+  out(`\nvalidation: ${verdict.validation.ok ? 'ok' : `failed (${verdict.validation.code})`}: ${verdict.validation.reason}`);
+  const pc = verdict.pinCheck;
+  if (pc) out(`pin check: ${pc.matched ? `pin ${pc.matched.label ?? pc.matched.pin} matched ${pc.matched.subject} (depth ${pc.matched.certIndexInPath})` : pc.evaluated ? 'no pin on the validated path' : 'not evaluated'}`);
+  out(`verdict: ${verdict.expected.toUpperCase()} (${verdict.code}): ${verdict.reason}`);
+}
+
+/** One line of --batch input, checked. */
+interface BatchLine {
+  peer: string;
+  chain?: string[];
+  roots: string[];
+  host?: string;
+  at?: string;
+  pins?: string[];
+}
+
+function batchVerdict(line: string): unknown {
+  let input: BatchLine;
+  try {
+    input = JSON.parse(line) as BatchLine;
+  } catch {
+    return { error: 'not a JSON object' };
+  }
+  try {
+    if (typeof input?.peer !== 'string' || !Array.isArray(input.roots)) return { error: 'expected {"peer": PEM, "roots": [PEM], "chain"?: [PEM], "host"?, "at"?, "pins"?}' };
+    const pem = (p: string) => parseCertificates(Buffer.from(p)).map((c) => Buffer.from(c.raw));
+    const pins = input.pins ? parsePinList(input.pins.join(';')) : undefined;
+    const verdict = evaluate({
+      presented: [...pem(input.peer), ...(input.chain ?? []).flatMap(pem)],
+      anchors: input.roots.flatMap(pem),
+      ...(input.host ? { host: input.host } : {}),
+      at: parseAt(input.at),
+      ...(pins ? { policy: policyFor(pins, input.host) } : {}),
+    });
+    return { expected: verdict.expected, code: verdict.code, reason: verdict.reason, validation: verdict.validation, pinCheck: verdict.pinCheck, chosenPath: verdict.chosenPath, paths: verdict.paths };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** `pinprick verify`. */
+export const verifyCommand: CommandModule<WorldArgs, VerifyArgs> = {
+  command: 'verify [peer]',
+  describe: 'Run the reference model on any chain: paths built, RFC 5280 validation, host check, pin check, verdict (exit 0 accept, 1 reject)',
+  builder: (y) =>
+    y
+      .positional('peer', { type: 'string', describe: 'End-entity certificate (PEM or DER); with a PEM bundle, the rest counts as --chain' })
+      .option('chain', { type: 'string', array: true, describe: 'Other certificates the server sent, any order, extras allowed' })
+      .option('roots', { type: 'string', describe: 'Trust anchors (PEM bundle)' })
+      .option('host', { type: 'string', describe: 'Name to check (DNS or IP); no host check when absent' })
+      .option('at', { type: 'string', describe: 'Validation time, ISO 8601 (default now)' })
+      .option('pins', { type: 'string', describe: "RFC 7469 pins in curl's syntax: 'sha256//B64;sha256//B64'" })
+      .option('profile', { type: 'string', describe: 'A pin profile (shipped id or file) instead of --pins' })
+      .option('json', { type: 'boolean', describe: 'One JSON object' })
+      .option('batch', { type: 'boolean', describe: 'JSON lines on stdin ({"peer","chain","roots","host","at","pins"}), one result line out per input line' })
+      .conflicts('pins', 'profile')
+      .example('$0 verify leaf.pem --chain chain.pem --roots roots.pem --host api.example.com --pins "sha256//AAA...="', '')
+      .example('$0 verify --batch < corpus.jsonl > results.jsonl', ''),
+  handler: async (args) => {
+    if (args.batch) {
+      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      for await (const line of rl) if (line.trim()) process.stdout.write(JSON.stringify(batchVerdict(line)) + '\n');
+      return;
+    }
+    if (!args.peer) throw new InputError('name the peer certificate (PEER.pem), or use --batch');
+    if (!args.roots) throw new InputError('--roots FILE is required: the trust anchors');
+    const [peer, ...sentAlong] = readCerts(args.peer, 'the peer certificate');
+    const chain = [...sentAlong, ...(args.chain ?? []).flatMap((f) => readCerts(f, 'the chain'))];
+    const anchors = readCerts(args.roots, 'the roots');
+    let policy: PinPolicy | undefined;
+    if (args.pins !== undefined) policy = policyFor(parsePinList(args.pins), args.host);
+    if (args.profile !== undefined) {
+      const { world } = await openFromArgs(args);
+      const p = resolveProfile(findProfile(args.profile, world.spec), world);
+      policy = { domains: p.domains, pins: p.pins, enforce: p.enforce, ...(p.expiration ? { expiration: p.expiration } : {}) };
+    }
+    const verdict = evaluate({ presented: [peer!, ...chain], anchors, ...(args.host ? { host: args.host } : {}), at: parseAt(args.at), ...(policy ? { policy } : {}) });
+    if (args.json) out(JSON.stringify(verdict, null, 2));
+    else print(verdict);
+    process.exitCode = verdict.expected === 'accept' ? 0 : 1;
+  },
+};
