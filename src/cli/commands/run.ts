@@ -48,8 +48,8 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       .option('shard', { type: 'string', describe: 'i/n: run every n-th scenario starting at i, for a CI matrix (merged reports stay valid)' })
       .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json, junit.xml and summary.md' })
       .example(
-        `$0 run --profile leaf-only --client "curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent --pinnedpubkey '{pins}' {url}"`,
-        'curl pins only the leaf key',
+        `$0 run --profile leaf-only --client 'curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent \${PINPRICK_PINS:+--pinnedpubkey "$PINPRICK_PINS"} {url}'`,
+        'curl pins only the leaf key, and only for pinned hosts (placeholders are already shell-quoted)',
       ),
   handler: async (args) => {
     const opened = await openFromArgs(args);

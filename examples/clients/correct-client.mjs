@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// A CORRECT pinning client, for calibrating the pinprick harness (it must PASS every scenario).
+//
+//   node correct-client.mjs --url https://HOST[:PORT]/PATH --cafile ROOTS.pem \
+//        [--pins 'sha256//B64;sha256//B64'] [--proxy http://127.0.0.1:PORT | --connect-to ADDR:PORT] [--timeout MS]
+//
+// It trusts only the roots in --cafile, lets Node verify the chain and the host name, and then
+// (RFC 7469) accepts only if a pinned key is on the VERIFIED path: the certificates Node links by
+// issuer from the leaf up to the trusted root. Certificates the server sent that are not on that
+// path (pin stuffing, CVE-2016-2402) never count. On a pin mismatch it completes the handshake,
+// sends no request, closes, prints `REJECT pin-mismatch` and exits 1. See common.mjs for the
+// output contract.
+import { X509Certificate } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { errorCode, fail, openTransport, parseCli, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline } from './common.mjs';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+
+/**
+ * The verified path as Node exposes it: `getPeerCertificate(true)` walked through
+ * `issuerCertificate`. Node links the sent certificates by issuer and finishes with the trusted
+ * root, so unrelated extras, duplicates and wire order do not matter. Each link is re-checked
+ * (issuer name and signature) so that a wrong link can only shorten the path, never lengthen it.
+ * The walk stops at a self-issued certificate (a root is its own issuerCertificate).
+ */
+export function verifiedPath(tls) {
+  const path = [];
+  const seen = new Set();
+  let node = tls.getPeerCertificate(true);
+  while (node?.raw && !seen.has(node.fingerprint256)) {
+    seen.add(node.fingerprint256);
+    const cert = new X509Certificate(node.raw);
+    path.push(cert);
+    if (cert.checkIssued(cert)) break; // self-issued: the anchor
+    const next = node.issuerCertificate;
+    if (!next?.raw || next === node) break;
+    const issuer = new X509Certificate(next.raw);
+    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) break;
+    node = next;
+  }
+  return path;
+}
+
+async function main() {
+  const cli = parseCli(process.argv.slice(2), SCRIPT);
+  const deadline = startDeadline(SCRIPT, cli.timeoutMs);
+  let socket;
+  try {
+    socket = await openTransport(cli);
+  } catch (err) {
+    return fail(SCRIPT, err);
+  }
+  const tls = tlsConnect({
+    // Directly: dial --connect-to or the URL's host; through a proxy: run over the CONNECT tunnel.
+    socket,
+    ...(cli.servername === undefined ? {} : { servername: cli.servername }),
+    // Checked against the URL's host even when --connect-to dials somewhere else.
+    host: cli.host,
+    ca: cli.ca, // ONLY these roots: Node's bundled store is replaced, not extended
+    rejectUnauthorized: true,
+    ALPNProtocols: ['http/1.1'],
+  });
+  let decided = false;
+  tls.on('error', (err) => {
+    if (decided) return;
+    decided = true;
+    clearTimeout(deadline.timer);
+    tls.destroy();
+    process.stdout.write(`REJECT ${errorCode(err)}\n`, () => process.exit(1));
+  });
+  tls.once('secureConnect', () => {
+    decided = true;
+    if (cli.pins.size > 0) {
+      const pins = verifiedPath(tls).map((cert) => spkiPin(cert.raw));
+      if (!pins.some((pin) => cli.pins.has(pin))) return refuseAfterHandshake(tls, 'pin-mismatch', deadline);
+    }
+    sendRequestAndReport(tls, cli, deadline);
+  });
+}
+
+main();
