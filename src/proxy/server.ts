@@ -206,7 +206,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         hello = peekClientHello(peeked);
       } catch (err) {
         if (!(err instanceof TlsWireError)) throw err;
-        socket.off('data', onData).off('close', onEarlyClose);
+        socket.off('data', onData).off('close', onEarlyClose).off('end', onEarlyEnd);
         const text = peeked.subarray(0, 16).toString('latin1');
         const http = /^[A-Z]{3,8} \S+/.test(text);
         settle('not-tls', http ? `the client spoke plain HTTP (${text.split('\r\n')[0]!.slice(0, 60)}) to a TLS port` : `the client sent bytes that are not TLS (${peeked.subarray(0, 8).toString('hex')})`);
@@ -215,7 +215,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         return;
       }
       if (!hello) return;
-      socket.off('data', onData).off('close', onEarlyClose);
+      socket.off('data', onData).off('close', onEarlyClose).off('end', onEarlyEnd);
       socket.pause();
       const name = hello.servername ?? target?.host;
       if (!name || scenario.hosts.includes(name)) return terminate(chainContext(scenario), scenario);
@@ -275,14 +275,31 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           settle('rejected-after-handshake', `the handshake completed, then the connection failed (${(err as NodeJS.ErrnoException).code ?? err.message}) before any data`, alert ? { alert } : {});
         }
       });
-      t.once('close', () => {
+      const closed = () => {
         if (handshakeDone) settle('rejected-after-handshake', 'the handshake completed, then the client closed the connection without sending data');
         else settle('rejected', 'the client closed the connection during the handshake without an alert');
+      };
+      t.once('close', closed);
+      // Sockets handed over by the HTTP server's 'connect' event are half-open (http.Server sets
+      // allowHalfOpen), so a client's bare FIN arrives as 'end' and never becomes 'close' by
+      // itself: a FIN during the handshake is the refusal, and it is recorded now.
+      t.once('end', () => {
+        if (!handshakeDone) {
+          closed();
+          t.destroy();
+        }
       });
     };
 
     socket.on('data', onData);
     socket.once('close', onEarlyClose);
+    // Half-open CONNECT sockets again: a FIN before the ClientHello is a close.
+    const onEarlyEnd = () => {
+      if (hello) return;
+      onEarlyClose();
+      socket.destroy();
+    };
+    socket.once('end', onEarlyEnd);
     if (peeked.length) examine();
   };
 

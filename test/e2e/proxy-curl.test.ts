@@ -152,6 +152,19 @@ describe('the proxy with real curl and Node clients', () => {
     expect(v).toMatchObject({ kind: 'not-tls', via: 'connect' });
   });
 
+  it('records rejected at once, not timeout, for a half-close (FIN) after CONNECT with nothing sent', async () => {
+    const verdict = nextVerdict();
+    const s = netConnect({ port: proxy.proxyPort, host: '127.0.0.1', allowHalfOpen: true });
+    s.on('error', () => undefined);
+    s.write(`CONNECT ${HOST}:443 HTTP/1.1\r\nHost: ${HOST}:443\r\n\r\n`);
+    s.once('data', () => s.end()); // FIN only: the tunnel socket stays half-open on the proxy side
+    const v = await verdict;
+    s.destroy();
+    expect(v).toMatchObject({ kind: 'rejected', via: 'connect' });
+    expect(v.detail).toMatch(/without sending anything/);
+    expect(v.durationMs).toBeLessThan(1_500); // the handshake timeout would say 'timeout' at 1.5 s
+  });
+
   it('records timeout for a client that never speaks', async () => {
     const verdict = nextVerdict();
     const s = netConnect(proxy.tlsPort, '127.0.0.1');
