@@ -9,6 +9,7 @@
 // decision) print one line on stderr and exit 3; bad usage prints one line on stderr and exits 2.
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { connect as netConnect, isIP } from 'node:net';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +23,7 @@ export class ClientError extends Error {}
 export function usageLine(script) {
   return (
     `usage: node ${basename(script)} --url https://HOST[:PORT][/PATH] --cafile ROOTS.pem ` +
-    `[--pins 'sha256//B64;sha256//B64'] [--proxy http://HOST:PORT | --connect-to ADDR:PORT] [--timeout MS]` +
+    `[--pins 'sha256//B64;sha256//B64'] [--proxy http://HOST:PORT | --connect-to ADDR:PORT] [--timeout MS] [--report-uri http://…]` +
     ` (--connect-to dials ADDR:PORT but keeps HOST for SNI, the name check and Host:; empty --pins = no pinning)`
   );
 }
@@ -53,6 +54,7 @@ export function parseCli(argv, script) {
         cafile: { type: 'string' },
         pins: { type: 'string', default: '' },
         timeout: { type: 'string' },
+        'report-uri': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -107,6 +109,16 @@ export function parseCli(argv, script) {
     pins.add(m[1]);
   }
 
+  let reportUri;
+  if (values['report-uri']) {
+    try {
+      reportUri = new URL(values['report-uri']);
+    } catch {
+      usage(script, `bad --report-uri ${JSON.stringify(values['report-uri'])}`);
+    }
+    if (reportUri.protocol !== 'http:') usage(script, `--report-uri must be http:// (pinprick's collector), got ${reportUri.protocol}`);
+  }
+
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   if (values.timeout !== undefined) {
     timeoutMs = Number(values.timeout);
@@ -124,6 +136,7 @@ export function parseCli(argv, script) {
     ca,
     pins,
     timeoutMs,
+    reportUri,
   };
 }
 
@@ -247,14 +260,14 @@ export function startDeadline(script, timeoutMs) {
  * Ending instead of destroying at once matters in TLS 1.3: the client Finished is still queued
  * when 'secureConnect' fires, and a bare destroy would look like an aborted handshake.
  */
-export function refuseAfterHandshake(tls, reason, deadline) {
+export function refuseAfterHandshake(tls, reason, deadline, afterClose = async () => undefined) {
   clearTimeout(deadline.timer);
   let done = false;
   const close = () => {
     if (done) return;
     done = true;
     tls.destroy();
-    finish(`REJECT ${reason}`, 1);
+    afterClose().finally(() => finish(`REJECT ${reason}`, 1));
   };
   tls.removeAllListeners('data');
   tls.on('error', close);
@@ -262,4 +275,35 @@ export function refuseAfterHandshake(tls, reason, deadline) {
   tls.once('finish', close); // close_notify and FIN are out: nothing more to wait for
   setTimeout(close, 1_000).unref();
   tls.end();
+}
+
+/**
+ * Send an RFC 7469 section 3 pin validation failure report to --report-uri (HPKP's report-uri, as
+ * browsers did, and what TrustKit's reportUris send in spirit). Node exposes only the path it
+ * built, not the chain as sent, so both chain fields carry that path. Best effort, bounded: a
+ * report that cannot be delivered never changes the verdict or the exit code.
+ */
+export function postPinReport(cli, path) {
+  if (!cli.reportUri) return Promise.resolve();
+  const pem = (cert) => cert.toString();
+  const body = JSON.stringify({
+    'date-time': new Date().toISOString(),
+    hostname: cli.host,
+    port: cli.port,
+    'effective-expiration-date': new Date(Date.now() + 60 * 86_400_000).toISOString(),
+    'include-subdomains': false,
+    'noted-hostname': cli.host,
+    'served-certificate-chain': path.map(pem),
+    'validated-certificate-chain': path.map(pem),
+    'known-pins': [...cli.pins].map((pin) => `pin-sha256="${pin}"`),
+  });
+  return new Promise((resolve) => {
+    const req = httpRequest(cli.reportUri, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 2_000 }, (res) => {
+      res.resume();
+      res.once('end', resolve);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve());
+    req.end(body);
+  });
 }

@@ -3,17 +3,19 @@
 //
 //   node correct-client.mjs --url https://HOST[:PORT]/PATH --cafile ROOTS.pem \
 //        [--pins 'sha256//B64;sha256//B64'] [--proxy http://127.0.0.1:PORT | --connect-to ADDR:PORT] [--timeout MS]
+//        [--report-uri http://127.0.0.1:PROXYPORT/pinprick/report]
 //
 // It trusts only the roots in --cafile, lets Node verify the chain and the host name, and then
 // (RFC 7469) accepts only if a pinned key is on the VERIFIED path: the certificates Node links by
 // issuer from the leaf up to the trusted root. Certificates the server sent that are not on that
 // path (pin stuffing, CVE-2016-2402) never count. On a pin mismatch it completes the handshake,
 // sends no request, closes, prints `REJECT pin-mismatch` and exits 1. See common.mjs for the
-// output contract.
+// output contract. With --report-uri it also POSTs an RFC 7469 pin failure report there after a
+// pin mismatch (pinprick collects them: `{reportUri}` in a harness template).
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { errorCode, fail, openTransport, parseCli, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline } from './common.mjs';
+import { errorCode, fail, openTransport, parseCli, postPinReport, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline } from './common.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 
@@ -72,8 +74,9 @@ async function main() {
   tls.once('secureConnect', () => {
     decided = true;
     if (cli.pins.size > 0) {
-      const pins = verifiedPath(tls).map((cert) => spkiPin(cert.raw));
-      if (!pins.some((pin) => cli.pins.has(pin))) return refuseAfterHandshake(tls, 'pin-mismatch', deadline);
+      const path = verifiedPath(tls);
+      const pins = path.map((cert) => spkiPin(cert.raw));
+      if (!pins.some((pin) => cli.pins.has(pin))) return refuseAfterHandshake(tls, 'pin-mismatch', deadline, () => postPinReport(cli, path));
     }
     sendRequestAndReport(tls, cli, deadline);
   });

@@ -1,15 +1,17 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { domainCovers, expectScenario, type ReasonCode } from '../model/index.js';
-import { startProxy } from '../proxy/server.js';
+import { domainCovers, expectScenario, type ReasonCode, type Verdict } from '../model/index.js';
+import type { PinReport } from '../proxy/pin-reports.js';
+import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { ConnectionVerdict } from '../proxy/verdict.js';
-import { presentScenario } from '../scenario/materialize.js';
+import { presentScenario, type PresentedScenario } from '../scenario/materialize.js';
 import type { ResolvedProfile } from '../scenario/profile.js';
 import type { Category, Scenario } from '../scenario/scenario.js';
 import { pemOf } from '../world/pem.js';
 import type { OpenedWorld } from '../world/store.js';
-import { applyCalibration, classify, type Classification } from './classify.js';
+import { chainPicture, type ChainPicture } from './chain-picture.js';
+import { applyCalibration, classify, type Classification, type Observation } from './classify.js';
 
 /** One scenario's result: expectation, observation, classification. */
 export interface ScenarioResult {
@@ -18,13 +20,19 @@ export interface ScenarioResult {
   category: Category;
   expected: { verdict: 'accept' | 'reject'; code: ReasonCode; reason: string };
   wire?: ConnectionVerdict;
+  /** The client's exit code; null when killed at --timeout; absent in manual mode. */
   exitCode?: number | null;
-  /** The client's output, trimmed to 2,000 characters each. */
+  /** The client's output, trimmed to 2,000 characters each (empty in manual mode). */
   stdout: string;
   stderr: string;
+  /** The command run (in manual mode: `(manual)`, or `(manual, skipped)`). */
   command: string;
   durationMs: number;
   classification: Classification;
+  /** The chain sent, the path a correct client builds, the pins and which one matched. */
+  chain: ChainPicture;
+  /** Pin-failure reports (HPKP report-uri, TrustKit reportUris) the client sent during this scenario. */
+  reports: PinReport[];
 }
 
 /** Options of {@link runSuite}. */
@@ -32,7 +40,7 @@ export interface RunOptions {
   opened: OpenedWorld;
   scenarios: Scenario[];
   profile: ResolvedProfile;
-  /** Command template with {url} {host} {port} {proxy} {cafile} {pins} {pinsJson}. */
+  /** Command template with {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri}. */
   client: string;
   /** Per client run. */
   timeoutMs?: number;
@@ -51,7 +59,7 @@ function shellQuote(value: string): string {
 
 /** Fill a command template's placeholders (each shell-quoted). */
 export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(url|host|port|proxy|cafile|pins|pinsJson)\}/g, (_m, key: string) => shellQuote(values[key]!));
+  return template.replace(/\{(url|host|port|proxy|cafile|pins|pinsJson|reportUri)\}/g, (_m, key: string) => shellQuote(values[key]!));
 }
 
 function runCommand(command: string, env: Record<string, string>, timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
@@ -82,13 +90,104 @@ export function shard<T>(items: readonly T[], i: number, n: number): T[] {
   return items.filter((_, index) => index % n === i - 1);
 }
 
+/** One scenario made ready on a proxy: what the client is given and what a correct client does. */
+export interface PreparedScenario {
+  scenario: Scenario;
+  presented: PresentedScenario;
+  expected: Verdict;
+  /** Placeholder values ({url}, {host}, …). */
+  values: Record<string, string>;
+  /** The same as PINPRICK_* environment variables. */
+  env: Record<string, string>;
+  /** Last verdict and report ids before the scenario started: what comes after is its own. */
+  lastVerdictId: number;
+  lastReportId: number;
+  started: number;
+}
+
+/** Switch the proxy to a scenario, write its trust file, and work out the placeholders and the expectation. */
+export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, scenario: Scenario, profile: ResolvedProfile, workDir: string): Promise<PreparedScenario> {
+  const world = opened.world;
+  const presented = await presentScenario(opened, scenario);
+  proxy.use(presented);
+  const expected = expectScenario(presented, profile, world);
+  const anchors = presented.trust ?? profile.trust.map((n) => world.cert(n));
+  const cafile = join(workDir, `${scenario.id}.ca.pem`);
+  writeFileSync(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
+  const host = presented.hosts[0]!;
+  const values = {
+    url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
+    host,
+    port: String(proxy.tlsPort),
+    proxy: `http://${proxy.host}:${proxy.proxyPort}`,
+    cafile,
+    pins: profile.pins.map((p) => `sha256//${p.sha256}`).join(';'),
+    pinsJson: JSON.stringify(profile.pins.map((p) => p.sha256)),
+    reportUri: proxy.reportUri,
+  };
+  // The same values as environment variables; PINPRICK_PINS is empty when the profile does not
+  // cover the host, for clients whose pins are not host-scoped (curl --pinnedpubkey).
+  const covered = profile.domains.some((d) => domainCovers(d, host));
+  const env = {
+    PINPRICK_SCENARIO: scenario.id,
+    PINPRICK_URL: values.url,
+    PINPRICK_HOST: host,
+    PINPRICK_PORT: values.port,
+    PINPRICK_PROXY: values.proxy,
+    PINPRICK_CAFILE: cafile,
+    PINPRICK_PINS: covered ? values.pins : '',
+    PINPRICK_PINS_JSON: covered ? values.pinsJson : '[]',
+    PINPRICK_REPORT_URI: values.reportUri,
+  };
+  return {
+    scenario,
+    presented,
+    expected,
+    values,
+    env,
+    lastVerdictId: proxy.verdicts.all().at(-1)?.id ?? 0,
+    lastReportId: proxy.reports.all().at(-1)?.id ?? 0,
+    started: Date.now(),
+  };
+}
+
+/** A verdict recorded for this scenario since it started. */
+export function isVerdictOf(p: PreparedScenario): (v: ConnectionVerdict) => boolean {
+  return (v) => v.scenario === p.scenario.id && v.id > p.lastVerdictId;
+}
+
+/** Put together what was observed: the first connection's verdict, the reports, and the classification. */
+export function scenarioResult(
+  proxy: RunningProxy,
+  p: PreparedScenario,
+  profile: ResolvedProfile,
+  observation: Observation,
+  run: { command: string; stdout?: string; stderr?: string; classification?: Classification },
+): ScenarioResult {
+  const { scenario, expected } = p;
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    category: scenario.category,
+    expected: { verdict: expected.expected, code: expected.code, reason: expected.reason },
+    ...(observation.wire ? { wire: observation.wire } : {}),
+    ...(observation.exitCode !== undefined ? { exitCode: observation.exitCode } : {}),
+    stdout: run.stdout ?? '',
+    stderr: run.stderr ?? '',
+    command: run.command,
+    durationMs: Date.now() - p.started,
+    classification: run.classification ?? classify(scenario.category, expected, observation),
+    chain: chainPicture(p.presented, expected, profile),
+    reports: proxy.reports.all().filter((r) => r.id > p.lastReportId && r.scenario === scenario.id),
+  };
+}
+
 /**
  * Run the scenarios against a client command, through a proxy switched per scenario (one proxy per
  * parallel worker), and classify each run against the reference model. Results keep the input order.
  */
 export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
   const { opened, profile } = options;
-  const world = opened.world;
   const timeoutMs = options.timeoutMs ?? 20_000;
   const graceMs = options.graceMs ?? 2_000;
   mkdirSync(options.workDir, { recursive: true });
@@ -103,58 +202,15 @@ export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
     try {
       while (next < options.scenarios.length) {
         const index = next++;
-        const scenario = options.scenarios[index]!;
-        const presented = await presentScenario(opened, scenario);
-        proxy.use(presented);
-        const expected = expectScenario(presented, profile, world);
-        const anchors = presented.trust ?? profile.trust.map((n) => world.cert(n));
-        const cafile = join(options.workDir, `${scenario.id}.ca.pem`);
-        writeFileSync(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
-        const host = presented.hosts[0]!;
-        const values = {
-          url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
-          host,
-          port: String(proxy.tlsPort),
-          proxy: `http://127.0.0.1:${proxy.proxyPort}`,
-          cafile,
-          pins: profile.pins.map((p) => `sha256//${p.sha256}`).join(';'),
-          pinsJson: JSON.stringify(profile.pins.map((p) => p.sha256)),
-        };
-        const command = fillTemplate(options.client, values);
-        // The same values as environment variables; PINPRICK_PINS is empty when the profile does not
-        // cover the host, for clients whose pins are not host-scoped (curl --pinnedpubkey).
-        const covered = profile.domains.some((d) => domainCovers(d, host));
-        const env = {
-          PINPRICK_SCENARIO: scenario.id,
-          PINPRICK_URL: values.url,
-          PINPRICK_HOST: host,
-          PINPRICK_PORT: values.port,
-          PINPRICK_PROXY: values.proxy,
-          PINPRICK_CAFILE: cafile,
-          PINPRICK_PINS: covered ? values.pins : '',
-          PINPRICK_PINS_JSON: covered ? values.pinsJson : '[]',
-        };
-        const started = Date.now();
-        const lastId = proxy.verdicts.all().at(-1)?.id ?? 0;
-        const run = await runCommand(command, env, timeoutMs);
+        const p = await prepareScenario(proxy, opened, options.scenarios[index]!, profile, options.workDir);
+        const command = fillTemplate(options.client, p.values);
+        const run = await runCommand(command, p.env, timeoutMs);
         // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.
-        const isOurs = (v: ConnectionVerdict) => v.scenario === scenario.id && v.id > lastId;
+        const isOurs = isVerdictOf(p);
         let wire = proxy.verdicts.all().find(isOurs);
         if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
         const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
-        const result: ScenarioResult = {
-          id: scenario.id,
-          title: scenario.title,
-          category: scenario.category,
-          expected: { verdict: expected.expected, code: expected.code, reason: expected.reason },
-          ...(wire ? { wire } : {}),
-          exitCode: run.exitCode,
-          stdout: run.stdout,
-          stderr: run.stderr,
-          command,
-          durationMs: Date.now() - started,
-          classification: classify(scenario.category, expected, { wire, exitCode: run.exitCode, ...(said ? { said } : {}) }),
-        };
+        const result = scenarioResult(proxy, p, profile, { wire, exitCode: run.exitCode, ...(said ? { said } : {}) }, { command, stdout: run.stdout, stderr: run.stderr });
         results[index] = result;
         options.onResult?.(result, finished++, options.scenarios.length);
       }

@@ -52,7 +52,8 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 /**
  * The control API as a request handler (tests drive it with supertest; the CLI listens with it):
- * GET /status, /scenarios, /verdicts[?since=ID], /verdicts/stream (server-sent events), /ca.pem;
+ * GET /status, /scenarios, /verdicts[?since=ID], /verdicts/stream (server-sent events),
+ * /reports[?since=ID] (pin-failure reports the proxy collected), /ca.pem;
  * PUT /scenario {"id": "..."} with the token.
  */
 export function controlHandler(options: ControlOptions & { token: string }): (req: IncomingMessage, res: ServerResponse) => void {
@@ -69,6 +70,8 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
             listen: { host: proxy.host, proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort },
             world: world.name,
             verdicts: proxy.verdicts.all().length,
+            reports: proxy.reports.all().length,
+            reportUri: proxy.reportUri,
           });
         }
         case 'GET /scenarios':
@@ -90,6 +93,10 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
           const since = Number(url.searchParams.get('since') ?? 0);
           return json(res, 200, Number.isFinite(since) ? proxy.verdicts.since(since) : []);
         }
+        case 'GET /reports': {
+          const since = Number(url.searchParams.get('since') ?? 0);
+          return json(res, 200, Number.isFinite(since) ? proxy.reports.since(since) : []);
+        }
         case 'GET /verdicts/stream': {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
           // Replay what was recorded after Last-Event-ID, so a reconnecting viewer loses nothing.
@@ -105,7 +112,7 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
           return;
         }
         default:
-          return json(res, 404, { error: `no route ${route}`, routes: ['GET /status', 'GET /scenarios', 'PUT /scenario', 'GET /verdicts', 'GET /verdicts/stream', 'GET /ca.pem'] });
+          return json(res, 404, { error: `no route ${route}`, routes: ['GET /status', 'GET /scenarios', 'PUT /scenario', 'GET /verdicts', 'GET /verdicts/stream', 'GET /reports', 'GET /ca.pem'] });
       }
     })().catch((err: Error) => {
       if (!res.headersSent) json(res, 500, { error: err.message });

@@ -6,6 +6,7 @@ import { issueCertificate } from '../world/recipe.js';
 import type { World } from '../world/world.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
 import { alertFromError } from './alerts.js';
+import { isPinReportBody, MAX_REPORT_BYTES, PinReportStream, readPinReport, type PinReport } from './pin-reports.js';
 import { peekClientHello, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
 import { VerdictStream, type ConnectionVerdict, type VerdictKind } from './verdict.js';
 
@@ -40,6 +41,10 @@ export interface RunningProxy {
   proxyPort: number;
   tlsPort: number;
   verdicts: VerdictStream;
+  /** Pin-failure reports (HPKP report-uri, TrustKit reportUris) clients sent to the proxy. */
+  reports: PinReportStream;
+  /** Where clients should send pin-failure reports: `http://HOST:PROXYPORT/pinprick/report`. */
+  reportUri: string;
   /** The active scenario. */
   scenario(): PresentedScenario;
   /** Switch scenario: connections from now on get its chain. */
@@ -66,6 +71,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const verdicts = new VerdictStream();
+  const reports = new PinReportStream();
+  let nextReportId = 1;
+  const recordReport = (scenario: PresentedScenario, url: string, body: string): PinReport => {
+    const report: PinReport = { id: nextReportId++, receivedAt: new Date().toISOString(), scenario: scenario.scenario.id, ...readPinReport(body, url) };
+    reports.push(report);
+    return report;
+  };
   const sockets = new Set<Socket>();
   const contexts = new WeakMap<PresentedScenario, ChainContext>();
   let active = options.scenario;
@@ -139,9 +151,18 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const responder = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     reportFirst(req.socket, `${req.method} ${req.url} HTTP/${req.httpVersion}`);
     const s = (req.socket as Socket & { pinprickScenario?: PresentedScenario }).pinprickScenario ?? active;
-    const body = `pinprick: scenario ${s.scenario.id}: ${s.scenario.title}\nThe client accepted the chain and sent: ${req.method} ${req.url}\n`;
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-pinprick-scenario': s.scenario.id });
-    res.end(body);
+    const answer = () => {
+      const body = `pinprick: scenario ${s.scenario.id}: ${s.scenario.title}\nThe client accepted the chain and sent: ${req.method} ${req.url}\n`;
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-pinprick-scenario': s.scenario.id });
+      res.end(body);
+    };
+    if (req.method !== 'POST') return answer();
+    // A report posted over an intercepted TLS connection (a report host in the scenario, or
+    // intercept-all) is collected like one sent over plain HTTP.
+    readBody(req).then((body) => {
+      if (isPinReportBody(body.toString('utf8'))) recordReport(s, `https://${req.headers.host ?? s.hosts[0]}${req.url ?? '/'}`, body.toString('utf8'));
+      answer();
+    }, answer);
   });
 
   responder.on('clientError', (err: Error & { rawPacket?: Buffer }, socket) => {
@@ -350,6 +371,42 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   proxyServer.on('connection', track);
 
   const plainHttp = (req: IncomingMessage, res: ServerResponse) => {
+    // Sent to the proxy itself (origin-form): the report collector. Any POST here is a report,
+    // whatever its shape: the user pointed the client's report-uri at pinprick.
+    if (req.url?.startsWith('/')) {
+      if (req.method !== 'POST') {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`pinprick: this is an HTTP proxy; POST pin-failure reports to ${reportUri()}, or send proxy requests with an absolute URL\n`);
+        return;
+      }
+      readBody(req).then(
+        (body) => {
+          const report = recordReport(active, `http://${req.headers.host ?? `${host}:${proxyPortOf()}`}${req.url}`, body.toString('utf8'));
+          res.writeHead(204, { 'x-pinprick-report': String(report.id) }).end();
+        },
+        () => res.writeHead(400).end(),
+      );
+      return;
+    }
+    if (req.method === 'POST' && !options.upstreams?.[hostOfUrl(req.url ?? '')]) {
+      // A POST to a host with no real server behind it, through the proxy: a report sent to a
+      // made-up report host (report-uri http://reports.example/...) is collected; anything else
+      // goes on to the host as usual.
+      readBody(req).then(
+        (body) => {
+          const text = body.toString('utf8');
+          if (isPinReportBody(text)) {
+            const report = recordReport(active, req.url ?? '', text);
+            res.writeHead(204, { 'x-pinprick-report': String(report.id) }).end();
+          } else forwardPlain(req, res, body);
+        },
+        () => res.writeHead(400).end(),
+      );
+      return;
+    }
+    forwardPlain(req, res);
+  };
+
+  const forwardPlain = (req: IncomingMessage, res: ServerResponse, buffered?: Buffer) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '');
@@ -369,10 +426,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (res.headersSent) return res.destroy();
       res.writeHead(502, { 'content-type': 'text/plain' }).end(`pinprick: upstream ${url.host} is unreachable (${(err as NodeJS.ErrnoException).code ?? err.message})\n`);
     });
-    req.pipe(upstreamReq);
+    if (buffered) upstreamReq.end(buffered);
+    else req.pipe(upstreamReq);
   };
 
   const tlsServer: NetServer = createNetServer((socket) => handle(socket, 'direct'));
+  const proxyPortOf = () => (proxyServer.address() as AddressInfo).port;
+  const reportUri = () => `http://${host.includes(':') ? `[${host}]` : host}:${proxyPortOf()}/pinprick/report`;
 
   await Promise.all([listen(proxyServer, options.proxyPort ?? 0, host), listen(tlsServer, options.tlsPort ?? 0, host)]);
 
@@ -381,6 +441,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     proxyPort: (proxyServer.address() as AddressInfo).port,
     tlsPort: (tlsServer.address() as AddressInfo).port,
     verdicts,
+    reports,
+    reportUri: reportUri(),
     scenario: () => active,
     use: (next) => {
       chainContext(next);
@@ -391,6 +453,29 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       await Promise.all([closeServer(proxyServer), closeServer(tlsServer)]);
     },
   };
+}
+
+/** Read a request body, cut at {@link MAX_REPORT_BYTES} (the rest is drained, not buffered). */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (size >= MAX_REPORT_BYTES) return;
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).subarray(0, MAX_REPORT_BYTES)));
+    req.once('error', reject);
+  });
+}
+
+function hostOfUrl(text: string): string {
+  try {
+    return new URL(text).hostname;
+  } catch {
+    return '';
+  }
 }
 
 function parseAuthority(text: string): { host: string; port: number } | undefined {

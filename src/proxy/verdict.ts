@@ -1,4 +1,5 @@
 import type { Alert } from './alerts.js';
+import { RecordStream } from './stream.js';
 
 /**
  * What one TLS connection came to, as the proxy saw it on the wire. One vocabulary, used by the
@@ -50,58 +51,4 @@ export type VerdictListener = (verdict: ConnectionVerdict) => void;
  * the first-class API the console, the JSONL log, the control API's SSE stream and the harness
  * all consume; none of them sees sockets.
  */
-export class VerdictStream {
-  private readonly records: ConnectionVerdict[] = [];
-  private readonly listeners = new Set<VerdictListener>();
-  private readonly waiters = new Set<{ test: (v: ConnectionVerdict) => boolean; resolve: (v: ConnectionVerdict) => void }>();
-
-  /** Record one verdict and tell everyone; a failing subscriber never loses the record for others. */
-  push(verdict: ConnectionVerdict): void {
-    this.records.push(verdict);
-    for (const listener of this.listeners) {
-      try {
-        listener(verdict);
-      } catch {
-        // A subscriber's bug must not cost other subscribers (or the log) their record.
-      }
-    }
-    for (const w of this.waiters) {
-      if (w.test(verdict)) {
-        this.waiters.delete(w);
-        w.resolve(verdict);
-      }
-    }
-  }
-
-  /** Subscribe; returns the function that unsubscribes. */
-  subscribe(listener: VerdictListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Every verdict so far, oldest first. */
-  all(): readonly ConnectionVerdict[] {
-    return this.records;
-  }
-
-  /** Verdicts after the one with id `afterId` (for polling clients). */
-  since(afterId: number): ConnectionVerdict[] {
-    return this.records.filter((r) => r.id > afterId);
-  }
-
-  /** The next (or an already recorded, when `includePast`) verdict that passes `test`; rejects after `timeoutMs`. */
-  next(test: (v: ConnectionVerdict) => boolean = () => true, options: { timeoutMs?: number; includePast?: boolean } = {}): Promise<ConnectionVerdict> {
-    if (options.includePast) {
-      const found = this.records.find(test);
-      if (found) return Promise.resolve(found);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = { test, resolve: (v: ConnectionVerdict) => (clearTimeout(timer), resolve(v)) };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new Error(`no matching verdict within ${options.timeoutMs ?? 10_000} ms`));
-      }, options.timeoutMs ?? 10_000);
-      this.waiters.add(waiter);
-    });
-  }
-}
+export class VerdictStream extends RecordStream<ConnectionVerdict> {}

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { PinReport } from '../proxy/pin-reports.js';
 import type { ConnectionVerdict, VerdictListener } from '../proxy/verdict.js';
 
 const COLORS: Record<ConnectionVerdict['kind'], string> = {
@@ -17,6 +18,13 @@ export function verdictLine(v: ConnectionVerdict, options: { color?: boolean } =
   const tls = [v.tlsVersion, v.cipher, v.alpn].filter(Boolean).join(' ');
   const text = `${v.time.slice(11, 23)} #${v.id} ${options.color ? `${COLORS[v.kind]}${kind}\x1b[0m` : kind} ${v.scenario ?? '-'}  ${v.sni ?? v.target ?? '(no SNI)'}  ${what}${tls ? `  [${tls}]` : ''}  from ${v.client.address}:${v.client.port}`;
   return text;
+}
+
+/** One console line per pin-failure report: format, host, result, the client's pins. */
+export function pinReportLine(r: PinReport): string {
+  const about = r.hostname ? `${r.hostname}${r.port ? `:${r.port}` : ''}` : '(no hostname)';
+  const pins = r.knownPins ? `  known pins: ${r.knownPins.map((p) => p.slice(0, 12) + '…').join(' ')}` : '';
+  return `${r.receivedAt.slice(11, 23)} report #${r.id} ${r.format.padEnd(8)} ${r.scenario}  ${about}${r.validationResult ? `  ${r.validationResult}` : ''}${pins}  -> ${r.url}`;
 }
 
 /**

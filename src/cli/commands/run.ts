@@ -1,21 +1,28 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
-import { runSuite, shard } from '../../harness/run.js';
+import { runManual } from '../../harness/manual.js';
+import { runSuite, shard, type ScenarioResult } from '../../harness/run.js';
+import { pemOf } from '../../world/pem.js';
 import { jsonReport, junitReport, markdownReport, summary, tableRows } from '../../report/run-report.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { CATEGORIES, type Scenario } from '../../scenario/scenario.js';
 import { out, table } from '../output.js';
+import { progressReporter } from '../progress.js';
 import { catalogFromArgs, type ScenarioArgs } from './scenarios.js';
 import { openFromArgs } from './world.js';
 
 interface RunArgs extends ScenarioArgs {
-  client: string;
+  client?: string;
+  manual?: boolean;
+  listen: string;
+  'proxy-port': number;
+  'tls-port': number;
   profile: string;
   only?: string[];
-  timeout: number;
+  timeout?: number;
   grace: number;
   report: string;
   parallel: number;
@@ -38,15 +45,23 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   describe: 'Run scenarios against a client command and classify each: PASS, VULNERABLE, BRICKED, POLICY-RISK, INCONCLUSIVE',
   builder: (y) =>
     y
-      .option('scenarios', { type: 'string', array: true, describe: 'Extra folder(s) of scenario files' })
-      .option('client', { type: 'string', demandOption: true, describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} are filled per scenario (shell-quoted)' })
+      .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*) or categories; a folder adds its scenario files to the catalog' })
+      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri} are filled per scenario (shell-quoted)' })
+      .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
+      .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
+      .option('proxy-port', { type: 'number', default: 8080, describe: 'Proxy port in --manual mode (0 = any); command runs always use free ports' })
+      .option('tls-port', { type: 'number', default: 8443, describe: 'Direct TLS port in --manual mode (0 = any)' })
       .option('profile', { alias: 'p', type: 'string', default: 'intermediate-backup', describe: "The client's pin profile (shipped id or file)" })
-      .option('only', { type: 'string', array: true, describe: 'Scenario ids, globs (attack-*) or categories' })
-      .option('timeout', { type: 'number', default: 20000, describe: 'ms per client run' })
+      .option('only', { type: 'string', array: true, describe: 'Same as --scenarios selectors: ids, globs (attack-*) or categories' })
+      .option('timeout', { type: 'number', describe: 'ms per client run (default 20000); with --manual, ms to wait for each connection (default: until it comes or Enter)' })
       .option('grace', { type: 'number', default: 2000, describe: 'ms after the handshake for the client to send data or close' })
       .option('parallel', { type: 'number', default: 1, describe: 'Scenarios at once, each on its own proxy ports' })
       .option('shard', { type: 'string', describe: 'i/n: run every n-th scenario starting at i, for a CI matrix (merged reports stay valid)' })
-      .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json, junit.xml and summary.md' })
+      .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json, junit.xml, summary.md and report.html' })
+      .check((a) => {
+        if (!a.client === !a.manual) throw new Error('give exactly one of --client COMMAND or --manual');
+        return true;
+      })
       .example(
         `$0 run --profile leaf-only --client 'curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent \${PINPRICK_PINS:+--pinnedpubkey "$PINPRICK_PINS"} {url}'`,
         'curl pins only the leaf key, and only for pinned hosts (placeholders are already shell-quoted)',
@@ -55,7 +70,11 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     const opened = await openFromArgs(args);
     const world = opened.world;
     const profile = resolveProfile(findProfile(args.profile, world.spec), world);
-    let scenarios = selectScenarios(catalogFromArgs(args, world.spec), args.only);
+    // --scenarios takes selectors and folders alike: an existing folder adds scenario files, anything else selects.
+    const isDir = (v: string) => existsSync(v) && statSync(v).isDirectory();
+    const dirs = (args.scenarios ?? []).filter(isDir);
+    const selectors = [...(args.scenarios ?? []).filter((v) => !isDir(v)), ...(args.only ?? [])];
+    let scenarios = selectScenarios(catalogFromArgs({ ...args, scenarios: dirs }, world.spec), selectors);
     if (args.shard !== undefined) {
       const m = /^(\d+)\/(\d+)$/.exec(args.shard);
       const [i, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
@@ -63,21 +82,53 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       scenarios = shard(scenarios, i, n);
     }
     if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new InputError(`--parallel ${args.parallel}: expected a positive integer`);
-    const startedAt = new Date().toISOString();
-    const results = await runSuite({
-      opened,
-      scenarios,
-      profile,
-      client: args.client,
-      timeoutMs: args.timeout,
-      graceMs: args.grace,
-      parallel: args.parallel,
-      workDir: join(tmpdir(), `pinprick-run-${process.pid}`),
-      onResult: (r, i, n) => process.stderr.write(`[${i + 1}/${n}] ${r.id}: ${r.classification.outcome}\n`),
-    });
-    const meta = { profile: profile.id, client: args.client, world: world.name, startedAt, finishedAt: new Date().toISOString() };
     const dir = resolve(args.report);
     mkdirSync(dir, { recursive: true });
+    const startedAt = new Date().toISOString();
+    const workDir = join(tmpdir(), `pinprick-run-${process.pid}`);
+    let results: ScenarioResult[];
+    if (args.manual) {
+      if (args.timeout !== undefined && (!Number.isFinite(args.timeout) || args.timeout < 0)) throw new InputError(`--timeout ${args.timeout}: expected milliseconds >= 0`);
+      // The device must trust the world's roots: written next to the reports, to install once.
+      const caPath = join(dir, 'pinprick-ca.pem');
+      writeFileSync(caPath, world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
+      results = await runManual({
+        opened,
+        scenarios,
+        profile,
+        listen: args.listen,
+        proxyPort: args['proxy-port'],
+        tlsPort: args['tls-port'],
+        graceMs: args.grace,
+        waitMs: args.timeout ?? 0,
+        workDir,
+        input: process.stdin,
+        say: out,
+        onStart: (proxy) => {
+          out(`pinprick run --manual: ${scenarios.length} scenario(s), profile ${profile.id}`);
+          out(`  Set the device's HTTP proxy to ${proxy.host}:${proxy.proxyPort} (direct TLS: ${proxy.host}:${proxy.tlsPort}).`);
+          out(`  The device must trust the test CA: ${caPath} (install it once; the calibration scenario checks it).`);
+          out(`  Pin-failure reports (HPKP report-uri, TrustKit reportUris): ${proxy.reportUri}`);
+        },
+        onResult: (r) => out(`  => ${r.classification.outcome}: ${r.classification.reason}`),
+      });
+    } else {
+      if (args.timeout !== undefined && (!Number.isFinite(args.timeout) || args.timeout <= 0)) throw new InputError(`--timeout ${args.timeout}: expected milliseconds > 0`);
+      const progress = progressReporter(process.stderr);
+      results = await runSuite({
+        opened,
+        scenarios,
+        profile,
+        client: args.client!,
+        timeoutMs: args.timeout ?? 20_000,
+        graceMs: args.grace,
+        parallel: args.parallel,
+        workDir,
+        onResult: (r, i, n) => progress.update(r.id, r.classification.outcome, i + 1, n),
+      });
+      progress.end();
+    }
+    const meta = { profile: profile.id, client: args.manual ? '(manual)' : args.client!, world: world.name, startedAt, finishedAt: new Date().toISOString() };
     writeFileSync(join(dir, 'report.json'), jsonReport(results, meta));
     writeFileSync(join(dir, 'junit.xml'), junitReport(results, meta));
     writeFileSync(join(dir, 'summary.md'), markdownReport(results, meta));

@@ -7,7 +7,7 @@ import { InputError } from '../../errors.js';
 import { expectScenario } from '../../model/index.js';
 import { startControl } from '../../proxy/control.js';
 import { startProxy } from '../../proxy/server.js';
-import { jsonlSink, verdictLine } from '../../report/verdict-line.js';
+import { jsonlSink, pinReportLine, verdictLine } from '../../report/verdict-line.js';
 import { presentScenario } from '../../scenario/materialize.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { findScenario, type Scenario } from '../../scenario/scenario.js';
@@ -92,10 +92,12 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
       }
       out(line);
     });
+    proxy.reports.subscribe((r) => out(pinReportLine(r)));
     const s = proxy.scenario();
     out(`pinprick: scenario ${s.scenario.id} (${s.scenario.title}) for ${s.hosts.join(', ')}`);
     out(`  HTTP proxy:  http://${proxy.host}:${proxy.proxyPort}   (CONNECT and plain HTTP)`);
     out(`  direct TLS:  ${proxy.host}:${proxy.tlsPort}   (e.g. curl --resolve ${s.hosts[0]}:${proxy.tlsPort}:127.0.0.1 https://${s.hosts[0]}:${proxy.tlsPort}/)`);
+    out(`  reports:     ${proxy.reportUri}   (HPKP report-uri / TrustKit reportUris)`);
     out(`  control API: http://127.0.0.1:${control.port}   token: ${control.token}`);
     out(`  CA bundle:   http://127.0.0.1:${control.port}/ca.pem   verdict log: ${args.log}`);
     out('  switch scenario: pinprick use <id>    stop: Ctrl-C');

@@ -1,0 +1,162 @@
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { startProxy, type RunningProxy } from '../proxy/server.js';
+import type { ConnectionVerdict } from '../proxy/verdict.js';
+import { presentScenario } from '../scenario/materialize.js';
+import type { ResolvedProfile } from '../scenario/profile.js';
+import type { Scenario } from '../scenario/scenario.js';
+import type { OpenedWorld } from '../world/store.js';
+import { applyCalibration } from './classify.js';
+import { isVerdictOf, prepareScenario, scenarioResult, type PreparedScenario, type ScenarioResult } from './run.js';
+
+/** Options of {@link runManual}. */
+export interface ManualOptions {
+  opened: OpenedWorld;
+  scenarios: Scenario[];
+  profile: ResolvedProfile;
+  /** Where the proxy listens: a phone on the LAN needs the machine's address (default 127.0.0.1). */
+  listen?: string;
+  proxyPort?: number;
+  tlsPort?: number;
+  graceMs?: number;
+  /** How long to wait for a connection per scenario; 0 = until one arrives or the person skips. */
+  waitMs?: number;
+  /** After the first connection, how long to keep collecting the pin-failure reports it causes. */
+  reportWaitMs?: number;
+  workDir: string;
+  /** The person's answers: Enter skips a scenario, `q` stops the run. */
+  input: Readable;
+  /** Instructions for the person. */
+  say: (line: string) => void;
+  onStart?: (proxy: RunningProxy) => void;
+  onResult?: (r: ScenarioResult, index: number, total: number) => void;
+}
+
+/** The next line the person types, and how to stop waiting for it. */
+interface LineWait {
+  line: Promise<string | undefined>;
+  cancel: () => void;
+}
+
+/** What ended the wait for one scenario. */
+type Ending = { kind: 'connection'; wire: ConnectionVerdict } | { kind: 'skip' } | { kind: 'quit' } | { kind: 'timeout' };
+
+/**
+ * Interactive run for a phone, an emulator or an app that cannot be launched by a command: the
+ * proxy switches to each scenario, tells the person what to do, and takes the next connection for
+ * that scenario as the client's behaviour (or Enter to skip, `q` to stop). The outcome comes from
+ * the wire alone; there is no exit code to compare with.
+ */
+export async function runManual(options: ManualOptions): Promise<ScenarioResult[]> {
+  const { opened, profile, say } = options;
+  mkdirSync(options.workDir, { recursive: true });
+  const first = options.scenarios[0];
+  if (!first) return [];
+  const proxy = await startProxy({
+    scenario: await presentScenario(opened, first),
+    host: options.listen ?? '127.0.0.1',
+    proxyPort: options.proxyPort ?? 0,
+    tlsPort: options.tlsPort ?? 0,
+    ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+  });
+  options.onStart?.(proxy);
+  // Lines typed by the person arrive here; a wait takes the next one (typed-ahead lines count).
+  const lines: string[] = [];
+  let lineWaiter: ((line: string | undefined) => void) | undefined;
+  let inputEnded = false;
+  const rl = createInterface({ input: options.input, terminal: false });
+  rl.on('line', (line) => (lineWaiter ? (lineWaiter(line), (lineWaiter = undefined)) : lines.push(line)));
+  rl.on('close', () => {
+    inputEnded = true;
+    lineWaiter?.(undefined);
+    lineWaiter = undefined;
+  });
+  const nextLine = (): LineWait => {
+    if (lines.length) return { line: Promise.resolve(lines.shift()), cancel: () => undefined };
+    // Without input (stdin closed, e.g. in CI) the person cannot skip: only connections and the timeout end a wait.
+    if (inputEnded) return { line: new Promise(() => undefined), cancel: () => undefined };
+    let resolver: (line: string | undefined) => void = () => undefined;
+    const line = new Promise<string | undefined>((resolve) => (resolver = resolve));
+    lineWaiter = resolver;
+    // A wait that a connection ended must not swallow the next line: it belongs to the next scenario.
+    return { line, cancel: () => void (lineWaiter === resolver && (lineWaiter = undefined)) };
+  };
+
+  const results: ScenarioResult[] = [];
+  try {
+    for (const [index, scenario] of options.scenarios.entries()) {
+      const p = await prepareScenario(proxy, opened, scenario, profile, options.workDir);
+      instruct(say, proxy, p, index, options.scenarios.length);
+      const ending = await waitFor(proxy, p, nextLine, options.waitMs ?? 0);
+      if (ending.kind === 'quit') {
+        say('stopped: the remaining scenarios were not run');
+        break;
+      }
+      if (ending.kind === 'connection') {
+        say(`  connection: ${ending.wire.kind}${ending.wire.alert ? ` (${ending.wire.alert.name})` : ''}: ${ending.wire.detail}`);
+        // A client that refuses a chain may send its pin-failure report a moment later.
+        await delay(options.reportWaitMs ?? 1_000);
+      }
+      const skipped = ending.kind === 'skip' || ending.kind === 'timeout';
+      const result = scenarioResult(proxy, p, profile, ending.kind === 'connection' ? { wire: ending.wire } : {}, {
+        command: skipped ? '(manual, skipped)' : '(manual)',
+        ...(skipped
+          ? {
+              classification: {
+                outcome: 'INCONCLUSIVE' as const,
+                observed: 'unknown' as const,
+                reason: ending.kind === 'skip' ? 'skipped by the person running the test' : `no connection within ${options.waitMs} ms`,
+              },
+            }
+          : {}),
+      });
+      results.push(result);
+      options.onResult?.(result, index, options.scenarios.length);
+    }
+  } finally {
+    lineWaiter = undefined;
+    rl.close();
+    await proxy.close();
+  }
+  return applyCalibration(results);
+}
+
+function instruct(say: (line: string) => void, proxy: RunningProxy, p: PreparedScenario, index: number, total: number): void {
+  const host = p.presented.hosts[0]!;
+  say('');
+  say(`[${index + 1}/${total}] ${p.scenario.id}: ${p.scenario.title}`);
+  say(`  Now make the app connect to https://${host}/ through the proxy ${p.values.proxy}`);
+  say(`  (or send ${host} to ${proxy.host}:${proxy.tlsPort} directly).`);
+  say(`  A correct client with this pin set would ${p.expected.expected.toUpperCase()}: ${p.expected.reason}`);
+  if (p.presented.trust) say(`  Note: this scenario assumes the client trusts only ${p.presented.trust.map((c) => c.name).join(', ')}; on a device with the usual store, judge with care.`);
+  say('  Waiting for the connection... (Enter: skip, q + Enter: stop)');
+}
+
+async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () => LineWait, waitMs: number): Promise<Ending> {
+  const isOurs = isVerdictOf(p);
+  const already = proxy.verdicts.all().find(isOurs);
+  if (already) return { kind: 'connection', wire: already };
+  let unsubscribe: () => void = () => undefined;
+  const connection = new Promise<Ending>((resolve) => {
+    unsubscribe = proxy.verdicts.subscribe((v) => {
+      if (isOurs(v)) resolve({ kind: 'connection', wire: v });
+    });
+  });
+  const wait = nextLine();
+  const typed = wait.line.then((line): Ending => (line?.trim().toLowerCase() === 'q' ? { kind: 'quit' } : { kind: 'skip' }));
+  const racers = [connection, typed];
+  let timer: NodeJS.Timeout | undefined;
+  if (waitMs > 0) racers.push(new Promise<Ending>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), waitMs))));
+  try {
+    return await Promise.race(racers);
+  } finally {
+    unsubscribe();
+    wait.cancel();
+    clearTimeout(timer);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runManual } from '../../src/harness/manual.js';
+import type { RunningProxy } from '../../src/proxy/server.js';
+import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
+import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
+import { pemOf } from '../../src/world/pem.js';
+import { openWorld, type OpenedWorld } from '../../src/world/store.js';
+import { curl } from '../helpers/curl.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+describe('pinprick run --manual: a person drives the client, the harness switches scenarios and waits', () => {
+  const tmp = tempDir();
+  let opened: OpenedWorld;
+  let roots: string;
+  beforeAll(async () => {
+    opened = await openWorld({ certsDir: join(tmp.path, 'certs') });
+    roots = join(tmp.path, 'roots.pem');
+    writeFileSync(roots, opened.world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('takes the next connection per scenario as the client\'s behaviour; Enter skips (INCONCLUSIVE), q stops', async () => {
+    const catalog = loadCatalog(opened.world.spec);
+    const ids = ['control-genuine', 'attack-rogue-root', 'rotation-leaf-key', 'rotation-intermediate'];
+    const input = new PassThrough();
+    const said: string[] = [];
+    let proxy: RunningProxy | undefined;
+    let waits = 0;
+    // The "person": on each prompt, does what the test plans for that scenario.
+    const plan = [
+      () => curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']),
+      () => curl(['--cacert', roots, '--pinnedpubkey', `sha256//${opened.world.cert('genuine-intermediate').pin.sha256}`, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']),
+      () => input.write('\n'),
+      () => input.write('q\n'),
+    ];
+    const results = await runManual({
+      opened,
+      scenarios: ids.map((id) => findScenario(catalog, id)),
+      profile: resolveProfile(findProfile('intermediate-backup', opened.world.spec), opened.world),
+      graceMs: 800,
+      reportWaitMs: 50,
+      waitMs: 20_000, // bounded, in case a step goes wrong
+      workDir: join(tmp.path, 'work'),
+      input,
+      say: (line) => {
+        said.push(line);
+        if (line.includes('Waiting for the connection')) void plan[waits++]!();
+      },
+      onStart: (p) => (proxy = p),
+    });
+    expect(results.map((r) => [r.id, r.classification.outcome])).toEqual([
+      ['control-genuine', 'PASS'],
+      // curl pins the leaf only, so an intermediate pin rejects everything: rightly here.
+      ['attack-rogue-root', 'PASS'],
+      ['rotation-leaf-key', 'INCONCLUSIVE'],
+    ]);
+    expect(results[0]!.wire).toMatchObject({ kind: 'accepted', via: 'connect', requestLine: 'GET /app HTTP/1.1' });
+    expect(results[0]!.exitCode).toBeUndefined();
+    expect(results[1]!.wire!.kind).toBe('rejected-after-handshake');
+    expect(results[2]!.classification.reason).toMatch(/skipped/);
+    expect(results[2]!.command).toBe('(manual, skipped)');
+    // What the person was told: the scenario, the proxy, and what a correct client does.
+    expect(said).toContain('[2/4] attack-rogue-root: ' + findScenario(catalog, 'attack-rogue-root').title);
+    expect(said.join('\n')).toMatch(/A correct client with this pin set would REJECT/);
+    expect(said.join('\n')).toMatch(/stopped: the remaining scenarios were not run/);
+  }, 60_000);
+
+  it('the CLI: stdin lines skip, the proxy port is printed, reports are written, exit 0', async () => {
+    const report = join(tmp.path, 'manual-reports');
+    const child = spawn(process.execPath, [join(ROOT, 'bin/pinprick.js'), 'run', '--manual', '--scenarios', 'control-genuine', 'attack-rogue-root', '--proxy-port', '0', '--tls-port', '0', '--report', report], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PINPRICK_CERTS: join(tmp.path, 'certs'), NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    child.stderr.on('data', (d) => (stderr += d));
+    let prompts = 0;
+    let port = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      port ||= Number(/HTTP proxy to 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1] ?? 0);
+      const seen = stdout.split('Waiting for the connection').length - 1;
+      while (prompts < seen) {
+        prompts++;
+        // The catalog's order: attack-rogue-root comes first (skipped), then control-genuine.
+        if (prompts === 2) void curl(['--cacert', join(report, 'pinprick-ca.pem'), '--proxy', `http://127.0.0.1:${port}`, 'https://api.pinprick.test/']);
+        else child.stdin.write('\n');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(killer);
+    expect(stderr).toBe('');
+    expect(code, stdout).toBe(0);
+    expect(stdout).toMatch(/control-genuine .*PASS/);
+    expect(stdout).toMatch(/attack-rogue-root .*INCONCLUSIVE/);
+    const json = readFileSync(join(report, 'report.json'), 'utf8');
+    expect(JSON.parse(json)).toMatchObject({ client: '(manual)', summary: { PASS: 1, INCONCLUSIVE: 1 } });
+  }, 60_000);
+});
