@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSuite } from '../../src/harness/run.js';
 import { jsonReport } from '../../src/report/run-report.js';
@@ -8,6 +10,9 @@ import { openWorld, type OpenedWorld } from '../../src/world/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLIENT = 'node examples/clients/correct-client.mjs --url {url} --proxy {proxy} --cafile {cafile} --pins "$PINPRICK_PINS" --report-uri {reportUri}';
+
+const validateReport = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(new URL('../../docs/schemas/run-report.schema.json', import.meta.url), 'utf8')));
+const conforms = (json: unknown) => validateReport(json) as boolean;
 
 describe('pin-failure reports and chain pictures in the run results', () => {
   const tmp = tempDir();
@@ -32,9 +37,10 @@ describe('pin-failure reports and chain pictures in the run results', () => {
       // The path the client built is the rogue one: its leaf is the rogue key.
       expect(reports[0]!.validatedChainPins![0]).toBe(w.cert('rogue-leaf').pin.sha256);
     }
-    // The JSON report carries them, and the chain picture.
-    const json = JSON.parse(jsonReport(results, { profile: profile.id, client: CLIENT, world: w.name, startedAt: '', finishedAt: '' }));
+    // The JSON report carries them, and the chain picture, as its documented schema says.
+    const json = JSON.parse(jsonReport(results, { profile: profile.id, client: CLIENT, world: w.name, startedAt: '2026-11-23T00:00:00Z', finishedAt: '2026-11-23T00:00:01Z' }));
     expect(json.results[1].reports[0].format).toBe('hpkp');
+    expect(conforms(json), JSON.stringify(validateReport.errors)).toBe(true);
   }, 60_000);
 
   it('the chain picture: what was sent, the path a correct client builds, which pin matched, and pinned keys sent off the path', async () => {
@@ -52,5 +58,11 @@ describe('pin-failure reports and chain pictures in the run results', () => {
     expect(stuffing!.chain.offPathPins.map((o) => o.label)).toContain('genuine-intermediate');
     const bait = stuffing!.chain.sent.find((c) => c.name === 'genuine-intermediate')!;
     expect(bait).toMatchObject({ pinned: 'genuine-intermediate', onPath: false });
+    // 'true' exits 0 without connecting: no wire verdict, INCONCLUSIVE; the report still conforms.
+    const json = JSON.parse(jsonReport([stuffing!, genuine!], { profile: profile.id, client: 'true', world: w.name, startedAt: 'a', finishedAt: 'b' }));
+    expect(conforms(json), JSON.stringify(validateReport.errors)).toBe(true);
+    // And the schema is not a rubber stamp: a result without its chain picture, or an unknown outcome, is refused.
+    expect(conforms({ ...json, results: [{ ...json.results[0], chain: undefined }] })).toBe(false);
+    expect(conforms({ ...json, results: [{ ...json.results[0], classification: { ...json.results[0].classification, outcome: 'MAYBE' } }] })).toBe(false);
   }, 60_000);
 });
