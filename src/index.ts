@@ -1,6 +1,6 @@
 /**
  * pinprick's library API: everything a test suite or tool needs, along the core path
- * world -> scenario -> model -> proxy -> report. Nothing else is public.
+ * world -> scenario -> model -> proxy -> harness -> report. Nothing else is public.
  */
 export * from './errors.js';
 // world
@@ -25,5 +25,15 @@ export { VerdictStream, type ConnectionVerdict, type VerdictKind, type VerdictLi
 export { controlHandler, startControl, newControlToken } from './proxy/control.js';
 export { fetchServedChain, type ServedChain } from './proxy/served-chain.js';
 export { alertByCode, alertFromError, type Alert } from './proxy/alerts.js';
+export { RecordStream } from './proxy/stream.js';
+export { PinReportStream, readPinReport, isPinReportBody, type PinReport } from './proxy/pin-reports.js';
+// harness
+export { runSuite, fillTemplate, shard, prepareScenario, scenarioResult, type RunOptions, type ScenarioResult, type PreparedScenario } from './harness/run.js';
+export { runManual, type ManualOptions } from './harness/manual.js';
+export { classify, applyCalibration, observedBehaviour, type Outcome, type Classification, type Observation } from './harness/classify.js';
+export { chainPicture, type ChainPicture, type SentCertificate, type PathCertificate } from './harness/chain-picture.js';
 // report
 export { formatPins, PIN_FORMATS, type PinFormat, type PinEntry } from './report/pin-formats.js';
+export { jsonReport, junitReport, markdownReport, tableRows, summary, type RunMeta } from './report/run-report.js';
+export { htmlReport } from './report/html.js';
+export { verdictLine, pinReportLine, jsonlSink } from './report/verdict-line.js';

@@ -102,5 +102,9 @@ describe('pinprick run --manual: a person drives the client, the harness switche
     expect(stdout).toMatch(/attack-rogue-root .*INCONCLUSIVE/);
     const json = readFileSync(join(report, 'report.json'), 'utf8');
     expect(JSON.parse(json)).toMatchObject({ client: '(manual)', summary: { PASS: 1, INCONCLUSIVE: 1 } });
+    // Every report format lands in --report, the HTML one included.
+    expect(readFileSync(join(report, 'junit.xml'), 'utf8')).toContain('name="control-genuine"');
+    expect(readFileSync(join(report, 'summary.md'), 'utf8')).toContain('`control-genuine`');
+    expect(readFileSync(join(report, 'report.html'), 'utf8')).toMatch(/<html[\s\S]*control-genuine[\s\S]*<\/html>/);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { InputError } from '../../errors.js';
 import { runManual } from '../../harness/manual.js';
 import { runSuite, shard, type ScenarioResult } from '../../harness/run.js';
 import { pemOf } from '../../world/pem.js';
+import { htmlReport } from '../../report/html.js';
 import { jsonReport, junitReport, markdownReport, summary, tableRows } from '../../report/run-report.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { CATEGORIES, type Scenario } from '../../scenario/scenario.js';
@@ -132,9 +133,10 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     writeFileSync(join(dir, 'report.json'), jsonReport(results, meta));
     writeFileSync(join(dir, 'junit.xml'), junitReport(results, meta));
     writeFileSync(join(dir, 'summary.md'), markdownReport(results, meta));
+    writeFileSync(join(dir, 'report.html'), htmlReport(results, meta));
     out(table(tableRows(results), ['scenario', 'category', 'expected', 'wire', 'exit', 'outcome']));
     const counts = summary(results);
-    out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, ${dir}/junit.xml, ${dir}/summary.md`);
+    out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, junit.xml, summary.md, report.html`);
     for (const r of results.filter((x) => x.classification.fix)) out(`POLICY-RISK ${r.id}: ${r.classification.fix}`);
     if (counts.VULNERABLE + counts.BRICKED > 0) process.exitCode = 1;
   },
