@@ -10,7 +10,7 @@ import { htmlReport } from '../../report/html.js';
 import { jsonReport, junitReport, markdownReport, summary, tableRows } from '../../report/run-report.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { CATEGORIES, type Scenario } from '../../scenario/scenario.js';
-import { out, table } from '../output.js';
+import { out, table, UsageError } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { catalogFromArgs, type ScenarioArgs } from './scenarios.js';
 import { openFromArgs } from './world.js';
@@ -60,7 +60,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       .option('shard', { type: 'string', describe: 'i/n: run every n-th scenario starting at i, for a CI matrix (merged reports stay valid)' })
       .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json, junit.xml, summary.md and report.html' })
       .check((a) => {
-        if (!a.client === !a.manual) throw new Error('give exactly one of --client COMMAND or --manual');
+        if (!a.client === !a.manual) throw new UsageError('give exactly one of --client COMMAND or --manual');
         return true;
       })
       .example(
