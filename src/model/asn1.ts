@@ -152,11 +152,16 @@ export function timeOf(buf: Uint8Array, t: Tlv, what = 'Time'): number {
   } else {
     throw new MalformedError(`${what}: not a UTCTime or GeneralizedTime`);
   }
-  const [mo, d, h, mi, s] = [0, 2, 4, 6, 8].map((o) => TWO_DIGITS(buf, q + o)) as [number, number, number, number, number];
+  const mo = TWO_DIGITS(buf, q);
+  const d = TWO_DIGITS(buf, q + 2);
+  const h = TWO_DIGITS(buf, q + 4);
+  const mi = TWO_DIGITS(buf, q + 6);
+  const s = TWO_DIGITS(buf, q + 8);
   // DER demands 'Z' right after the seconds; a fraction would be a BER leftover and is refused like OpenSSL.
   if (buf[t.end - 1] !== 0x5a || q + 11 !== t.end) throw new MalformedError(`${what}: not in the DER form ...Z`);
   const ms = Date.UTC(year, mo - 1, d, h, mi, s);
-  if (![year, mo, d, h, mi, s].every(Number.isFinite) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) {
+  // A non-digit made NaN, and NaN fails every comparison below.
+  if (!(year >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59)) {
     throw new MalformedError(`${what}: not a valid date`);
   }
   return ms;
@@ -167,12 +172,12 @@ export function directoryStringOf(buf: Uint8Array, t: Tlv): string | undefined {
   const bytes = content(buf, t);
   switch (t.tag) {
     case TAG.UTF8_STRING:
-      return Buffer.from(bytes).toString('utf8');
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     case TAG.PRINTABLE_STRING:
     case TAG.IA5_STRING:
     case TAG.VISIBLE_STRING:
     case TAG.TELETEX_STRING:
-      return Buffer.from(bytes).toString('latin1');
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     case TAG.BMP_STRING: {
       let s = '';
       for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);

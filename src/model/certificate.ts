@@ -224,9 +224,13 @@ export class ParsedCertificate {
   private keyObject?: KeyObject;
   private sha256?: string;
   /** Signature checks already made, by issuer pin: a certificate parsed once is verified once per issuer key. */
-  private readonly verified = new Map<string, boolean>();
+  private verified?: Map<string, boolean>;
 
-  constructor(readonly der: Uint8Array) {
+  /** `id`: the DER as a latin1 string, when the caller has made it already (the parse cache has). */
+  constructor(
+    readonly der: Uint8Array,
+    id?: string,
+  ) {
     const cert = wholeTlv(der, TAG.SEQUENCE, 'Certificate');
     const [tbs, sigAlg, sigValue, extra] = childrenOf(der, cert, 'Certificate');
     if (!tbs || !sigAlg || !sigValue || extra || tbs.tag !== TAG.SEQUENCE) throw new MalformedError('Certificate: not tbsCertificate, signatureAlgorithm, signature');
@@ -243,77 +247,36 @@ export class ParsedCertificate {
       if (version > 3) throw new MalformedError(`version: unknown version ${version}`);
       i = 1;
     }
-    const field = (n: number, what: string) => {
-      const f = fields[i + n];
-      if (!f) throw new MalformedError(`tbsCertificate: no ${what}`);
-      return f;
-    };
     this.version = version;
-    this.serial = integerHexOf(der, field(0, 'serialNumber'), 'serialNumber');
-    const tbsSig = field(1, 'signature');
+    this.serial = integerHexOf(der, tbsField(fields, i, 'serialNumber'), 'serialNumber');
+    const tbsSig = tbsField(fields, i + 1, 'signature');
     this.signatureAlgorithm = parseSignatureAlgorithm(der, sigAlg);
-    this.signatureAlgorithmMismatch = Buffer.compare(encoding(der, tbsSig), encoding(der, sigAlg)) !== 0;
-    this.issuer = parseName(der, field(2, 'issuer').start, 'issuer');
+    this.signatureAlgorithmMismatch = !sameEncoding(der, tbsSig, sigAlg);
+    this.issuer = parseName(der, tbsField(fields, i + 2, 'issuer').start, 'issuer');
     this.issuer.validate();
-    const validity = field(3, 'validity');
+    const validity = tbsField(fields, i + 3, 'validity');
     const [nb, na] = childrenOf(der, validity, 'validity');
     if (validity.tag !== TAG.SEQUENCE || !nb || !na) throw new MalformedError('validity: not two times');
     this.notBefore = timeOf(der, nb, 'notBefore');
     this.notAfter = timeOf(der, na, 'notAfter');
-    this.subject = parseName(der, field(4, 'subject').start, 'subject');
+    this.subject = parseName(der, tbsField(fields, i + 4, 'subject').start, 'subject');
     this.subject.validate();
-    const spki = field(5, 'subjectPublicKeyInfo');
+    const spki = tbsField(fields, i + 5, 'subjectPublicKeyInfo');
     this.spki = encoding(der, spki);
     this.key = parseKey(der, spki);
 
-    const extensions: ExtensionInfo[] = [];
-    const seen = new Set<string>();
-    for (const f of fields.slice(i + 6)) {
-      if (f.tag === 0x81 || f.tag === 0x82) continue; // issuerUniqueID, subjectUniqueID
-      if (f.tag !== 0xa3) throw new MalformedError(`tbsCertificate: unexpected field 0x${f.tag.toString(16)}`);
-      const [list] = childrenOf(der, f, 'extensions');
-      if (!list || list.tag !== TAG.SEQUENCE) throw new MalformedError('extensions: not a SEQUENCE');
-      for (const ext of childrenOf(der, list, 'extensions')) {
-        const parts = childrenOf(der, ext, 'Extension');
-        const oid = oidOf(der, parts[0] ?? ext, 'extnID');
-        const critical = parts.length === 3 ? booleanOf(der, parts[1]!, `${oid} critical`) : false;
-        const value = parts[parts.length - 1];
-        if (!value || value.tag !== TAG.OCTET_STRING || parts.length > 3 || parts.length < 2) throw new MalformedError(`extension ${oid}: not extnID, critical, extnValue`);
-        // RFC 5280 4.2: a certificate MUST NOT include more than one instance of an extension.
-        if (seen.has(oid)) throw new MalformedError(`extension ${oid} appears twice`);
-        seen.add(oid);
-        extensions.push({ oid, critical, understood: UNDERSTOOD.has(oid) });
-        const v = content(der, value);
-        const what = `extension ${oid}`;
-        switch (oid) {
-          case EXTENSIONS.basicConstraints:
-            this.basicConstraints = { ...parseBasicConstraints(v, what), critical };
-            break;
-          case EXTENSIONS.keyUsage:
-            this.keyUsage = namedBitsOf(v, wholeTlv(v, TAG.BIT_STRING, what), what);
-            break;
-          case EXTENSIONS.extKeyUsage:
-            this.extKeyUsage = childrenOf(v, wholeTlv(v, TAG.SEQUENCE, what), what).map((t) => oidOf(v, t, what));
-            break;
-          case EXTENSIONS.subjectAltName:
-            this.subjectAltName = parseSubjectAltName(v, what);
-            break;
-          case EXTENSIONS.subjectKeyIdentifier:
-            this.subjectKeyId = hex(content(v, wholeTlv(v, TAG.OCTET_STRING, what)));
-            break;
-          case EXTENSIONS.authorityKeyIdentifier: {
-            const keyId = childrenOf(v, wholeTlv(v, TAG.SEQUENCE, what), what).find((t) => t.tag === 0x80);
-            if (keyId) this.authorityKeyId = hex(content(v, keyId));
-            break;
-          }
-        }
-      }
-    }
-    this.extensions = extensions;
+    const ext = readExtensions(der, fields, i + 6);
+    this.extensions = ext.list;
+    this.basicConstraints = ext.basicConstraints;
+    this.keyUsage = ext.keyUsage;
+    this.extKeyUsage = ext.extKeyUsage;
+    this.subjectAltName = ext.subjectAltName;
+    this.subjectKeyId = ext.subjectKeyId;
+    this.authorityKeyId = ext.authorityKeyId;
     this.commonNames = commonNames(this.subject);
     this.selfIssued = sameName(this.subject, this.issuer);
     this.pin = hash('sha256', this.spki, 'base64');
-    this.id = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+    this.id = id ?? latin1(der);
   }
 
   /** SHA-256 of the whole DER, lower-case hex (computed on first use). */
@@ -346,6 +309,7 @@ export class ParsedCertificate {
    * Memoised per issuer key.
    */
   signedBy(issuer: ParsedCertificate): boolean {
+    this.verified ??= new Map();
     let ok = this.verified.get(issuer.pin);
     if (ok === undefined) {
       try {
@@ -393,21 +357,115 @@ export class ParsedCertificate {
  * How many parsed certificates are kept between calls. A parsed certificate is immutable, so
  * handing the same object to the next call with the same bytes is invisible except in speed: a
  * trust store of 150 anchors, or a chain evaluated at many instants (the bricking simulator), is
- * decoded and its signatures checked once. Oldest entries go first.
+ * decoded, its keys imported and its signatures checked once. The least recently used entries go
+ * first, so the roots and intermediates a batch repeats on every line stay while its leaves pass.
  */
 export const PARSE_CACHE_SIZE = 4096;
 const parsed = new Map<string, ParsedCertificate>();
 
 /** Parse a DER certificate (or return the identical bytes' earlier parse); throws {@link MalformedError} with what is wrong. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
-  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+  const key = latin1(der);
   const hit = parsed.get(key);
-  if (hit) return hit;
-  // Copy: the caller may reuse its buffer, the cache must not see that.
-  const cert = new ParsedCertificate(Uint8Array.prototype.slice.call(der));
+  if (hit) {
+    // Map keeps insertion order: re-inserting marks the entry as the most recently used.
+    parsed.delete(key);
+    parsed.set(key, hit);
+    return hit;
+  }
+  // Copy (the caller may reuse its buffer, the cache must not see that) into a plain Uint8Array:
+  // the parse takes ~40 views of it, and views of a Buffer are Buffers, several times dearer to make.
+  const cert = new ParsedCertificate(new Uint8Array(der), key);
   if (parsed.size >= PARSE_CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
   parsed.set(key, cert);
   return cert;
+}
+
+/** The bytes as a latin1 string: one character per byte, the cheapest exact Map key for DER. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+type Tlv = ReturnType<typeof tlvAt>;
+
+/** Field `n` of the tbsCertificate, or a MalformedError naming what is missing. */
+function tbsField(fields: readonly Tlv[], n: number, what: string): Tlv {
+  const f = fields[n];
+  if (!f) throw new MalformedError(`tbsCertificate: no ${what}`);
+  return f;
+}
+
+/** What the extensions say, for the fields of {@link ParsedCertificate} of the same names. */
+interface ExtensionFields {
+  list: ExtensionInfo[];
+  basicConstraints?: { cA: boolean; pathLen?: number; critical: boolean };
+  keyUsage?: number;
+  extKeyUsage?: string[];
+  subjectAltName?: { dns: string[]; ip: string[]; other: number };
+  subjectKeyId?: string;
+  authorityKeyId?: string;
+}
+
+/**
+ * The extensions, from tbsCertificate field `from` on. Apart from the constructor on purpose: V8
+ * compiles one big constructor slowly, and in a short batch that compile time is most of the cost.
+ */
+function readExtensions(der: Uint8Array, fields: readonly Tlv[], from: number): ExtensionFields {
+  const out: ExtensionFields = { list: [] };
+  const seen = new Set<string>();
+  for (let k = from; k < fields.length; k++) {
+    const f = fields[k]!;
+    if (f.tag === 0x81 || f.tag === 0x82) continue; // issuerUniqueID, subjectUniqueID
+    if (f.tag !== 0xa3) throw new MalformedError(`tbsCertificate: unexpected field 0x${f.tag.toString(16)}`);
+    const [list] = childrenOf(der, f, 'extensions');
+    if (!list || list.tag !== TAG.SEQUENCE) throw new MalformedError('extensions: not a SEQUENCE');
+    for (const ext of childrenOf(der, list, 'extensions')) readExtension(der, ext, seen, out);
+  }
+  return out;
+}
+
+function readExtension(der: Uint8Array, ext: Tlv, seen: Set<string>, out: ExtensionFields): void {
+  const parts = childrenOf(der, ext, 'Extension');
+  const oid = oidOf(der, parts[0] ?? ext, 'extnID');
+  const critical = parts.length === 3 ? booleanOf(der, parts[1]!, `${oid} critical`) : false;
+  const value = parts[parts.length - 1];
+  if (!value || value.tag !== TAG.OCTET_STRING || parts.length > 3 || parts.length < 2) throw new MalformedError(`extension ${oid}: not extnID, critical, extnValue`);
+  // RFC 5280 4.2: a certificate MUST NOT include more than one instance of an extension.
+  if (seen.has(oid)) throw new MalformedError(`extension ${oid} appears twice`);
+  seen.add(oid);
+  out.list.push({ oid, critical, understood: UNDERSTOOD.has(oid) });
+  const v = content(der, value);
+  const what = `extension ${oid}`;
+  switch (oid) {
+    case EXTENSIONS.basicConstraints:
+      out.basicConstraints = { ...parseBasicConstraints(v, what), critical };
+      break;
+    case EXTENSIONS.keyUsage:
+      out.keyUsage = namedBitsOf(v, wholeTlv(v, TAG.BIT_STRING, what), what);
+      break;
+    case EXTENSIONS.extKeyUsage:
+      out.extKeyUsage = childrenOf(v, wholeTlv(v, TAG.SEQUENCE, what), what).map((t) => oidOf(v, t, what));
+      break;
+    case EXTENSIONS.subjectAltName:
+      out.subjectAltName = parseSubjectAltName(v, what);
+      break;
+    case EXTENSIONS.subjectKeyIdentifier:
+      out.subjectKeyId = hex(content(v, wholeTlv(v, TAG.OCTET_STRING, what)));
+      break;
+    case EXTENSIONS.authorityKeyIdentifier: {
+      const keyId = childrenOf(v, wholeTlv(v, TAG.SEQUENCE, what), what).find((t) => t.tag === 0x80);
+      if (keyId) out.authorityKeyId = hex(content(v, keyId));
+      break;
+    }
+  }
+}
+
+/** Two TLVs of one buffer have the same encoding (a dozen bytes: a loop beats Buffer.compare's call). */
+function sameEncoding(buf: Uint8Array, a: Tlv, b: Tlv): boolean {
+  const len = a.end - a.start;
+  if (len !== b.end - b.start) return false;
+  for (let i = 0; i < len; i++) if (buf[a.start + i] !== buf[b.start + i]) return false;
+  return true;
 }
 
 /** Forget every cached parse (for benchmarks that measure cold work). */

@@ -88,12 +88,12 @@ export interface Verdict {
 }
 
 /** The per-certificate part of reports, made once per parsed certificate (parses are cached across calls). */
-const reportBases = new WeakMap<ParsedCertificate, Omit<CertificateReport, 'source' | 'presentedIndex' | 'anchorIndex'>>();
+type ReportBase = Omit<CertificateReport, 'source' | 'presentedIndex' | 'anchorIndex'>;
+const reportBases = new WeakMap<ParsedCertificate, ReportBase>();
 
-function report(el: PathElement): CertificateReport {
-  let base = reportBases.get(el.cert);
+function reportBase(c: ParsedCertificate): ReportBase {
+  let base = reportBases.get(c);
   if (!base) {
-    const c = el.cert;
     base = {
       subject: c.subject.display,
       issuer: c.issuer.display,
@@ -107,14 +107,18 @@ function report(el: PathElement): CertificateReport {
       serial: c.serial,
       pin: c.pin,
     };
-    reportBases.set(el.cert, base);
+    reportBases.set(c, base);
   }
-  return {
-    ...base,
-    source: el.source,
-    ...(el.presentedIndex === undefined ? {} : { presentedIndex: el.presentedIndex }),
-    ...(el.anchorIndex === undefined ? {} : { anchorIndex: el.anchorIndex }),
-  };
+  return base;
+}
+
+function report(el: PathElement): CertificateReport {
+  // Object.assign copies the base's keys in their order, so JSON output keeps the same field order.
+  const r: CertificateReport = Object.assign({} as CertificateReport, reportBase(el.cert));
+  r.source = el.source;
+  if (el.presentedIndex !== undefined) r.presentedIndex = el.presentedIndex;
+  if (el.anchorIndex !== undefined) r.anchorIndex = el.anchorIndex;
+  return r;
 }
 
 function early(code: 'empty-chain' | 'malformed', reason: string): Verdict {

@@ -106,6 +106,23 @@ describe('signature algorithms and key types: a good chain validates, as openssl
   ]);
 });
 
+describe('the whole algorithm matrix of the issue: every key size and curve with every hash, as openssl agrees', () => {
+  /** Root, intermediate and the leaf's signature all use this key type and hash (the leaf's own key is P-256). */
+  const uniform = async (type: KeyType, hash: 'SHA-256' | 'SHA-384' | 'SHA-512') => {
+    const r = await pki.root(`CN=Matrix Root ${type} ${hash}`, { subjectKey: keys[type] ?? root.key, hash });
+    const i = await pki.intermediate(`CN=Matrix Intermediate ${type} ${hash}`, r, { subjectKey: keys[type] ?? int.key, hash });
+    return input([await pki.leaf(HOST, i, { hash }), i], [r]);
+  };
+  const rows: Row[] = [];
+  for (const type of ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const) {
+    for (const hash of ['SHA-256', 'SHA-384', 'SHA-512'] as const) rows.push({ what: `${type.toUpperCase()} throughout, ${hash}`, build: () => uniform(type, hash), code: 'ok' });
+  }
+  for (const type of ['ec-p256', 'ec-p384'] as const) {
+    for (const hash of ['SHA-256', 'SHA-384'] as const) rows.push({ what: `ECDSA ${type === 'ec-p256' ? 'P-256' : 'P-384'} throughout, ${hash}`, build: () => uniform(type, hash), code: 'ok' });
+  }
+  check(rows);
+});
+
 describe('time: every certificate, the trust anchor included, must be valid at `at`', () => {
   check([
     { what: 'leaf one day past notAfter', build: async () => input([leaf, int], [root], { at: days(91) }), code: 'expired', depth: 0, reason: /expired at 2026-05-30T12:00:00Z/ },

@@ -7,6 +7,7 @@ import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import { out } from '../output.js';
 import { pathLines } from './explain.js';
+import { answerBatchLine, parseAt, parsePinList, policyFor } from './verify-batch.js';
 import { openFromArgs, type WorldArgs } from './world.js';
 
 interface VerifyArgs extends WorldArgs {
@@ -36,73 +37,12 @@ function readCerts(file: string, what: string): Buffer[] {
   }
 }
 
-const PIN = /^(?:sha256\/\/?|pin-sha256=)?"?([A-Za-z0-9+/]{43}=)"?$/;
-
-/** Pins in curl's syntax (`sha256//B64;sha256//B64`), or bare base64, separated by ';' or ','. */
-export function parsePinList(text: string): { sha256: string }[] {
-  return text
-    .split(/[;,]/)
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((p) => {
-      const m = PIN.exec(p);
-      if (!m) throw new InputError(`pin '${p}': expected sha256//BASE64 (44 characters of base64)`);
-      return { sha256: m[1]! };
-    });
-}
-
-function parseAt(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new InputError(`--at '${text}': expected an ISO 8601 date`);
-  return d;
-}
-
-function policyFor(pins: { sha256: string }[], host: string | undefined): PinPolicy {
-  // --pins are the pins of this very chain: they apply to the host checked (or to none given).
-  return { domains: host ? [{ pattern: host }] : [], pins, enforce: true };
-}
-
 function print(verdict: Verdict): void {
   for (const line of pathLines(verdict)) out(line);
   out(`\nvalidation: ${verdict.validation.ok ? 'ok' : `failed (${verdict.validation.code})`}: ${verdict.validation.reason}`);
   const pc = verdict.pinCheck;
   if (pc) out(`pin check: ${pc.matched ? `pin ${pc.matched.label ?? pc.matched.pin} matched ${pc.matched.subject} (depth ${pc.matched.certIndexInPath})` : pc.evaluated ? 'no pin on the validated path' : 'not evaluated'}`);
   out(`verdict: ${verdict.expected.toUpperCase()} (${verdict.code}): ${verdict.reason}`);
-}
-
-/** One line of --batch input, checked. */
-interface BatchLine {
-  peer: string;
-  chain?: string[];
-  roots: string[];
-  host?: string;
-  at?: string;
-  pins?: string[];
-}
-
-function batchVerdict(line: string): unknown {
-  let input: BatchLine;
-  try {
-    input = JSON.parse(line) as BatchLine;
-  } catch {
-    return { error: 'not a JSON object' };
-  }
-  try {
-    if (typeof input?.peer !== 'string' || !Array.isArray(input.roots)) return { error: 'expected {"peer": PEM, "roots": [PEM], "chain"?: [PEM], "host"?, "at"?, "pins"?}' };
-    const pem = (p: string) => parseCertificates(Buffer.from(p)).map((c) => Buffer.from(c.raw));
-    const pins = input.pins ? parsePinList(input.pins.join(';')) : undefined;
-    const verdict = evaluate({
-      presented: [...pem(input.peer), ...(input.chain ?? []).flatMap(pem)],
-      anchors: input.roots.flatMap(pem),
-      ...(input.host ? { host: input.host } : {}),
-      at: parseAt(input.at),
-      ...(pins ? { policy: policyFor(pins, input.host) } : {}),
-    });
-    return { expected: verdict.expected, code: verdict.code, reason: verdict.reason, validation: verdict.validation, pinCheck: verdict.pinCheck, chosenPath: verdict.chosenPath, paths: verdict.paths };
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
 }
 
 /** `pinprick verify`. */
@@ -126,7 +66,7 @@ export const verifyCommand: CommandModule<WorldArgs, VerifyArgs> = {
   handler: async (args) => {
     if (args.batch) {
       const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-      for await (const line of rl) if (line.trim()) process.stdout.write(JSON.stringify(batchVerdict(line)) + '\n');
+      for await (const line of rl) if (line.trim()) process.stdout.write(answerBatchLine(line) + '\n');
       return;
     }
     if (!args.peer) throw new InputError('name the peer certificate (PEER.pem), or use --batch');
