@@ -1,140 +1,354 @@
 /**
- * Proxy throughput against a bare Node TLS server presenting the same chain, measured in one run
- * on loopback. Prints figures and ratios; asserts nothing. Target: new connections through
- * pinprick >= 0.7x the bare server. Run: npx tsx bench/proxy.ts [seconds]
+ * Proxy throughput and memory against minimal Node references presenting the same chain
+ * (control-genuine), measured side by side in one run on loopback 127.0.0.1. Prints figures and
+ * ratios; asserts nothing.
  *
- * The load comes from a separate process (this file with `client` as argument), so the server
- * under test and the load generator do not share one event loop.
+ * References:
+ * - CONNECT: a *minimal Node CONNECT proxy*: http.createServer() whose 'connect' handler answers
+ *   `200 Connection Established`, wraps the socket in `new tls.TLSSocket(socket, { isServer: true,
+ *   secureContext })` and hands it to an http.Server ('connection') that answers a tiny body. It
+ *   records nothing; pinprick records one verdict per connection (counted in its process).
+ * - direct: a bare `tls.createServer` with the same chain and the same tiny http.Server.
+ *
+ * How: the servers under test run in child processes pinned to CPU 0 (`taskset -c 0`), the load
+ * generator (bench/lib/tls-load.ts) in another child pinned to CPU 1; this process only
+ * orchestrates. Each workload runs R short rounds per server, A/B interleaved (ABBA...) so drift
+ * hits both sides alike; medians are quoted. Two figures per side: transactions per second of wall
+ * time, and transactions per CPU-second of the server process (/proc user + system time): on a
+ * 2-core machine a Node TLS client costs about as much CPU per handshake as the server, so the
+ * load generator on its one core is often the limit (printed: CPU use of each process), and then
+ * the per-CPU-second figure is the fair measure of the server's cost.
+ *
+ * Workloads (ECDSA P-256 by default, `--keys ec-p256,rsa-2048` for more):
+ * - CONNECT, new connection per transaction (full handshake + one request), concurrency 16 and 64;
+ * - CONNECT, keep-alive requests, concurrency 16;
+ * - direct TLS, new connections and keep-alive, concurrency 16 (pinprick's TLS port vs bare).
+ * Target: pinprick >= 1.0x the minimal CONNECT proxy for new connections and keep-alive (both figures).
+ *
+ * Memory: fresh pinprick and minimal-proxy processes each take K rounds of N new CONNECT
+ * connections (concurrency 64, rounds interleaved); RSS (VmRSS) is printed after each round, then
+ * the V8 heap in use after a forced full GC (the children run with --expose-gc), which tells
+ * retained memory (a leak) from garbage not yet collected.
+ * Targets: pinprick's RSS flat within 10 % across rounds, and <= 1.3x the minimal proxy's.
+ *
+ * Run: npm run bench:proxy     or     npx tsx bench/proxy.ts [seconds-per-round]
+ *   --rounds R (5)  --keys ec-p256[,rsa-2048]  --rss-conns N (30000)  --rss-rounds K (3)
+ *   --no-rss  --only-rss  --no-direct
+ * Quick: npx tsx bench/proxy.ts 1 --rounds 3 --rss-conns 2000
  */
-import { fork } from 'node:child_process';
-import { createServer as createHttpServer } from 'node:http';
-import { connect as netConnect, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { cpuMs, median, parseFlags, rssMiB, sleep, spawnPinned, stopChild, TASKSET } from './lib/proc.js';
+import type { KeyType } from '../src/world/keys.js';
+import { runLoad, type LoadJob, type LoadResult } from './lib/tls-load.js';
 
-interface Job {
-  mode: 'new' | 'keepalive';
-  port: number;
-  proxyPort?: number;
-  seconds: number;
-  concurrency: number;
+const SELF = fileURLToPath(import.meta.url);
+const TSX = import.meta.resolve('tsx');
+const BODY = 'pinprick bench\n';
+
+type Kind = 'pinprick' | 'minimal' | 'bare';
+interface Ports {
+  pinprickProxy?: number;
+  pinprickTls?: number;
+  minimal?: number;
+  bare?: number;
+}
+interface Stats {
+  verdicts: number;
+  rssMiB: number;
+  /** V8 heap in use right after a full GC ('stats-gc' only): what the process really retains. */
+  heapAfterGcMiB?: number;
 }
 
-const HOST = 'api.pinprick.test';
-const REQUEST = `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
+// ---------------------------------------------------------------------------------------------
+// Child roles
 
-/** Load generator: counts completed request/response transactions. */
-async function client(job: Job): Promise<number> {
-  const deadline = Date.now() + job.seconds * 1000;
-  let done = 0;
-  const open = (): Promise<import('node:tls').TLSSocket> =>
-    new Promise((resolve, reject) => {
-      const start = (socket?: import('node:net').Socket) => {
-        const t = tlsConnect({ ...(socket ? { socket } : { host: '127.0.0.1', port: job.port }), servername: HOST, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
-        t.once('secureConnect', () => resolve(t));
-        t.once('error', reject);
-      };
-      if (!job.proxyPort) return start();
-      const s = netConnect(job.proxyPort, '127.0.0.1', () => s.write(`CONNECT ${HOST}:443 HTTP/1.1\r\nHost: ${HOST}:443\r\n\r\n`));
-      s.once('data', () => start(s));
-      s.once('error', reject);
+/** Server child: `server <kinds> <dir> <keyType>`; reports its ports over IPC, then answers 'stats'. */
+async function serverMain(kinds: Kind[], dir: string, keyType: string): Promise<void> {
+  const ports: Ports = {};
+  let verdicts = 0;
+  const answer = (): HttpServer => createHttpServer((_req, res) => res.writeHead(200, { 'content-length': BODY.length }).end(BODY));
+  const key = readFileSync(join(dir, `${keyType}.key.pem`));
+  const cert = readFileSync(join(dir, `${keyType}.chain.pem`));
+  if (kinds.includes('minimal')) {
+    // The reference CONNECT proxy: nothing but what a MITM test proxy cannot do without.
+    const secureContext = createSecureContext({ key, cert });
+    const http = answer();
+    const proxy = createHttpServer();
+    proxy.on('connect', (_req, socket: Socket, head: Buffer) => {
+      socket.on('error', () => undefined);
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) socket.unshift(head);
+      const t = new TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
+      t.on('error', () => t.destroy());
+      http.emit('connection', t);
     });
-  const roundTrip = (t: import('node:tls').TLSSocket): Promise<void> =>
-    new Promise((resolve, reject) => {
-      let got = '';
-      const onData = (d: Buffer) => {
-        got += d.toString('latin1');
-        const headEnd = got.indexOf('\r\n\r\n');
-        const len = /content-length: (\d+)/i.exec(got);
-        if (headEnd >= 0 && len && got.length >= headEnd + 4 + Number(len[1])) {
-          t.off('data', onData).off('error', reject);
-          resolve();
-        }
-      };
-      t.on('data', onData);
-      t.once('error', reject);
-      t.write(REQUEST);
-    });
-  const worker = async () => {
-    if (job.mode === 'keepalive') {
-      const t = await open();
-      while (Date.now() < deadline) {
-        await roundTrip(t);
-        done++;
-      }
-      t.destroy();
-      return;
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    ports.minimal = (proxy.address() as AddressInfo).port;
+  }
+  if (kinds.includes('bare')) {
+    const http = answer();
+    const bare = createTlsServer({ key, cert, ALPNProtocols: ['http/1.1'] });
+    bare.on('secureConnection', (t) => http.emit('connection', t));
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    ports.bare = (bare.address() as AddressInfo).port;
+  }
+  if (kinds.includes('pinprick')) {
+    const { openWorld } = await import('../src/world/store.js');
+    const { loadCatalog, findScenario } = await import('../src/scenario/scenario.js');
+    const { presentScenario } = await import('../src/scenario/materialize.js');
+    const { startProxy } = await import('../src/proxy/server.js');
+    const opened = await openWorld({ certsDir: join(dir, 'certs'), name: keyType, mustExist: true });
+    const presented = await presentScenario(opened, findScenario(loadCatalog(opened.world.spec), 'control-genuine'));
+    const proxy = await startProxy({ scenario: presented });
+    proxy.verdicts.subscribe(() => verdicts++);
+    ports.pinprickProxy = proxy.proxyPort;
+    ports.pinprickTls = proxy.tlsPort;
+  }
+  process.on('message', (m) => {
+    if (m === 'stats') process.send!({ verdicts, rssMiB: process.memoryUsage().rss / 2 ** 20 } satisfies Stats);
+    if (m === 'stats-gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send!({ verdicts, rssMiB: process.memoryUsage().rss / 2 ** 20, heapAfterGcMiB: process.memoryUsage().heapUsed / 2 ** 20 } satisfies Stats);
     }
-    while (Date.now() < deadline) {
-      const t = await open();
-      await roundTrip(t);
-      t.destroy();
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: job.concurrency }, worker));
-  return done / job.seconds;
-}
-
-function runClient(job: Job): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['client'], { execArgv: ['--import', 'tsx'] });
-    child.once('message', (rate) => {
-      resolve(rate as number);
-      child.kill();
-    });
-    child.once('error', reject);
-    child.send(job);
   });
+  process.send!(ports);
 }
 
-if (process.argv[2] === 'client') {
-  process.once('message', async (job) => process.send!(await client(job as Job)));
-} else {
-  const seconds = Number(process.argv[2] ?? 5);
-  const { openWorld } = await import('../src/world/store.js');
-  const { loadCatalog, findScenario } = await import('../src/scenario/scenario.js');
-  const { presentScenario } = await import('../src/scenario/materialize.js');
-  const { startProxy } = await import('../src/proxy/server.js');
-  const { pemOf } = await import('../src/world/pem.js');
+/** Load child: `load`; runs each LoadJob it is sent and answers with the LoadResult. */
+function loadMain(): void {
+  process.on('message', async (job) => process.send!(await runLoad(job as LoadJob)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orchestration
+
+/** A child process running this file with `--import tsx`, pinned to `cpu`, talking over IPC. */
+class Child {
+  readonly proc: ChildProcess;
+  private queue: ((m: unknown) => void)[] = [];
+  constructor(cpu: number, args: string[]) {
+    this.proc = spawnPinned(cpu, process.execPath, ['--expose-gc', '--import', TSX, SELF, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc.on('message', (m) => this.queue.shift()?.(m));
+    this.proc.on('exit', (code, signal) => {
+      for (const q of this.queue.splice(0)) q(new Error(`child ${args.join(' ')} exited (${code ?? signal})`));
+    });
+  }
+  /** The next message (optionally after sending one), bounded in time. */
+  ask<T>(send: unknown, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from the child within ${timeoutMs} ms`)), timeoutMs);
+      this.queue.push((m) => {
+        clearTimeout(timer);
+        if (m instanceof Error) reject(m);
+        else resolve(m as T);
+      });
+      if (send !== undefined) this.proc.send(send as object);
+    });
+  }
+  stop(): Promise<void> {
+    return stopChild(this.proc);
+  }
+}
+
+async function startServer(kinds: Kind[], dir: string, keyType: string): Promise<{ child: Child; ports: Ports }> {
+  const child = new Child(0, ['server', kinds.join(','), dir, keyType]);
+  const ports = await child.ask<Ports>(undefined, 60_000);
+  return { child, ports };
+}
+
+interface Run extends LoadResult {
+  /** Transactions per second of wall time. */
+  rate: number;
+  /** Transactions per CPU-second of the server: what it would do with a core to itself. */
+  capacity: number;
+  /** Share of one core the server and the load generator used. */
+  serverCpu: number;
+  loadCpu: number;
+}
+
+/** One load job against one server child; server CPU share from /proc. */
+async function measure(load: Child, server: Child, job: LoadJob): Promise<Run> {
+  const pid = server.proc.pid!;
+  const c0 = cpuMs(pid);
+  const t0 = performance.now();
+  const r = await load.ask<LoadResult>(job, (job.seconds + 60) * 1000);
+  const wall = performance.now() - t0;
+  const serverMs = cpuMs(pid) - c0;
+  return { ...r, rate: r.done / r.elapsed, capacity: r.done / (serverMs / 1000), serverCpu: serverMs / wall, loadCpu: r.cpuMs / (r.elapsed * 1000) };
+}
+
+const fmtErrors = (e: Record<string, number>) =>
+  Object.entries(e)
+    .map(([k, n]) => `${k} x${n}`)
+    .join(', ');
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+
+async function orchestrate(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), ['no-rss', 'only-rss', 'no-direct']);
+  const seconds = Number(flags._[0] ?? 4);
+  const rounds = flags.get('rounds', 5);
+  const keyTypes = flags.str('keys', 'ec-p256').split(',');
+  const rssConns = flags.get('rss-conns', 30_000);
+  const rssRounds = flags.get('rss-rounds', 3);
+  const doThroughput = !flags.has('only-rss');
+  const doRss = !flags.has('no-rss');
+  const doDirect = !flags.has('no-direct');
+  if (!(seconds > 0) || !(rounds >= 1)) throw new Error('usage: npx tsx bench/proxy.ts [seconds-per-round] [--rounds R] ...');
+
   const dir = mkdtempSync(join(tmpdir(), 'pinprick-bench-'));
-  const rows: string[][] = [];
+  const children: Child[] = [];
+  const spawnServer = async (kinds: Kind[], keyType: string) => {
+    const s = await startServer(kinds, dir, keyType);
+    children.push(s.child);
+    return s;
+  };
+  const out: string[] = [];
   try {
-    for (const keyType of ['ec-p256', 'rsa-2048'] as const) {
-      const opened = await openWorld({ certsDir: dir, name: keyType, keyType });
+    // Worlds (private keys) live in the temp dir only.
+    const { openWorld } = await import('../src/world/store.js');
+    const { loadCatalog, findScenario } = await import('../src/scenario/scenario.js');
+    const { presentScenario } = await import('../src/scenario/materialize.js');
+    const { pemOf } = await import('../src/world/pem.js');
+    for (const keyType of keyTypes) {
+      const opened = await openWorld({ certsDir: join(dir, 'certs'), name: keyType, keyType: keyType as KeyType });
       const presented = await presentScenario(opened, findScenario(loadCatalog(opened.world.spec), 'control-genuine'));
-      const body = 'pinprick bench\n';
-      const bare = createTlsServer({ key: presented.leafKey.export({ type: 'pkcs8', format: 'pem' }), cert: presented.chain.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''), ALPNProtocols: ['http/1.1'] });
-      const http = createHttpServer((_req, res) => res.writeHead(200, { 'content-length': body.length }).end(body));
-      bare.on('secureConnection', (t) => http.emit('connection', t));
-      await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-      const barePort = (bare.address() as AddressInfo).port;
-      const proxy = await startProxy({ scenario: presented });
-      let verdicts = 0;
-      proxy.verdicts.subscribe(() => verdicts++);
-      const measure = async (mode: Job['mode'], concurrency: number) => {
-        const b = await runClient({ mode, port: barePort, seconds, concurrency });
-        const d = await runClient({ mode, port: proxy.tlsPort, seconds, concurrency });
-        const c = await runClient({ mode, port: 0, proxyPort: proxy.proxyPort, seconds, concurrency });
-        rows.push([keyType, mode === 'new' ? 'new connection + 1 request' : 'keep-alive requests', String(concurrency), b.toFixed(0), d.toFixed(0), (d / b).toFixed(2), c.toFixed(0), (c / b).toFixed(2)]);
-      };
-      await measure('new', 4);
-      await measure('keepalive', 4);
-      await proxy.close();
-      bare.close();
-      console.error(`${keyType}: ${verdicts} verdicts recorded by pinprick`);
+      writeFileSync(join(dir, `${keyType}.key.pem`), presented.leafKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
+      writeFileSync(join(dir, `${keyType}.chain.pem`), presented.chain.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
+    }
+
+    const load = new Child(1, ['load']);
+    children.push(load);
+    console.error(`pinning: servers on CPU 0, load generator on CPU 1${TASKSET ? '' : ' (NOT pinned: taskset missing)'}; ${seconds} s rounds x ${rounds}, A/B interleaved`);
+
+    if (doThroughput) {
+      out.push(`Throughput, per second, median of ${rounds} rounds of ${seconds} s per side (A/B interleaved), loopback; servers on CPU 0, load on CPU 1.`);
+      out.push('"per server CPU-s" = transactions per CPU-second the server process used (user + system, /proc): its capacity with a core to');
+      out.push('itself, the fair comparison when the load generator (one core too) is the limit. "CPU use" = share of one core used by the');
+      out.push('reference / pinprick / load generator: a load near 100 % with servers below it means the wall-clock rates are load-bound.');
+      out.push(['key', 'workload', 'conc.', 'reference /s', 'pinprick /s', 'ratio', 'ref per server CPU-s', 'pinprick per server CPU-s', 'ratio', 'target', 'CPU use ref / pinprick / load', 'pinprick verdicts'].join(' | '));
+      for (const keyType of keyTypes) {
+        const pin = await spawnServer(['pinprick'], keyType);
+        const ref = await spawnServer(['minimal', 'bare'], keyType);
+        const workloads: { label: string; mode: LoadJob['mode']; concurrency: number; direct: boolean }[] = [
+          { label: 'CONNECT: new connection + 1 request', mode: 'new', concurrency: 16, direct: false },
+          { label: 'CONNECT: new connection + 1 request', mode: 'new', concurrency: 64, direct: false },
+          { label: 'CONNECT: keep-alive requests', mode: 'keepalive', concurrency: 16, direct: false },
+          ...(doDirect
+            ? [
+                { label: 'direct TLS: new connection + 1 request', mode: 'new' as const, concurrency: 16, direct: true },
+                { label: 'direct TLS: keep-alive requests', mode: 'keepalive' as const, concurrency: 16, direct: true },
+              ]
+            : []),
+        ];
+        // Warm-up (JIT, lazy init), not counted.
+        for (const w of [workloads[0]!, workloads[2]!]) {
+          await measure(load, pin.child, { mode: w.mode, proxyPort: pin.ports.pinprickProxy, seconds: 1, concurrency: 16 });
+          await measure(load, ref.child, { mode: w.mode, proxyPort: ref.ports.minimal, seconds: 1, concurrency: 16 });
+        }
+        for (const w of workloads) {
+          const refJob: LoadJob = { mode: w.mode, concurrency: w.concurrency, seconds, ...(w.direct ? { port: ref.ports.bare } : { proxyPort: ref.ports.minimal }) };
+          const pinJob: LoadJob = { mode: w.mode, concurrency: w.concurrency, seconds, ...(w.direct ? { port: pin.ports.pinprickTls } : { proxyPort: pin.ports.pinprickProxy }) };
+          const refRuns: Run[] = [];
+          const pinRuns: Run[] = [];
+          let verdicts = 0;
+          let pinTransactions = 0;
+          for (let r = 0; r < rounds; r++) {
+            const sides = r % 2 === 0 ? (['pin', 'ref'] as const) : (['ref', 'pin'] as const);
+            for (const side of sides) {
+              if (side === 'ref') refRuns.push(await measure(load, ref.child, refJob));
+              else {
+                const before = await pin.child.ask<Stats>('stats', 10_000);
+                const run = await measure(load, pin.child, pinJob);
+                await sleep(200); // the last connections' verdicts (client closes settle them)
+                verdicts += (await pin.child.ask<Stats>('stats', 10_000)).verdicts - before.verdicts;
+                pinTransactions += w.mode === 'new' ? run.done + Object.values(run.errors).reduce((a, b) => a + b, 0) : w.concurrency;
+                pinRuns.push(run);
+              }
+              await sleep(100);
+            }
+            const last = (xs: Run[]) => xs.at(-1)!.rate.toFixed(0);
+            const cap = (xs: Run[]) => xs.at(-1)!.capacity.toFixed(0);
+            console.error(`  ${keyType} ${w.label} c${w.concurrency} round ${r + 1}/${rounds}: reference ${last(refRuns)}/s (${cap(refRuns)}/CPU-s), pinprick ${last(pinRuns)}/s (${cap(pinRuns)}/CPU-s)`);
+          }
+          const refRate = median(refRuns.map((x) => x.rate));
+          const pinRate = median(pinRuns.map((x) => x.rate));
+          const refCap = median(refRuns.map((x) => x.capacity));
+          const pinCap = median(pinRuns.map((x) => x.capacity));
+          const errors = [...refRuns.map((x) => ['reference', x.errors] as const), ...pinRuns.map((x) => ['pinprick', x.errors] as const)].filter(([, e]) => Object.keys(e).length);
+          for (const [who, e] of errors) console.error(`  errors (${who}, ${w.label} c${w.concurrency}): ${fmtErrors(e)}`);
+          out.push(
+            [
+              keyType,
+              `${w.label} (vs ${w.direct ? 'bare TLS server' : 'minimal CONNECT proxy'})`,
+              String(w.concurrency),
+              refRate.toFixed(0),
+              pinRate.toFixed(0),
+              `${(pinRate / refRate).toFixed(2)}x`,
+              refCap.toFixed(0),
+              pinCap.toFixed(0),
+              `${(pinCap / refCap).toFixed(2)}x`,
+              w.direct ? '-' : '>= 1.00x (both)',
+              `${pct(median(refRuns.map((x) => x.serverCpu)))} / ${pct(median(pinRuns.map((x) => x.serverCpu)))} / ${pct(median([...refRuns, ...pinRuns].map((x) => x.loadCpu)))}`,
+              `${verdicts} for ${pinTransactions} connections`,
+            ].join(' | '),
+          );
+        }
+        await pin.child.stop();
+        await ref.child.stop();
+      }
+    }
+
+    if (doRss) {
+      const keyType = keyTypes[0]!;
+      out.push('');
+      out.push(`Memory (${keyType}): fresh processes, ${rssRounds} rounds of ${rssConns} new CONNECT connections each (concurrency 64, rounds interleaved), RSS after each round (MiB).`);
+      const pin = await spawnServer(['pinprick'], keyType);
+      const ref = await spawnServer(['minimal'], keyType);
+      const sides = [
+        { name: 'pinprick', s: pin, port: pin.ports.pinprickProxy!, rss: [] as number[], heap: [] as number[], rates: [] as number[], errors: {} as Record<string, number>, verdicts: [] as number[] },
+        { name: 'minimal proxy', s: ref, port: ref.ports.minimal!, rss: [] as number[], heap: [] as number[], rates: [] as number[], errors: {} as Record<string, number>, verdicts: [] as number[] },
+      ];
+      const start = sides.map((x) => rssMiB(x.s.child.proc.pid!));
+      for (let r = 0; r < rssRounds; r++) {
+        for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+          const run = await measure(load, side.s.child, { mode: 'new', proxyPort: side.port, concurrency: 64, count: rssConns, seconds: Math.max(120, rssConns / 50) });
+          await sleep(1000); // let the last sockets close
+          side.rss.push(rssMiB(side.s.child.proc.pid!)); // as it is, before the GC below
+          const stats = await side.s.child.ask<Stats>('stats-gc', 10_000);
+          side.heap.push(stats.heapAfterGcMiB!);
+          side.rates.push(run.rate);
+          side.verdicts.push(stats.verdicts);
+          for (const [k, n] of Object.entries(run.errors)) side.errors[k] = (side.errors[k] ?? 0) + n;
+          console.error(`  RSS round ${r + 1}/${rssRounds} ${side.name}: ${run.done} transactions at ${run.rate.toFixed(0)}/s, RSS ${side.rss.at(-1)!.toFixed(1)} MiB, heap after GC ${side.heap.at(-1)!.toFixed(1)} MiB`);
+        }
+      }
+      out.push(['server', 'at start', ...Array.from({ length: rssRounds }, (_, i) => `after round ${i + 1}`), 'transactions/s (median)', 'errors'].join(' | '));
+      sides.forEach((x, i) => out.push([x.name, start[i]!.toFixed(1), ...x.rss.map((v) => v.toFixed(1)), median(x.rates).toFixed(0), fmtErrors(x.errors) || 'none'].join(' | ')));
+      out.push(`V8 heap in use after a full GC, after each round (MiB; what is retained, unlike RSS which also holds garbage not yet collected): ${sides.map((x) => `${x.name} ${x.heap.map((v) => v.toFixed(1)).join(' / ')}`).join('; ')}`);
+      const [p, m] = sides as [(typeof sides)[0], (typeof sides)[0]];
+      const spread = (Math.max(...p.rss) - Math.min(...p.rss)) / Math.min(...p.rss);
+      const ratio = p.rss.at(-1)! / m.rss.at(-1)!;
+      out.push(`pinprick verdicts recorded: ${p.verdicts.join(', ')} (cumulative, for ${rssConns} connections per round)`);
+      out.push(`pinprick RSS spread across rounds: ${(spread * 100).toFixed(1)} % (target: flat within 10 %): ${spread <= 0.1 ? 'FLAT' : 'NOT FLAT'}`);
+      out.push(`pinprick / minimal proxy RSS after the rounds: ${ratio.toFixed(2)}x (target <= 1.30x): ${ratio <= 1.3 ? 'met' : 'NOT met'}`);
     }
   } finally {
+    for (const c of children) await c.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`pinprick vs a bare Node TLS server with the same chain, ${seconds} s each, loopback, load from a separate process (per second)`);
-  console.log(['key', 'workload', 'conc.', 'bare', 'pinprick direct', 'ratio', 'pinprick CONNECT', 'ratio'].join(' | '));
-  for (const r of rows) console.log(r.join(' | '));
-  console.log('target: new connections >= 0.70x the bare server (verdict recording included)');
-  const { spawnSync } = await import('node:child_process');
-  if (spawnSync('mitmdump', ['--version']).status !== 0) console.log('mitmdump is not installed: not measured (Debian package mitmproxy)');
-  else console.log('mitmdump is installed but its measurement is not implemented yet');
+  console.log(out.join('\n'));
 }
+
+const role = process.argv[2];
+// A child whose orchestrator is gone (crash, Ctrl-C) goes too: nothing keeps listening.
+if (role === 'server' || role === 'load') process.once('disconnect', () => process.exit(0));
+if (role === 'server') await serverMain(process.argv[3]!.split(',') as Kind[], process.argv[4]!, process.argv[5]!);
+else if (role === 'load') loadMain();
+else await orchestrate();
