@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { KeyType } from './keys.js';
 import type { CertRecipe } from './recipe.js';
 
@@ -41,6 +41,14 @@ export interface DefaultWorldOptions {
   hosts?: string[];
   /** Key type of every key in the world. */
   keyType?: KeyType;
+}
+
+/**
+ * `net.isIP(host) !== 0`, without running Node's IPv6 pattern on names that hold no ':' (none can be
+ * IPv6): its first runs cost ~15 ms of regexp compilation, a tenth of a cold `serve`.
+ */
+export function isIpLiteral(host: string): boolean {
+  return host.includes(':') ? isIPv6(host) : isIPv4(host);
 }
 
 /** The host a fresh world serves when none is configured. */
@@ -112,8 +120,8 @@ export function defaultWorldSpec(options: DefaultWorldOptions = {}): WorldSpec {
     keyUsage: leafKu,
     extKeyUsage: ['serverAuth'],
     // IP literals go in iPAddress entries: RFC 6125 clients never match an IP against a dNSName.
-    dns: hosts.filter((h) => !isIP(h)),
-    ...(hosts.some((h) => isIP(h)) ? { ip: hosts.filter((h) => isIP(h)) } : {}),
+    dns: hosts.filter((h) => !isIpLiteral(h)),
+    ...(hosts.some((h) => isIpLiteral(h)) ? { ip: hosts.filter((h) => isIpLiteral(h)) } : {}),
     party,
     position: 'leaf',
     trusted: false,

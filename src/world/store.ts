@@ -1,10 +1,10 @@
-import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorldError } from '../errors.js';
 import { signatureAlgorithmName } from './der.js';
-import { describeKey, type KeyType } from './keys.js';
+import { describeKey, privateKeyFromPem, type KeyType } from './keys.js';
 import { pemOf } from './pem.js';
 import { MANIFEST_FORMAT, type Manifest } from './manifest.js';
 import { defaultWorldSpec, type WorldSpec } from './spec.js';
@@ -119,17 +119,18 @@ function readMaterial(dir: string, manifest: Manifest): ExistingMaterial {
     const file = join(dir, entry.file);
     if (!existsSync(file)) continue;
     try {
-      keys.set(name, createPrivateKey(readFileSync(file)));
+      keys.set(name, privateKeyFromPem(readFileSync(file)));
     } catch (err) {
       throw new WorldError(`${file}: not a private key (${(err as Error).message}); restore it or use --force`);
     }
   }
-  const certs = new Map<string, { der: Buffer; recipeHash: string }>();
+  const certs = new Map<string, { der: Buffer; recipeHash: string; x509: X509Certificate }>();
   for (const [name, entry] of Object.entries(manifest.certificates)) {
     const file = join(dir, entry.file);
     if (!existsSync(file)) continue;
     try {
-      certs.set(name, { der: Buffer.from(new X509Certificate(readFileSync(file)).raw), recipeHash: entry.recipeHash });
+      const x509 = new X509Certificate(readFileSync(file));
+      certs.set(name, { der: Buffer.from(x509.raw), recipeHash: entry.recipeHash, x509 });
     } catch (err) {
       throw new WorldError(`${file}: not a certificate (${(err as Error).message}); restore it or use --force`);
     }
@@ -221,6 +222,16 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
+    releaseLock(lockDir);
+  }
+}
+
+/** Remove a lock folder. It is empty (mkdir made it), so rmdir does; a recursive rm costs ~1.5 ms on first use. */
+function releaseLock(lockDir: string): void {
+  try {
+    rmdirSync(lockDir);
+  } catch {
+    // Not empty, or gone already (taken over as stale): as before.
     rmSync(lockDir, { recursive: true, force: true });
   }
 }

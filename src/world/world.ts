@@ -1,7 +1,7 @@
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { WorldError } from '../errors.js';
 import { describeKey, generateKey, keyTypeOf, spkiDer, type KeyType } from './keys.js';
-import { pinOfKey, pinOfSpki, type Pin } from './pin.js';
+import { pinOfSpki, type Pin } from './pin.js';
 import { issueCertificate, type CertRecipe } from './recipe.js';
 import type { CertDef, KeyDef, WorldSpec } from './spec.js';
 import { isRelative, resolveTime } from './time.js';
@@ -126,7 +126,8 @@ export function issuanceOrder(spec: WorldSpec, parent?: World): string[] {
 /** What a store already holds for a world. */
 export interface ExistingMaterial {
   keys: ReadonlyMap<string, KeyObject>;
-  certs: ReadonlyMap<string, { der: Buffer; recipeHash: string }>;
+  /** `x509`, when the reader already parsed `der`, saves parsing it again. */
+  certs: ReadonlyMap<string, { der: Buffer; recipeHash: string; x509?: X509Certificate }>;
 }
 
 /** Options for {@link materializeWorld}. */
@@ -173,14 +174,19 @@ export async function materializeWorld(spec: WorldSpec, options: MaterializeOpti
       return { name, def, key, generated: true };
     }),
   );
+  // Each key's SPKI is derived once: for its pin and for comparing with the certificates that name it.
+  const spkis = new Map<string, Buffer>();
   for (const { name, def, key, generated } of entries) {
     if (generated) generatedKeys.push(name);
-    keys.set(name, { name, def, key, pin: pinOfKey(key) });
+    const spki = spkiDer(key);
+    spkis.set(name, spki);
+    keys.set(name, { name, def, key, pin: pinOfSpki(spki) });
   }
 
   const certs = new Map<string, WorldCert>();
   const issuedCerts: string[] = [];
   const keyOf = (name: string): WorldKey => keys.get(name) ?? parent!.key(name);
+  const spkiOf = (name: string): Buffer => spkis.get(name) ?? spkiDer(keyOf(name).key);
   for (const name of issuanceOrder(spec, parent)) {
     const def = spec.certs[name]!;
     const subjectKey = keyOf(def.key);
@@ -188,17 +194,20 @@ export async function materializeWorld(spec: WorldSpec, options: MaterializeOpti
     const issuerKey = issuer ? keyOf(issuer.def.key) : subjectKey;
     const hash = recipeHash(def);
     const old = existing?.certs.get(name);
-    let der: Buffer | undefined;
+    let kept: { der: Buffer; x509: X509Certificate; spki: Buffer } | undefined;
     if (old && old.recipeHash === hash) {
-      const x = new X509Certificate(old.der);
-      const sameKey = spkiDer(x.publicKey).equals(spkiDer(subjectKey.key));
+      const x = old.x509 ?? new X509Certificate(old.der);
+      const spki = spkiDer(x.publicKey);
+      const sameKey = spki.equals(spkiOf(def.key));
       const signed = x.verify(issuer ? issuer.x509.publicKey : x.publicKey);
-      if (sameKey && signed && !expiredButMeantValid(def, x, now)) der = old.der;
+      if (sameKey && signed && !expiredButMeantValid(def, x, now)) kept = { der: old.der, x509: x, spki };
     }
-    if (!der) {
-      der = await issueCertificate({ recipe: def, subjectKey: subjectKey.key, issuerKey: issuerKey.key, issuerCert: issuer?.x509, now });
-      issuedCerts.push(name);
+    if (kept) {
+      certs.set(name, { name, def, der: kept.der, x509: kept.x509, pin: pinOfSpki(kept.spki), recipeHash: hash });
+      continue;
     }
+    const der = await issueCertificate({ recipe: def, subjectKey: subjectKey.key, issuerKey: issuerKey.key, issuerCert: issuer?.x509, now });
+    issuedCerts.push(name);
     const x509 = new X509Certificate(der);
     certs.set(name, { name, def, der, x509, pin: pinOfSpki(spkiDer(x509.publicKey)), recipeHash: hash });
   }
