@@ -1,32 +1,46 @@
-import yargs from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { PinprickError } from '../errors.js';
-import { caCommand } from './commands/ca.js';
-import { pinsCommand } from './commands/pins.js';
-import { scenariosCommand } from './commands/scenarios.js';
-import { serveCommand, useCommand } from './commands/serve.js';
-import { runCommand } from './commands/run.js';
-import { verifyCommand } from './commands/verify.js';
-import { worldCommand } from './commands/world.js';
+import { parseSimple } from './fast-args.js';
 import { UsageError } from './output.js';
 
-/**
- * The CLI: yargs only. Every command declares its options and examples, then calls one library
- * function; this file is the one place that turns errors into exit codes (2 = bad input).
- */
-export async function main(argv: string[]): Promise<void> {
-  const cli = yargs(argv)
+/** Options of every command, declared on the top-level parser. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
+  'certs-dir': { type: 'string', describe: 'Folder holding the worlds (default: certs/ of the pinprick package, or $PINPRICK_CERTS)', global: true },
+  world: { type: 'string', default: 'default', describe: 'World name: a folder under the certs dir', global: true },
+};
+
+/** Any command module: their argument types differ. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Command = CommandModule<any, any>;
+
+/** Commands whose start time matters (a proxy a test waits for): parsed without yargs when simple enough. */
+const FAST_COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+};
+
+/** Every command, in the order `pinprick --help` lists them. Loaded only when yargs parses. */
+async function allCommands(): Promise<Command[]> {
+  const [world, pins, ca, scenarios, serve, run, verify] = await Promise.all([
+    import('./commands/world.js'),
+    import('./commands/pins.js'),
+    import('./commands/ca.js'),
+    import('./commands/scenarios.js'),
+    import('./commands/serve.js'),
+    import('./commands/run.js'),
+    import('./commands/verify.js'),
+  ]);
+  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, serve.serveCommand, serve.useCommand, run.runCommand, verify.verifyCommand];
+}
+
+/** The yargs parser of the CLI, with these commands. */
+export async function cliParser(argv: string[], commands: readonly Command[]): Promise<Argv> {
+  const { default: yargs } = await import('yargs');
+  let cli = yargs(argv)
     .scriptName('pinprick')
     .usage('$0 <command> [options]\n\nPinning-aware MITM test proxy and harness: reproduce pinning attacks and key-rotation outages against real TLS clients.')
-    .option('certs-dir', { type: 'string', describe: 'Folder holding the worlds (default: certs/ of the pinprick package, or $PINPRICK_CERTS)', global: true })
-    .option('world', { type: 'string', default: 'default', describe: 'World name: a folder under the certs dir', global: true })
-    .command(worldCommand)
-    .command(pinsCommand)
-    .command(caCommand)
-    .command(scenariosCommand)
-    .command(serveCommand)
-    .command(useCommand)
-    .command(runCommand)
-    .command(verifyCommand)
+    .options(GLOBAL_OPTIONS);
+  for (const command of commands) cli = cli.command(command);
+  return cli
     .demandCommand(1, 'Name a command; see pinprick --help.')
     .strict()
     .recommendCommands()
@@ -37,11 +51,29 @@ export async function main(argv: string[]): Promise<void> {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
+}
+
+/**
+ * The CLI: yargs only. Every command declares its options and examples, then calls one library
+ * function; this file is the one place that turns errors into exit codes (2 = bad input).
+ */
+export async function main(argv: string[]): Promise<void> {
   try {
-    await cli.parseAsync();
+    if (!(await fastCommand(argv))) await (await cliParser(argv, await allCommands())).parseAsync();
   } catch (err) {
     process.exitCode = reportError(err);
   }
+}
+
+/** Run a fast command when the argv is one that {@link parseSimple} reads exactly as yargs would; false otherwise. */
+async function fastCommand(argv: string[]): Promise<boolean> {
+  const load = argv[0] !== undefined && Object.hasOwn(FAST_COMMANDS, argv[0]) ? FAST_COMMANDS[argv[0]] : undefined;
+  if (!load) return false;
+  const command = await load();
+  const args = parseSimple(command, argv, GLOBAL_OPTIONS, 'pinprick');
+  if (!args || !command.handler) return false;
+  await command.handler(args as Parameters<typeof command.handler>[0]);
+  return true;
 }
 
 /** One line on stderr, never a stack trace for an error a user can cause. Returns the exit code. */

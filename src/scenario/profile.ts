@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
 import type { WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
-import { checkSchema, SourceDocument } from './source.js';
+import { checkedSource, type Located } from './source.js';
 
 /** A client pin profile as written (YAML or JSON). */
 export interface Profile {
@@ -34,12 +34,18 @@ export interface ResolvedProfile {
 
 /** Folder of the shipped profiles. */
 export const BUILTIN_PROFILES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
+/** The JSON Schema of a profile file, from the package root. */
+export const PROFILE_SCHEMA = 'profiles/profile.schema.json';
 const RAW_PIN = /^(?:sha256\/)?([A-Za-z0-9+/]{43}=)$/;
 
 /** Parse and check a profile against the schema and the names of a world spec. */
 export function parseProfile(file: string, text: string, world: WorldSpec): Profile {
-  const source = SourceDocument.parse(file, text);
-  checkSchema(source, 'profiles/profile.schema.json');
+  return checkProfile(checkedSource(file, text, PROFILE_SCHEMA), world);
+}
+
+/** The checks of {@link parseProfile} after the schema: names of the world, dates. */
+export function checkProfile(source: Located, world: WorldSpec): Profile {
+  const file = source.file;
   const raw = source.value as Omit<Profile, 'source'>;
   raw.pins.forEach((pin, i) => {
     if (!Object.hasOwn(world.keys, pin) && !RAW_PIN.test(pin)) {

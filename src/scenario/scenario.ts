@@ -7,7 +7,7 @@ import type { KeyType } from '../world/keys.js';
 import type { CertRecipe } from '../world/recipe.js';
 import type { WorldSpec } from '../world/spec.js';
 import { resolveTime, type TimeSpec } from '../world/time.js';
-import { checkSchema, SourceDocument } from './source.js';
+import { checkedSource, type Located } from './source.js';
 
 /** Scenario categories, in the order reports list them. */
 export const CATEGORIES = ['calibration', 'control', 'attack', 'validation', 'rotation'] as const;
@@ -42,7 +42,8 @@ export interface Scenario {
 
 /** Folder of the built-in catalog. */
 export const BUILTIN_SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
-const SCHEMA = 'scenarios/scenario.schema.json';
+/** The JSON Schema of a scenario file, from the package root. */
+export const SCENARIO_SCHEMA = 'scenarios/scenario.schema.json';
 
 /**
  * Parse and check one scenario text against the schema and against the names of a world spec
@@ -50,8 +51,12 @@ const SCHEMA = 'scenarios/scenario.schema.json';
  * with file:line:col; nothing else is thrown.
  */
 export function parseScenario(file: string, text: string, world: WorldSpec, now: Date = new Date()): Scenario {
-  const source = SourceDocument.parse(file, text);
-  checkSchema(source, SCHEMA);
+  return checkScenario(checkedSource(file, text, SCENARIO_SCHEMA), world, now);
+}
+
+/** The checks of {@link parseScenario} after the schema: references to the world, cycles, impossible recipes. */
+export function checkScenario(source: Located, world: WorldSpec, now: Date = new Date()): Scenario {
+  const file = source.file;
   const raw = source.value as Omit<Scenario, 'source'>;
   const local = raw.certificates ?? {};
   const worldCerts = Object.keys(world.certs);

@@ -1,12 +1,32 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { Document, LineCounter, Node } from 'yaml';
 import { ScenarioError } from '../errors.js';
 
+// yaml and ajv cost ~100 ms to load; most runs read the built-in catalog from its build-time cache
+// (see builtin-cache.ts) and never need them. Both are CommonJS, so a synchronous require keeps
+// this module's API synchronous while loading them on first use only.
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= require('yaml') as typeof import('yaml'));
+
+/** What the checks after the schema need of a document: its value, and where any of its paths is. */
+export interface Located {
+  readonly file: string;
+  /** The plain JavaScript value of the document. */
+  readonly value: unknown;
+  /** A ScenarioError located at `path` (or at the key of its last segment when `atKey`). */
+  error(path: readonly (string | number)[], detail: string, atKey?: boolean): ScenarioError;
+  /** Line and column of the node at `path`. */
+  position(path: readonly (string | number)[], atKey?: boolean): { line: number; col: number };
+}
+
 /** A parsed YAML (or JSON) document that can point at any of its paths as file:line:col. */
-export class SourceDocument {
+export class SourceDocument implements Located {
   private constructor(
     readonly file: string,
     private readonly doc: Document.Parsed,
@@ -17,6 +37,7 @@ export class SourceDocument {
 
   /** Parse text; YAML errors become a {@link ScenarioError} at their position. */
   static parse(file: string, text: string): SourceDocument {
+    const { LineCounter, parseDocument } = yaml();
     const lines = new LineCounter();
     // JSON is YAML; uniqueKeys rejects duplicate keys; the alias cap stops "billion laughs" documents.
     // logLevel 'error': the loader reports through errors only, never through process warnings.
@@ -45,6 +66,7 @@ export class SourceDocument {
 
   /** Line and column of the node at `path`, walking up to the closest existing node. */
   position(path: readonly (string | number)[], atKey = false): { line: number; col: number } {
+    const { isMap, isPair, isScalar, isSeq } = yaml();
     let node: unknown = this.doc.contents;
     let keyNode: Node | undefined;
     let best: unknown = node;
@@ -73,6 +95,7 @@ export class SourceDocument {
 
 /** The key as toJS names it in the plain object: null becomes '', a collection its string form. */
 function keyString(key: unknown): string {
+  const { isScalar } = yaml();
   if (key === null || key === undefined) return '';
   if (isScalar(key)) return key.value === null ? '' : String(key.value);
   return String(key);
@@ -94,14 +117,15 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 const schemaDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // verbose: errors carry their parentSchema, so messages can list the keys and descriptions expected.
-const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
+let ajvInstance: Ajv | undefined;
+const ajv = (): Ajv => (ajvInstance ??= new (require('ajv') as typeof import('ajv')).Ajv({ allErrors: false, strict: false, verbose: true }));
 const compiled = new Map<string, ValidateFunction>();
 
 /** The JSON Schema shipped at `relativePath` from the package root, compiled once. */
 function validator(relativePath: string): ValidateFunction {
   let v = compiled.get(relativePath);
   if (!v) {
-    v = ajv.compile(JSON.parse(readFileSync(join(schemaDir, relativePath), 'utf8')));
+    v = ajv().compile(JSON.parse(readFileSync(join(schemaDir, relativePath), 'utf8')));
     compiled.set(relativePath, v);
   }
   return v;
@@ -189,4 +213,127 @@ function schemaError(source: SourceDocument, err: ErrorObject): ScenarioError {
     default:
       return source.error(path, err.message ?? 'invalid value');
   }
+}
+
+/**
+ * The build-time cache of the shipped scenario and profile files (`dist/shipped-cache.json`, written
+ * by `npm run build` through precompile.ts). Parsing the 27 shipped YAML files and compiling their
+ * JSON Schema took ~200 ms of every `serve`/`run` start; the cache holds, per exact file text, the
+ * value that passed the schema and the positions a successful load asks for.
+ */
+export const SHIPPED_CACHE_FORMAT = 'pinprick-shipped-cache/1';
+/** Where the cache lives: the `dist/` folder of the compiled loader (absent when running from src/). */
+export const SHIPPED_CACHE_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'shipped-cache.json');
+
+/** One cached document: the JSON of its value and the positions recorded for it. */
+export interface ShippedCacheEntry {
+  /** The schema (path from the package root) the value passed. */
+  schema: string;
+  /** JSON text of the value: parsed on every use, so every load gets objects of its own. */
+  json: string;
+  /** `[positionKey(path, atKey), line, col]`. */
+  positions: [string, number, number][];
+}
+
+/** The cache file. Keyed by the SHA-256 of the document text, and valid only for the schema texts it records. */
+export interface ShippedCache {
+  format: typeof SHIPPED_CACHE_FORMAT;
+  /** Schema path -> SHA-256 of its text when the cache was built. */
+  schemas: Record<string, string>;
+  entries: Record<string, ShippedCacheEntry>;
+}
+
+/** SHA-256 (hex) of a text. */
+export function textDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The key a position is cached under. */
+export function positionKey(path: readonly (string | number)[], atKey = false): string {
+  return JSON.stringify([atKey, ...path]);
+}
+
+let shippedCache: ShippedCache | null | undefined;
+const currentSchemas = new Map<string, boolean>();
+
+/**
+ * Use this cache instead of the file (null: none; undefined: the file again). For tests and
+ * benchmarks that compare the cached and the uncached loads in one process.
+ */
+export function setShippedCache(cache: ShippedCache | null | undefined): void {
+  shippedCache = cache;
+  currentSchemas.clear();
+}
+
+/** The cache, when present and readable (it is only a cache: anything wrong with it means "not cached"). */
+function loadShippedCache(): ShippedCache | undefined {
+  if (shippedCache === undefined) {
+    try {
+      const parsed = JSON.parse(readFileSync(SHIPPED_CACHE_FILE, 'utf8')) as ShippedCache;
+      shippedCache = parsed?.format === SHIPPED_CACHE_FORMAT && parsed.entries && parsed.schemas ? parsed : null;
+    } catch {
+      shippedCache = null;
+    }
+  }
+  return shippedCache ?? undefined;
+}
+
+/** The cached entry for this exact text checked against this exact schema text, if any. */
+function cachedEntry(text: string, schemaPath: string): ShippedCacheEntry | undefined {
+  const cache = loadShippedCache();
+  if (!cache) return undefined;
+  const digest = textDigest(text);
+  const entry = Object.hasOwn(cache.entries, digest) ? cache.entries[digest] : undefined;
+  if (!entry || entry.schema !== schemaPath) return undefined;
+  let current = currentSchemas.get(schemaPath);
+  if (current === undefined) {
+    let schemaText: string | undefined;
+    try {
+      schemaText = readFileSync(join(schemaDir, schemaPath), 'utf8');
+    } catch {
+      schemaText = undefined;
+    }
+    current = schemaText !== undefined && cache.schemas[schemaPath] === textDigest(schemaText);
+    currentSchemas.set(schemaPath, current);
+  }
+  return current ? entry : undefined;
+}
+
+/**
+ * A document served from the cache. It answers the positions recorded at build time; anything
+ * else (an error to locate, say, because the world differs) parses the text then, so messages and
+ * positions are exactly those of {@link SourceDocument}.
+ */
+class CachedDocument implements Located {
+  private parsed: SourceDocument | undefined;
+  constructor(
+    readonly file: string,
+    private readonly text: string,
+    readonly value: unknown,
+    private readonly positions: ReadonlyMap<string, { line: number; col: number }>,
+  ) {}
+
+  private document(): SourceDocument {
+    return (this.parsed ??= SourceDocument.parse(this.file, this.text));
+  }
+  error(path: readonly (string | number)[], detail: string, atKey = false): ScenarioError {
+    return this.document().error(path, detail, atKey);
+  }
+  position(path: readonly (string | number)[], atKey = false): { line: number; col: number } {
+    const known = this.positions.get(positionKey(path, atKey));
+    return known ? { ...known } : this.document().position(path, atKey);
+  }
+}
+
+/**
+ * Parse `text` and check it against the shipped JSON Schema at `schemaPath`, or take both results
+ * from the build-time cache when it holds this exact text and schema. Every file that is not
+ * byte-identical to a shipped one (all user files) is parsed and validated in full.
+ */
+export function checkedSource(file: string, text: string, schemaPath: string): Located {
+  const entry = cachedEntry(text, schemaPath);
+  if (entry) return new CachedDocument(file, text, JSON.parse(entry.json), new Map(entry.positions.map(([key, line, col]) => [key, { line, col }])));
+  const source = SourceDocument.parse(file, text);
+  checkSchema(source, schemaPath);
+  return source;
 }

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { expectScenario, type Verdict } from '../../model/index.js';
+import type { Verdict } from '../../model/index.js';
 import { presentScenario } from '../../scenario/materialize.js';
 import { findProfile, loadBuiltinProfiles, resolveProfile } from '../../scenario/profile.js';
 import { findScenario } from '../../scenario/scenario.js';
@@ -50,6 +50,8 @@ export const explainCommand: CommandModule<ScenarioArgs, ExplainArgs> = {
       .example('$0 scenarios explain attack-pin-stuffing --profile root-only', '')
       .example('$0 scenarios explain rotation-intermediate --profile ./my-app-pins.yaml', ''),
   handler: async (args) => {
+    // The reference model is loaded here, not with the command list: `serve` shares this module's imports.
+    const { expectScenario } = await import('../../model/index.js');
     const opened = await openFromArgs(args);
     const world = opened.world;
     const scenario = findScenario(catalogFromArgs(args, world.spec), args.id);
