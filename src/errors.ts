@@ -45,3 +45,10 @@ export class ScenarioError extends PinprickError {
     super('E_SCENARIO', `${file}:${line}:${col}: ${detail}`);
   }
 }
+
+/** The proxy cannot start or serve as asked: a port that cannot be bound, a log that cannot be opened. */
+export class ProxyError extends PinprickError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_PROXY', message, options);
+  }
+}

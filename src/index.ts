@@ -21,7 +21,9 @@ export { loadBuiltinProfiles, loadProfileFile, parseProfile, findProfile, resolv
 export * from './model/index.js';
 // proxy
 export { startProxy, type ProxyOptions, type RunningProxy } from './proxy/server.js';
-export { VerdictStream, type ConnectionVerdict, type VerdictKind, type VerdictListener } from './proxy/verdict.js';
+export { VerdictStream, VERDICT_KINDS, type ConnectionVerdict, type VerdictKind, type VerdictListener, type Listener } from './proxy/verdict.js';
+export { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionSetup, type ConnectionEvent, type ConnectionCommand, type VerdictFacts } from './proxy/connection.js';
+export type { LogFailure } from './proxy/record-log.js';
 export { controlHandler, startControl, newControlToken } from './proxy/control.js';
 export { fetchServedChain, type ServedChain } from './proxy/served-chain.js';
 export { alertByCode, alertFromError, type Alert } from './proxy/alerts.js';
@@ -36,4 +38,4 @@ export { chainPicture, type ChainPicture, type SentCertificate, type PathCertifi
 export { formatPins, PIN_FORMATS, type PinFormat, type PinEntry } from './report/pin-formats.js';
 export { jsonReport, junitReport, markdownReport, tableRows, summary, type RunMeta } from './report/run-report.js';
 export { htmlReport } from './report/html.js';
-export { verdictLine, pinReportLine, jsonlSink } from './report/verdict-line.js';
+export { verdictLine, pinReportLine } from './report/verdict-line.js';

@@ -135,7 +135,7 @@ function instruct(say: (line: string) => void, proxy: RunningProxy, p: PreparedS
 
 async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () => LineWait, waitMs: number): Promise<Ending> {
   const isOurs = isVerdictOf(p);
-  const already = proxy.verdicts.all().find(isOurs);
+  const already = proxy.verdicts.recent().find(isOurs);
   if (already) return { kind: 'connection', wire: already };
   let unsubscribe: () => void = () => undefined;
   const connection = new Promise<Ending>((resolve) => {

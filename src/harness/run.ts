@@ -145,8 +145,8 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     expected,
     values,
     env,
-    lastVerdictId: proxy.verdicts.all().at(-1)?.id ?? 0,
-    lastReportId: proxy.reports.all().at(-1)?.id ?? 0,
+    lastVerdictId: proxy.verdicts.lastId,
+    lastReportId: proxy.reports.lastId,
     started: Date.now(),
   };
 }
@@ -178,7 +178,7 @@ export function scenarioResult(
     durationMs: Date.now() - p.started,
     classification: run.classification ?? classify(scenario.category, expected, observation),
     chain: chainPicture(p.presented, expected, profile),
-    reports: proxy.reports.all().filter((r) => r.id > p.lastReportId && r.scenario === scenario.id),
+    reports: proxy.reports.recent().filter((r) => r.id > p.lastReportId && r.scenario === scenario.id),
   };
 }
 
@@ -207,7 +207,7 @@ export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
         const run = await runCommand(command, p.env, timeoutMs);
         // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.
         const isOurs = isVerdictOf(p);
-        let wire = proxy.verdicts.all().find(isOurs);
+        let wire = proxy.verdicts.recent().find(isOurs);
         if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
         const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
         const result = scenarioResult(proxy, p, profile, { wire, exitCode: run.exitCode, ...(said ? { said } : {}) }, { command, stdout: run.stdout, stderr: run.stderr });

@@ -5,6 +5,7 @@ import type { PresentedScenario } from '../scenario/materialize.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { pemOf } from '../world/pem.js';
 import type { World } from '../world/world.js';
+import { listenAll } from './listeners.js';
 import type { RunningProxy } from './server.js';
 
 /** What the control API needs: the proxy it steers, the catalog to switch within, the token. */
@@ -69,9 +70,12 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
             scenario: { id: s.scenario.id, title: s.scenario.title, category: s.scenario.category, hosts: s.hosts },
             listen: { host: proxy.host, proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort },
             world: world.name,
-            verdicts: proxy.verdicts.all().length,
-            reports: proxy.reports.all().length,
+            verdicts: proxy.verdicts.count,
+            reports: proxy.reports.count,
             reportUri: proxy.reportUri,
+            connections: { ...proxy.connections(), max: proxy.limits.maxConnections },
+            limits: proxy.limits,
+            logs: [proxy.verdicts.log, proxy.reports.log].flatMap((log) => (log ? [{ path: log.path, ok: !log.failure, ...(log.failure ? { failure: log.failure } : {}) }] : [])),
           });
         }
         case 'GET /scenarios':
@@ -89,21 +93,38 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
           proxy.use(await options.present(scenario));
           return json(res, 200, { scenario: scenario.id });
         }
-        case 'GET /verdicts': {
-          const since = Number(url.searchParams.get('since') ?? 0);
-          return json(res, 200, Number.isFinite(since) ? proxy.verdicts.since(since) : []);
-        }
+        case 'GET /verdicts':
         case 'GET /reports': {
-          const since = Number(url.searchParams.get('since') ?? 0);
-          return json(res, 200, Number.isFinite(since) ? proxy.reports.since(since) : []);
+          const page = pageOf(url);
+          if (!page) return json(res, 400, { error: `expected ?since=ID (a whole number) and ?limit=N (1 to ${MAX_PAGE})` });
+          const stream = route === 'GET /verdicts' ? proxy.verdicts : proxy.reports;
+          const records: { id: number }[] = await stream.sinceDurable(page.since, page.limit);
+          // A full page says where the next one starts; a poller follows it until a page is short.
+          if (records.length === page.limit) res.setHeader('link', `<${url.pathname}?since=${records.at(-1)!.id}&limit=${page.limit}>; rel="next"`);
+          return json(res, 200, records);
         }
         case 'GET /verdicts/stream': {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-          // Replay what was recorded after Last-Event-ID, so a reconnecting viewer loses nothing.
-          const last = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? 0);
-          for (const v of proxy.verdicts.since(Number.isFinite(last) ? last : 0)) res.write(`id: ${v.id}\nevent: verdict\ndata: ${JSON.stringify(v)}\n\n`);
-          const unsubscribe = proxy.verdicts.subscribe((v) => res.write(`id: ${v.id}\nevent: verdict\ndata: ${JSON.stringify(v)}\n\n`));
+          // Replay what was recorded after Last-Event-ID, so a reconnecting viewer loses nothing:
+          // from the window, or page by page from the log; records that arrive meanwhile are held
+          // and sent after the replay, in order, without duplicates.
+          const lastSeen = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? 0);
+          let sent = Number.isFinite(lastSeen) ? lastSeen : 0;
+          const send = (v: { id: number }) => {
+            if (v.id <= sent) return;
+            sent = v.id;
+            res.write(`id: ${v.id}\nevent: verdict\ndata: ${JSON.stringify(v)}\n\n`);
+          };
+          let held: { id: number }[] | undefined = [];
+          const unsubscribe = proxy.verdicts.subscribe((v) => (held ? held.push(v) : send(v)));
           req.on('close', unsubscribe);
+          for (;;) {
+            const page = await proxy.verdicts.sinceDurable(sent, MAX_PAGE);
+            page.forEach(send);
+            if (page.length < MAX_PAGE || res.destroyed) break;
+          }
+          held.forEach(send);
+          held = undefined;
           return;
         }
         case 'GET /ca.pem': {
@@ -121,14 +142,21 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
   };
 }
 
+/** The most records one GET /verdicts or /reports answers (the default `limit`). */
+export const MAX_PAGE = 1_000;
+
+function pageOf(url: URL): { since: number; limit: number } | undefined {
+  const since = Number(url.searchParams.get('since') ?? 0);
+  const limit = Number(url.searchParams.get('limit') ?? MAX_PAGE);
+  if (!Number.isSafeInteger(since) || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) return undefined;
+  return { since, limit };
+}
+
 /** Start the control API on `host:port` (127.0.0.1 by default). */
 export async function startControl(options: ControlOptions & { host?: string; port?: number }): Promise<{ server: Server; port: number; token: string; close: () => Promise<void> }> {
   const token = options.token ?? newControlToken();
   const server = createServer(controlHandler({ ...options, token }));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  await listenAll([{ server, host: options.host ?? '127.0.0.1', port: options.port ?? 0, label: 'the control API port' }]);
   const address = server.address();
   return {
     server,

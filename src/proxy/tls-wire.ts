@@ -104,6 +104,16 @@ export class HandshakeReader {
   get pending(): boolean {
     return this.buffer.length > 0;
   }
+
+  /** The type of the message being reassembled, once its first byte arrived. */
+  get pendingType(): number | undefined {
+    return this.buffer.length ? this.buffer[0] : undefined;
+  }
+
+  /** The length the message being reassembled claims, once its 4-byte header arrived. */
+  get pendingLength(): number | undefined {
+    return this.buffer.length >= 4 ? this.buffer.readUIntBE(1, 3) : undefined;
+  }
 }
 
 /** A bounds-checked cursor: every overrun becomes a {@link TlsWireError} naming what was being read. */
@@ -473,20 +483,90 @@ export interface ClientHelloInfo {
 const VERSION_NAMES: Record<number, string> = { 0x0304: 'TLSv1.3', 0x0303: 'TLSv1.2', 0x0302: 'TLSv1.1', 0x0301: 'TLSv1' };
 
 /**
+ * The largest ClientHello the proxy reads: OpenSSL's own server limit (`CLIENT_HELLO_MAX_LENGTH`,
+ * 131,396 bytes of handshake message, in ssl/statem/statem_srvr.c). Real ClientHellos are under
+ * 2 KiB; post-quantum key shares bring them near 8 KiB.
+ */
+export const MAX_CLIENT_HELLO_BYTES = 131_396;
+
+/** A ClientHello larger than {@link MAX_CLIENT_HELLO_BYTES}: refused before it is buffered. */
+export class ClientHelloTooLargeError extends TlsWireError {}
+
+/**
+ * Reads the ClientHello at the start of a client's byte stream, fed in arbitrary chunks. Each byte
+ * is framed once (no re-parse from the start per chunk), and the message's claimed length is
+ * checked as soon as its 4-byte header arrives, even inside a record still arriving, so a hello
+ * that claims 16 MiB is refused after 9 bytes instead of being buffered. Bytes after the
+ * ClientHello (a ChangeCipherSpec, early data) are left for the TLS layer. `buffered` holds every
+ * byte pushed, to hand back to it.
+ */
+export class ClientHelloReader {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  /** The start of a record not yet complete. */
+  private pending: Buffer = Buffer.alloc(0);
+  /** Handshake bytes of the ClientHello so far (header included). */
+  private message: Buffer = Buffer.alloc(0);
+  private result: ClientHelloInfo | undefined;
+
+  /**
+   * Add bytes; returns the ClientHello once complete, undefined while more are needed. Throws
+   * {@link TlsWireError} when the bytes are not a ClientHello, {@link ClientHelloTooLargeError}
+   * when it is too large.
+   */
+  push(chunk: Buffer): ClientHelloInfo | undefined {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.result) return this.result;
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    for (;;) {
+      const p = this.pending;
+      if (p.length >= 1 && p[0] !== ContentType.handshake) {
+        throw new TlsWireError(p[0]! >= ContentType.changeCipherSpec && p[0]! <= ContentType.heartbeat ? `expected a handshake record, got content type ${p[0]}` : `not a TLS record header: ${p.subarray(0, RECORD_HEADER_LENGTH).toString('hex')}`);
+      }
+      if (p.length >= 2 && p[1] !== 3) throw new TlsWireError(`not a TLS record header: ${p.subarray(0, RECORD_HEADER_LENGTH).toString('hex')}`);
+      if (p.length < RECORD_HEADER_LENGTH) break;
+      const length = p.readUInt16BE(3);
+      if (length > MAX_RECORD_LENGTH) throw new TlsWireError(`TLS record of ${length} bytes exceeds the ${MAX_RECORD_LENGTH}-byte limit`);
+      // The message header may sit in this record's first bytes: check it before the record is whole.
+      const seen = Buffer.concat([this.message, p.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + Math.min(length, 4))]);
+      if (seen.length >= 1 && seen[0] !== HandshakeType.clientHello) throw new TlsWireError(`expected a ClientHello, got handshake type ${seen[0]}`);
+      if (seen.length >= 4 && seen.readUIntBE(1, 3) > MAX_CLIENT_HELLO_BYTES) {
+        throw new ClientHelloTooLargeError(`a ClientHello of ${seen.readUIntBE(1, 3)} bytes exceeds the ${MAX_CLIENT_HELLO_BYTES}-byte limit`);
+      }
+      if (p.length < RECORD_HEADER_LENGTH + length) break;
+      this.message = Buffer.concat([this.message, p.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length)]);
+      this.pending = p.subarray(RECORD_HEADER_LENGTH + length);
+      if (this.message.length >= 4 && this.message.length >= 4 + this.message.readUIntBE(1, 3)) {
+        this.result = parseClientHello(this.message.subarray(4, 4 + this.message.readUIntBE(1, 3)));
+        this.pending = Buffer.alloc(0);
+        return this.result;
+      }
+    }
+    // Records of at most 18 KiB and a message bounded above: this only trips on a stream of
+    // empty records (RFC 8446 5.1 forbids them for handshake data) that never completes a message.
+    if (this.size > MAX_CLIENT_HELLO_BYTES + 1024) throw new ClientHelloTooLargeError(`${this.size} bytes without a complete ClientHello`);
+    return undefined;
+  }
+
+  /** Every byte pushed so far, in order. */
+  get buffered(): Buffer {
+    if (this.chunks.length > 1) this.chunks.splice(0, this.chunks.length, Buffer.concat(this.chunks));
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** How many bytes were pushed. */
+  get bytes(): number {
+    return this.size;
+  }
+}
+
+/**
  * Read the ClientHello at the start of a client's byte stream. Returns undefined while more bytes
  * are needed; throws {@link TlsWireError} when the bytes are not a TLS ClientHello.
  */
 export function peekClientHello(data: Buffer): ClientHelloInfo | undefined {
-  const records = new RecordReader();
-  const handshake = new HandshakeReader();
-  for (const record of records.push(data)) {
-    if (record.type !== ContentType.handshake) throw new TlsWireError(`expected a handshake record, got content type ${record.type}`);
-    const [first] = handshake.push(record.fragment);
-    if (!first) continue;
-    if (first.type !== HandshakeType.clientHello) throw new TlsWireError(`expected a ClientHello, got handshake type ${first.type}`);
-    return parseClientHello(first.body);
-  }
-  return undefined;
+  return new ClientHelloReader().push(data);
 }
 
 function parseClientHello(body: Buffer): ClientHelloInfo {

@@ -2,19 +2,57 @@ import type { Alert } from './alerts.js';
 import { RecordStream } from './stream.js';
 
 /**
- * What one TLS connection came to, as the proxy saw it on the wire. One vocabulary, used by the
- * console, the JSONL log, the control API and every report:
+ * What one TCP connection accepted by the proxy came to, as the proxy saw it on the wire. One
+ * vocabulary, used by the console, the JSONL log, the control API and every report. About the
+ * scenario's chain (the record names the scenario):
  * - `accepted`: the handshake completed and the client sent application data (it trusted the chain);
  * - `rejected`: the client refused during the handshake: a TLS alert (named), or a close/reset
  *   before finishing it (Node clients with a pin check in TLS 1.3 just drop the socket);
  * - `rejected-after-handshake`: the handshake completed, then the client closed or reset without
  *   sending data: a pin or host-name check done after TLS, as OkHttp and curl do;
  * - `not-tls`: the first bytes were not a TLS ClientHello (plain HTTP on the TLS port, garbage);
- * - `timeout`: the client went silent (before or after the handshake) past the allowed time.
+ * - `timeout`: the client went silent past a bound; `awaited` says what it was waiting for.
+ * About the proxy's other traffic (no scenario in the record):
+ * - `tunnelled`: a host outside the scenario, passed through untouched (recorded when it ends);
+ * - `upstream-failed`: such a tunnel could not reach its host;
+ * - `plain-http`: plain HTTP on the proxy listener (proxy requests, pin-failure reports);
+ * - `malformed`: a request the proxy refuses (a bad CONNECT, headers too large, a ClientHello over
+ *   the size bound), answered with 400/431 or a TLS alert;
+ * - `closed`: the client closed or reset the proxy connection before asking for anything;
+ * - `dropped`: closed at accept because the proxy was at its connection limit.
  */
-export type VerdictKind = 'accepted' | 'rejected' | 'rejected-after-handshake' | 'not-tls' | 'timeout';
+export type VerdictKind =
+  | 'accepted'
+  | 'rejected'
+  | 'rejected-after-handshake'
+  | 'not-tls'
+  | 'timeout'
+  | 'tunnelled'
+  | 'upstream-failed'
+  | 'plain-http'
+  | 'malformed'
+  | 'closed'
+  | 'dropped';
 
-/** One record per TLS connection, exactly one, never lost. */
+/** Every verdict kind, in the order above (for schemas, colours and docs). */
+export const VERDICT_KINDS: readonly VerdictKind[] = [
+  'accepted',
+  'rejected',
+  'rejected-after-handshake',
+  'not-tls',
+  'timeout',
+  'tunnelled',
+  'upstream-failed',
+  'plain-http',
+  'malformed',
+  'closed',
+  'dropped',
+];
+
+/** Which listener accepted a connection: the HTTP proxy port or the direct TLS port. */
+export type Listener = 'proxy' | 'tls';
+
+/** One record per TCP connection accepted on a proxy listener, exactly one, never lost. */
 export interface ConnectionVerdict {
   /** Increasing per proxy instance. */
   id: number;
@@ -24,10 +62,13 @@ export interface ConnectionVerdict {
   kind: VerdictKind;
   /** One human sentence. */
   detail: string;
-  /** Active scenario id when the connection arrived (absent for passthrough-free intercept-all hosts). */
+  /** The scenario whose chain was served (or offered): absent for traffic that is not about it. */
   scenario?: string;
-  /** How the connection reached the proxy. */
-  via: 'connect' | 'direct';
+  /**
+   * How the connection reached the proxy: `connect` (a CONNECT on the proxy listener), `direct`
+   * (the TLS listener), `proxy` (the proxy listener without a CONNECT: plain HTTP, a bad request, nothing).
+   */
+  via: 'connect' | 'direct' | 'proxy';
   /** CONNECT authority, when via CONNECT. */
   target?: string;
   client: { address: string; port: number };
@@ -37,9 +78,13 @@ export interface ConnectionVerdict {
   cipher?: string;
   /** Alert the client sent, when it sent one. */
   alert?: Alert;
-  /** The first request line, when accepted. */
+  /** The first request line, when accepted (or plain HTTP). */
   requestLine?: string;
-  /** RFC 7469 pins of the chain presented, in order. */
+  /** For a timeout: what the proxy was waiting for. */
+  awaited?: 'request-head' | 'client-hello' | 'handshake' | 'data' | 'upstream' | 'traffic';
+  /** Bytes read from and written to the client, for tunnels and plain HTTP. */
+  bytes?: { in: number; out: number };
+  /** RFC 7469 pins of the chain presented, in order (empty when none was). */
   chainPins: string[];
 }
 

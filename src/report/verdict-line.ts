@@ -1,7 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { PinReport } from '../proxy/pin-reports.js';
-import type { ConnectionVerdict, VerdictListener } from '../proxy/verdict.js';
+import type { ConnectionVerdict } from '../proxy/verdict.js';
 
 const COLORS: Record<ConnectionVerdict['kind'], string> = {
   accepted: '\x1b[32m',
@@ -9,6 +7,12 @@ const COLORS: Record<ConnectionVerdict['kind'], string> = {
   'rejected-after-handshake': '\x1b[33m',
   'not-tls': '\x1b[35m',
   timeout: '\x1b[90m',
+  tunnelled: '\x1b[90m',
+  'upstream-failed': '\x1b[90m',
+  'plain-http': '\x1b[90m',
+  malformed: '\x1b[35m',
+  closed: '\x1b[90m',
+  dropped: '\x1b[31m',
 };
 
 /** One console line per verdict: time, kind, scenario, SNI, alert or request line, TLS details. */
@@ -25,13 +29,4 @@ export function pinReportLine(r: PinReport): string {
   const about = r.hostname ? `${r.hostname}${r.port ? `:${r.port}` : ''}` : '(no hostname)';
   const pins = r.knownPins ? `  known pins: ${r.knownPins.map((p) => p.slice(0, 12) + '…').join(' ')}` : '';
   return `${r.receivedAt.slice(11, 23)} report #${r.id} ${r.format.padEnd(8)} ${r.scenario}  ${about}${r.validationResult ? `  ${r.validationResult}` : ''}${pins}  -> ${r.url}`;
-}
-
-/**
- * A subscriber that appends each verdict to a JSONL file at once (one synchronous append per
- * record), so a crash or a kill never loses a verdict that was reported.
- */
-export function jsonlSink(path: string): VerdictListener {
-  mkdirSync(dirname(path), { recursive: true });
-  return (v) => appendFileSync(path, JSON.stringify(v) + '\n');
 }

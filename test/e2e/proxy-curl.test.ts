@@ -185,17 +185,24 @@ describe('the proxy with real curl and Node clients', () => {
     expect(v.kind).toBe('rejected');
   });
 
-  it('tunnels a host outside the scenario untouched: the client sees the real server chain, and no verdict is recorded', async () => {
+  it('tunnels a host outside the scenario untouched: the client sees the real server chain, and one tunnelled record names no scenario', async () => {
     const world = opened.world;
     const real = createTlsServer({ key: world.key('vendor-intermediate').key.export({ type: 'pkcs8', format: 'pem' }), cert: pemOf(world.cert('vendor-intermediate').der, 'CERTIFICATE') });
     real.on('secureConnection', (s) => s.end());
     await new Promise<void>((r) => real.listen(0, '127.0.0.1', r));
-    const before = proxy.verdicts.all().length;
+    const before = proxy.verdicts.count;
+    const port = (real.address() as AddressInfo).port;
     try {
-      const served = await fetchServedChain({ host: '127.0.0.1', port: (real.address() as AddressInfo).port, proxy: { host: '127.0.0.1', port: proxy.proxyPort } });
+      const record = proxy.verdicts.next((v) => v.kind === 'tunnelled', { timeoutMs: 5_000 });
+      const served = await fetchServedChain({ host: '127.0.0.1', port, proxy: { host: '127.0.0.1', port: proxy.proxyPort } });
       expect(served.certificates.map((c) => c.toString('hex'))).toEqual([world.cert('vendor-intermediate').der.toString('hex')]);
+      const v = await record;
+      expect(v).toMatchObject({ kind: 'tunnelled', via: 'connect', target: `127.0.0.1:${port}`, chainPins: [] });
+      // Not about the scenario: the harness never takes it for a client's answer to a chain.
+      expect(v.scenario).toBeUndefined();
+      expect(v.bytes!.out).toBeGreaterThan(served.certificates[0]!.length);
       await new Promise((r) => setTimeout(r, 200));
-      expect(proxy.verdicts.all().length).toBe(before);
+      expect(proxy.verdicts.count).toBe(before + 1);
     } finally {
       real.close();
     }

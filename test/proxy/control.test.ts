@@ -56,7 +56,7 @@ describe('control API', () => {
   });
 
   it('GET /verdicts returns recorded verdicts, and ?since= only newer ones', async () => {
-    const before = proxy.verdicts.all().length;
+    const before = proxy.verdicts.count;
     const verdict = proxy.verdicts.next();
     await curl(['--resolve', `api.pinprick.test:${proxy.tlsPort}:127.0.0.1`, `https://api.pinprick.test:${proxy.tlsPort}/`]);
     const v = await verdict;

@@ -96,30 +96,30 @@ describe('the proxy collects pin-failure reports sent to it', () => {
     expect(proxy.reportUri).toBe(`http://127.0.0.1:${proxy.proxyPort}/pinprick/report`);
     const r = await post([proxy.reportUri]);
     expect(r.stdout).toBe('204');
-    const got = proxy.reports.all().at(-1)!;
+    const got = proxy.reports.recent().at(-1)!;
     expect(got).toMatchObject({ scenario: 'attack-rogue-root', format: 'hpkp', hostname: 'api.pinprick.test', url: proxy.reportUri });
   });
 
   it('sent through the proxy to a made-up report host (report-uri http://reports.example/...): collected, not forwarded', async () => {
-    const before = proxy.reports.all().length;
+    const before = proxy.reports.recent().length;
     const r = await post(['--proxy', `http://127.0.0.1:${proxy.proxyPort}`, 'http://reports.pinprick.test/hpkp']);
     expect(r.stdout).toBe('204');
-    expect(proxy.reports.all()).toHaveLength(before + 1);
-    expect(proxy.reports.all().at(-1)!.url).toBe('http://reports.pinprick.test/hpkp');
+    expect(proxy.reports.recent()).toHaveLength(before + 1);
+    expect(proxy.reports.recent().at(-1)!.url).toBe('http://reports.pinprick.test/hpkp');
   });
 
   it('an ordinary POST through the proxy is forwarded as before (502 for a host that does not exist), not taken as a report', async () => {
-    const before = proxy.reports.all().length;
+    const before = proxy.reports.recent().length;
     writeFileSync(join(tmp.path, 'form.txt'), 'a=1');
     const r = await curl(['-X', 'POST', '--data-binary', `@${join(tmp.path, 'form.txt')}`, '-o', '/dev/null', '-w', '%{http_code}', '--proxy', `http://127.0.0.1:${proxy.proxyPort}`, 'http://no-such-host.invalid/form']);
     expect(r.stdout).toBe('502');
-    expect(proxy.reports.all()).toHaveLength(before);
+    expect(proxy.reports.recent()).toHaveLength(before);
   });
 
   it('the control API lists them (GET /reports?since=ID) and counts them in /status', async () => {
     const handler = controlHandler({ proxy, catalog, world: opened.world, token: 't', present: (s) => presentScenario(opened, s) });
     const all = await request(handler).get('/reports').expect(200);
-    expect(all.body.length).toBe(proxy.reports.all().length);
+    expect(all.body.length).toBe(proxy.reports.recent().length);
     const since = await request(handler).get(`/reports?since=${all.body[0].id}`).expect(200);
     expect(since.body.length).toBe(all.body.length - 1);
     const status = await request(handler).get('/status').expect(200);

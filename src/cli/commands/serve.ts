@@ -6,8 +6,10 @@ import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { expectScenario } from '../../model/index.js';
 import { startControl } from '../../proxy/control.js';
-import { startProxy } from '../../proxy/server.js';
-import { jsonlSink, pinReportLine, verdictLine } from '../../report/verdict-line.js';
+import { DEFAULT_LIMITS } from '../../proxy/connection.js';
+import { DEFAULT_LEAF_CACHE_SIZE } from '../../proxy/leaf-cache.js';
+import { DEFAULT_WINDOW, startProxy } from '../../proxy/server.js';
+import { pinReportLine, verdictLine } from '../../report/verdict-line.js';
 import { presentScenario } from '../../scenario/materialize.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { findScenario, type Scenario } from '../../scenario/scenario.js';
@@ -23,7 +25,15 @@ interface ServeArgs extends ScenarioArgs {
   'tls-port': number;
   'control-port': number;
   grace: number;
+  'head-timeout': number;
+  'handshake-timeout': number;
+  'tunnel-idle': number;
+  'max-connections'?: number;
+  window: number;
+  'report-window': number;
+  'leaf-cache': number;
   log: string;
+  'report-log'?: string;
   upstream?: string[];
   'intercept-all'?: boolean;
 }
@@ -31,6 +41,13 @@ interface ServeArgs extends ScenarioArgs {
 /** Where `serve` leaves its control address and token for `pinprick use` (mode 0600, per user). */
 export function controlStatePath(): string {
   return join(tmpdir(), `pinprick-control-${process.getuid?.() ?? 'user'}.json`);
+}
+
+/** The pin-failure report log beside a verdict log: `reports/verdicts.jsonl` -> `reports/verdicts.pin-reports.jsonl`. */
+export function reportLogBeside(verdictLog: string): string {
+  // A device (/dev/null, /dev/full) takes both logs: there is no folder to put a second file in.
+  if (verdictLog.startsWith('/dev/')) return verdictLog;
+  return `${verdictLog.replace(/\.jsonl$/, '')}.pin-reports.jsonl`;
 }
 
 function parseUpstreams(values: string[] | undefined): Record<string, { host: string; port: number }> {
@@ -55,8 +72,29 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Explicit HTTP proxy port (CONNECT and plain HTTP); 0 = any' })
       .option('tls-port', { type: 'number', default: 8443, describe: 'Direct TLS port (SNI picks the chain); 0 = any' })
       .option('control-port', { type: 'number', default: 8081, describe: 'Control API port; 0 = any' })
-      .option('grace', { type: 'number', default: 3000, describe: 'ms after the handshake for the client to send data or close' })
-      .option('log', { type: 'string', default: 'reports/verdicts.jsonl', describe: 'JSONL file, one verdict per line, flushed per record' })
+      .option('grace', { type: 'number', default: DEFAULT_LIMITS.graceMs, describe: 'ms after the handshake for the client to send data or close' })
+      .option('head-timeout', { type: 'number', default: DEFAULT_LIMITS.headTimeoutMs, describe: 'ms for a client of the proxy port to send its whole request head (CONNECT or plain HTTP)' })
+      .option('handshake-timeout', { type: 'number', default: DEFAULT_LIMITS.handshakeTimeoutMs, describe: 'ms from the start of TLS to a completed handshake, ClientHello included' })
+      .option('tunnel-idle', { type: 'number', default: DEFAULT_LIMITS.tunnelIdleMs, describe: 'ms with no traffic either way after which a tunnel or forwarded connection is closed' })
+      .option('max-connections', { type: 'number', describe: 'Open client connections at most; past it new ones are closed and recorded as dropped (default: from ulimit -n)' })
+      .option('window', { type: 'number', default: DEFAULT_WINDOW.verdicts, describe: 'Recent verdicts kept in memory (older ones are read back from --log)' })
+      .option('report-window', { type: 'number', default: DEFAULT_WINDOW.reports, describe: 'Recent pin-failure reports kept in memory (older ones are read back from --report-log)' })
+      .option('leaf-cache', { type: 'number', default: DEFAULT_LEAF_CACHE_SIZE, describe: 'With --intercept-all: per-host leaves kept (least recently used go first)' })
+      .option('log', { type: 'string', default: 'reports/verdicts.jsonl', describe: 'JSONL file, one verdict per line, written as each connection ends its verdict' })
+      .option('report-log', { type: 'string', describe: 'JSONL file for pin-failure reports (default: beside --log, NAME.pin-reports.jsonl)' })
+      .check((a) => {
+        for (const name of ['proxy-port', 'tls-port', 'control-port'] as const) {
+          const v = a[name];
+          if (!Number.isInteger(v) || v < 0 || v > 65535) throw new InputError(`--${name} ${v}: expected a port from 0 to 65535`);
+        }
+        for (const name of ['grace', 'head-timeout', 'handshake-timeout', 'tunnel-idle', 'window', 'report-window', 'leaf-cache'] as const) {
+          const v = a[name];
+          if (!Number.isFinite(v) || v < 1) throw new InputError(`--${name} ${v}: expected a positive number`);
+        }
+        const max = a['max-connections'];
+        if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new InputError(`--max-connections ${max}: expected a positive whole number`);
+        return true;
+      })
       .option('upstream', { type: 'string', array: true, describe: 'HOST=ADDR:PORT: after the client accepts, forward HOST to this real server (TLS), so the app keeps working' })
       .option('intercept-all', { type: 'boolean', describe: 'Intercept hosts outside the scenario too, with a per-host leaf from the world (default: tunnel them untouched)' })
       .example('$0 serve --scenario attack-pin-stuffing', 'Proxy on 127.0.0.1:8080, direct TLS on 127.0.0.1:8443')
@@ -69,20 +107,36 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     const catalog = catalogFromArgs(args, opened.world.spec);
     const present = (s: Scenario) => presentScenario(opened, s);
     const profile = args.profile ? resolveProfile(findProfile(args.profile, opened.world.spec), opened.world) : undefined;
+    const reportLog = args['report-log'] ?? reportLogBeside(args.log);
     const proxy = await startProxy({
       scenario: await present(findScenario(catalog, args.scenario)),
       host: args.listen,
       proxyPort: args['proxy-port'],
       tlsPort: args['tls-port'],
       graceMs: args.grace,
+      headTimeoutMs: args['head-timeout'],
+      handshakeTimeoutMs: args['handshake-timeout'],
+      tunnelIdleMs: args['tunnel-idle'],
+      ...(args['max-connections'] ? { maxConnections: args['max-connections'] } : {}),
+      window: { verdicts: args.window, reports: args['report-window'] },
+      leafCacheSize: args['leaf-cache'],
       upstreams: parseUpstreams(args.upstream),
       interceptAll: args['intercept-all'],
       world: opened.world,
+      log: { verdicts: args.log, reports: reportLog },
+      onLogFailure: (f) => warn(`cannot write ${f.path} (${f.error}): records from now on are kept in memory only (the last ${args.window}); the proxy goes on serving`),
+      onOverload: (limit) => warn(`${limit} connections are open, the limit: new ones are closed at accept and recorded as dropped (raise it with --max-connections and ulimit -n)`),
     });
-    const control = await startControl({ proxy, catalog, present, world: opened.world, host: '127.0.0.1', port: args['control-port'] });
+    let control: Awaited<ReturnType<typeof startControl>>;
+    try {
+      control = await startControl({ proxy, catalog, present, world: opened.world, host: '127.0.0.1', port: args['control-port'] });
+    } catch (err) {
+      // All or nothing: a control port that cannot be bound stops the proxy too.
+      await proxy.close();
+      throw err;
+    }
     const statePath = controlStatePath();
     writeFileSync(statePath, JSON.stringify({ url: `http://127.0.0.1:${control.port}`, token: control.token, pid: process.pid }), { mode: 0o600 });
-    proxy.verdicts.subscribe(jsonlSink(args.log));
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     proxy.verdicts.subscribe((v) => {
       let line = verdictLine(v, { color });
@@ -99,7 +153,8 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     out(`  direct TLS:  ${proxy.host}:${proxy.tlsPort}   (e.g. curl --resolve ${s.hosts[0]}:${proxy.tlsPort}:127.0.0.1 https://${s.hosts[0]}:${proxy.tlsPort}/)`);
     out(`  reports:     ${proxy.reportUri}   (HPKP report-uri / TrustKit reportUris)`);
     out(`  control API: http://127.0.0.1:${control.port}   token: ${control.token}`);
-    out(`  CA bundle:   http://127.0.0.1:${control.port}/ca.pem   verdict log: ${args.log}`);
+    out(`  CA bundle:   http://127.0.0.1:${control.port}/ca.pem`);
+    out(`  logs:        ${args.log} (verdicts)   ${reportLog} (pin-failure reports)`);
     out('  switch scenario: pinprick use <id>    stop: Ctrl-C');
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

@@ -1,0 +1,63 @@
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+
+/** What a tunnel reports back to the connection that opened it. */
+export interface TunnelEvents {
+  /** The upstream connected and bytes flow both ways. */
+  open(): void;
+  /** The upstream could not be reached (before it connected). */
+  failed(reason: string): void;
+}
+
+/**
+ * Pass a client's connection through to `host:port` untouched: connect, replay the bytes already
+ * read from the client (its ClientHello), then pipe both ways. Either side's close ends the other;
+ * the caller bounds idleness on the client socket (whose activity is both directions' traffic).
+ */
+export function openTunnel(client: Socket, to: { host: string; port: number }, first: Buffer, events: TunnelEvents): Socket {
+  client.pause();
+  const upstream = netConnect({ host: to.host, port: to.port });
+  let connected = false;
+  upstream.on('error', (err: NodeJS.ErrnoException) => {
+    if (!connected) events.failed(err.code ?? err.message);
+    client.destroy();
+  });
+  upstream.once('connect', () => {
+    connected = true;
+    upstream.write(first);
+    client.pipe(upstream).pipe(client);
+    client.resume();
+    events.open();
+  });
+  // The server closed: flush what it sent, then close the client side too.
+  upstream.once('close', () => {
+    if (connected) client.destroySoon();
+  });
+  client.once('close', () => upstream.destroy());
+  return upstream;
+}
+
+/**
+ * Forward an accepted, intercepted connection to the real server over TLS (so a real app keeps
+ * working through the test): the first application bytes are replayed, then both ways are piped;
+ * when the server cannot be reached the client gets a 502 naming it.
+ */
+export function forwardTls(client: TLSSocket, first: Buffer, name: string, to: { host: string; port: number }): TLSSocket {
+  client.pause();
+  // A test proxy: the upstream is the user's own server, often with a self-signed certificate.
+  const upstream = tlsConnect({ host: to.host, port: to.port, servername: isIP(name) ? undefined : name, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+  upstream.once('secureConnect', () => {
+    upstream.write(first);
+    client.pipe(upstream).pipe(client);
+    client.resume();
+  });
+  upstream.once('error', (err: NodeJS.ErrnoException) => {
+    if (upstream.readyState === 'open' || client.destroyed) return client.destroy();
+    const body = `pinprick: upstream ${name} (${to.host}:${to.port}) is unreachable (${err.code ?? err.message})\n`;
+    client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  upstream.on('error', () => undefined);
+  client.on('error', () => upstream.destroy());
+  client.once('close', () => upstream.destroy());
+  return upstream;
+}

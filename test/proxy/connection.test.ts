@@ -1,0 +1,262 @@
+/**
+ * The per-connection verdict machine, without sockets: each row scripts the events a listener
+ * would feed and states the record and the commands that must come out (in the spirit of
+ * mitmproxy's sans-io TLS layer tests). The property at the end is the proxy's promise: exactly
+ * one record per connection, whatever the client does.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Connection, parseAuthority, type ConnectionCommand, type ConnectionEvent, type ConnectionSetup, type VerdictFacts } from '../../src/proxy/connection.js';
+import { MAX_CLIENT_HELLO_BYTES } from '../../src/proxy/tls-wire.js';
+
+const HOST = 'api.pinprick.test';
+const LIMITS = { headTimeoutMs: 100, handshakeTimeoutMs: 200, graceMs: 300, tunnelIdleMs: 400 };
+
+function setup(over: Partial<ConnectionSetup> = {}): ConnectionSetup {
+  return { listener: 'proxy', limits: LIMITS, scenario: { id: 'control-genuine', hosts: [HOST], pins: ['LEAF', 'INT'] }, interceptAll: false, ...over };
+}
+
+const u8 = (n: number) => Buffer.from([n]);
+const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+const u24 = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
+
+/** A minimal TLS 1.2-framed ClientHello, with an SNI when given. */
+function clientHello(sni?: string): Buffer {
+  let exts = Buffer.alloc(0);
+  if (sni) {
+    const name = Buffer.from(sni);
+    const list = Buffer.concat([u8(0), u16(name.length), name]);
+    exts = Buffer.concat([u16(0), u16(list.length + 2), u16(list.length), list]);
+  }
+  const body = Buffer.concat([u16(0x0303), Buffer.alloc(32), u8(0), u16(2), u16(0x1301), u8(1), u8(0), u16(exts.length), exts]);
+  const handshake = Buffer.concat([u8(1), u24(body.length), body]);
+  return Buffer.concat([u8(22), u16(0x0301), u16(handshake.length), handshake]);
+}
+
+/** Feed the events; return every command and the records among them. */
+function play(s: ConnectionSetup, events: ConnectionEvent[]): { commands: ConnectionCommand[]; records: VerdictFacts[]; machine: Connection } {
+  const machine = new Connection(s);
+  const commands = [...machine.start()];
+  for (const e of events) commands.push(...machine.handle(e));
+  const records = commands.flatMap((c) => (c.type === 'record' ? [c.verdict] : []));
+  return { commands, records, machine };
+}
+
+const connect = (authority = `${HOST}:443`): ConnectionEvent => ({ type: 'connect', authority });
+const bytes = (data: Buffer | string): ConnectionEvent => ({ type: 'bytes', data: Buffer.from(data) });
+const close = (reset = false, bytesIn = 0, bytesOut = 0): ConnectionEvent => ({ type: 'close', reset, bytesIn, bytesOut });
+const timer = (bytesIn = 0): ConnectionEvent => ({ type: 'timer', bytesIn });
+const fin: ConnectionEvent = { type: 'fin' };
+const done: ConnectionEvent = { type: 'handshake-done', tlsVersion: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'http/1.1' };
+const unknownCa: ConnectionEvent = { type: 'tls-error', alert: { name: 'unknown_ca', code: 48 }, code: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' };
+
+interface Row {
+  situation: string;
+  setup?: Partial<ConnectionSetup>;
+  events: ConnectionEvent[];
+  record: Partial<VerdictFacts>;
+  detail?: RegExp;
+  /** Commands that must be among the output (matched partially). */
+  commands?: Partial<ConnectionCommand>[];
+}
+
+const rows: Row[] = [
+  // Through CONNECT, about the scenario.
+  {
+    situation: 'CONNECT, the scenario host, handshake, a request: accepted',
+    events: [connect(), bytes(clientHello(HOST)), done, { type: 'app-data', requestLine: 'GET / HTTP/1.1' }],
+    record: { kind: 'accepted', via: 'connect', target: `${HOST}:443`, sni: HOST, scenario: 'control-genuine', tlsVersion: 'TLSv1.3', alpn: 'http/1.1', requestLine: 'GET / HTTP/1.1', chainPins: ['LEAF', 'INT'] },
+    commands: [{ type: 'send', then: 'keep' }, { type: 'start-tls', chain: 'scenario', name: HOST }, { type: 'arm', ms: 300 }, { type: 'idle', ms: 400 }],
+  },
+  { situation: 'CONNECT, an alert during the handshake: rejected with the alert', events: [connect(), bytes(clientHello(HOST)), unknownCa], record: { kind: 'rejected', alert: { name: 'unknown_ca', code: 48 }, scenario: 'control-genuine' } },
+  { situation: 'CONNECT, a FIN during the handshake: rejected without an alert', events: [connect(), bytes(clientHello(HOST)), fin], record: { kind: 'rejected' }, detail: /during the handshake without an alert/, commands: [{ type: 'destroy' }] },
+  { situation: 'CONNECT, a FIN before any byte (half-open refusal): rejected at once', events: [connect(), fin], record: { kind: 'rejected', scenario: 'control-genuine' }, detail: /without sending anything/, commands: [{ type: 'destroy' }] },
+  { situation: 'CONNECT, handshake done, then a FIN: rejected-after-handshake', events: [connect(), bytes(clientHello(HOST)), done, fin], record: { kind: 'rejected-after-handshake', tlsVersion: 'TLSv1.3' } },
+  { situation: 'CONNECT, handshake done, then an alert: rejected-after-handshake with it', events: [connect(), bytes(clientHello(HOST)), done, unknownCa], record: { kind: 'rejected-after-handshake', alert: { name: 'unknown_ca', code: 48 } } },
+  { situation: 'CONNECT, handshake done, a reset: rejected-after-handshake', events: [connect(), bytes(clientHello(HOST)), done, close(true, 500, 900)], record: { kind: 'rejected-after-handshake' }, detail: /reset/ },
+  { situation: 'CONNECT, handshake done, silence: timeout awaiting data', events: [connect(), bytes(clientHello(HOST)), done, timer(500)], record: { kind: 'timeout', awaited: 'data' }, detail: /within 300 ms/, commands: [{ type: 'destroy' }] },
+  { situation: 'CONNECT, ClientHello, the handshake stalls: timeout awaiting the handshake', events: [connect(), bytes(clientHello(HOST)), timer(300)], record: { kind: 'timeout', awaited: 'handshake' } },
+  { situation: 'CONNECT, then silence: timeout awaiting a ClientHello', events: [connect(), timer(40)], record: { kind: 'timeout', awaited: 'client-hello', scenario: 'control-genuine' }, detail: /no TLS ClientHello within 200 ms/ },
+  { situation: 'CONNECT, half a ClientHello, then silence: timeout saying how much came', events: [connect(), bytes(clientHello(HOST).subarray(0, 20)), timer(60)], record: { kind: 'timeout', awaited: 'client-hello' }, detail: /sent 20 bytes but no complete TLS ClientHello/ },
+  { situation: 'CONNECT, half a ClientHello, then a close: not-tls', events: [connect(), bytes(clientHello(HOST).subarray(0, 20)), close()], record: { kind: 'not-tls' }, detail: /before completing a ClientHello \(20 bytes\)/ },
+  { situation: 'CONNECT, garbage: not-tls, connection destroyed', events: [connect(), bytes('\x00\x01\x02\x03\x04\x05\x06\x07')], record: { kind: 'not-tls' }, detail: /not TLS \(0001020304050607\)/, commands: [{ type: 'destroy' }] },
+  {
+    situation: 'CONNECT, a ClientHello claiming 16 MiB: refused at its header with illegal_parameter, nothing buffered',
+    events: [connect(), bytes(Buffer.from([22, 3, 1, 0x40, 0x00, 1, 0xff, 0xff, 0xff]))],
+    record: { kind: 'malformed' },
+    detail: /ClientHello of 16777215 bytes exceeds the 131396-byte limit: refused with a illegal_parameter alert/,
+    commands: [{ type: 'send', data: Buffer.from([21, 3, 3, 0, 2, 2, 47]), then: 'destroy' }],
+  },
+  // Tunnels.
+  {
+    situation: 'CONNECT to a host outside the scenario: tunnelled, recorded at the end with byte counts and no scenario',
+    events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }, close(false, 700, 5000)],
+    record: { kind: 'tunnelled', target: 'example.org:443', sni: 'example.org', bytes: { in: 700, out: 5000 }, chainPins: [] },
+    commands: [{ type: 'tunnel', host: 'example.org', port: 443 }, { type: 'idle', ms: 400 }],
+  },
+  {
+    situation: 'a tunnel with no traffic for the idle bound: closed, recorded as tunnelled saying why',
+    events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }, timer(700), close(false, 700, 5000)],
+    record: { kind: 'tunnelled' },
+    detail: /closed after 400 ms with no traffic/,
+  },
+  { situation: 'a tunnel whose upstream cannot be reached: upstream-failed', events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-failed', reason: 'ECONNREFUSED' }], record: { kind: 'upstream-failed', target: 'example.org:443' }, detail: /ECONNREFUSED/ },
+  { situation: 'a tunnel whose upstream never answers within the handshake bound: upstream-failed', events: [connect('example.org:443'), bytes(clientHello('example.org')), timer(300)], record: { kind: 'upstream-failed' }, detail: /did not open within 200 ms/ },
+  // Bad proxy requests.
+  ...['api.pinprick.test', 'api.pinprick.test:0', 'api.pinprick.test:99999', `${'a'.repeat(10_000)}:443`, ':443', 'user@host:443'].map(
+    (authority): Row => ({
+      situation: `CONNECT '${authority.slice(0, 30)}': malformed, answered 400`,
+      events: [connect(authority)],
+      record: { kind: 'malformed', via: 'proxy' },
+      commands: [{ type: 'send', then: 'end' }],
+    }),
+  ),
+  { situation: 'a request head over the size bound: malformed, answered 431', events: [{ type: 'bad-request', status: 431, reason: 'the request head exceeds 16384 bytes' }], record: { kind: 'malformed', via: 'proxy' }, detail: /answered 431/ },
+  { situation: 'a head with a NUL byte (parser error): malformed, answered 400', events: [{ type: 'bad-request', status: 400, reason: 'HPE_INVALID_HEADER_TOKEN: Invalid header value char' }], record: { kind: 'malformed' }, detail: /answered 400/ },
+  { situation: 'the proxy port, silence: timeout awaiting the request head', events: [timer(0)], record: { kind: 'timeout', awaited: 'request-head', via: 'proxy' }, detail: /sent nothing within 100 ms/, commands: [{ type: 'destroy' }] },
+  { situation: 'the proxy port, a slow head (1 byte/s): timeout saying how much came', events: [timer(9)], record: { kind: 'timeout', awaited: 'request-head' }, detail: /sent 9 bytes but no complete request head within 100 ms/ },
+  { situation: 'the proxy port, closed with nothing sent: closed', events: [close(false, 0)], record: { kind: 'closed', via: 'proxy' }, detail: /without sending anything/ },
+  { situation: 'the proxy port, reset after part of a head: closed', events: [close(true, 12)], record: { kind: 'closed' }, detail: /reset the connection before a complete request head/ },
+  // Plain HTTP on the proxy port.
+  {
+    situation: 'two plain HTTP requests on one connection: one plain-http record when it ends',
+    events: [{ type: 'http-request', requestLine: 'GET http://example.org/ HTTP/1.1' }, { type: 'http-request', requestLine: 'GET http://example.org/2 HTTP/1.1' }, close(false, 90, 400)],
+    record: { kind: 'plain-http', via: 'proxy', requestLine: 'GET http://example.org/ HTTP/1.1', bytes: { in: 90, out: 400 } },
+    detail: /^2 plain HTTP requests/,
+    commands: [{ type: 'disarm' }],
+  },
+  // The direct TLS listener.
+  { situation: 'direct: the scenario host, accepted', setup: { listener: 'tls' }, events: [bytes(clientHello(HOST)), done, { type: 'app-data', requestLine: 'GET / HTTP/1.1' }], record: { kind: 'accepted', via: 'direct', sni: HOST } },
+  { situation: 'direct: another host still gets the scenario chain', setup: { listener: 'tls' }, events: [bytes(clientHello('other.test'))], record: {}, commands: [{ type: 'start-tls', chain: 'scenario', name: 'other.test' }] },
+  { situation: 'direct: no SNI gets the scenario chain', setup: { listener: 'tls' }, events: [bytes(clientHello())], record: {}, commands: [{ type: 'start-tls', chain: 'scenario', name: HOST }] },
+  { situation: 'direct: plain HTTP to the TLS port: not-tls, answered 400', setup: { listener: 'tls' }, events: [bytes('GET / HTTP/1.1\r\nHost: x\r\n\r\n')], record: { kind: 'not-tls', via: 'direct' }, detail: /plain HTTP \(GET \/ HTTP\/1\.1\) to a TLS port/, commands: [{ type: 'send', then: 'end' }] },
+  { situation: 'direct: silence: timeout awaiting a ClientHello', setup: { listener: 'tls' }, events: [timer(0)], record: { kind: 'timeout', awaited: 'client-hello', via: 'direct' } },
+  { situation: 'direct: closed with nothing: rejected', setup: { listener: 'tls' }, events: [close()], record: { kind: 'rejected' }, detail: /without sending anything/ },
+  // Intercept-all.
+  {
+    situation: 'intercept-all: another host gets its own leaf; the record names no scenario and carries the leaf pins',
+    setup: { interceptAll: true },
+    events: [connect('other.test:443'), bytes(clientHello('other.test')), { type: 'chain-ready', pins: ['HOSTLEAF', 'INT'] }, done, { type: 'app-data', requestLine: 'GET / HTTP/1.1' }],
+    record: { kind: 'accepted', sni: 'other.test', chainPins: ['HOSTLEAF', 'INT'] },
+    commands: [{ type: 'issue-leaf', name: 'other.test' }, { type: 'start-tls', chain: 'host-leaf', name: 'other.test' }],
+  },
+  { situation: 'intercept-all: a leaf that cannot be issued: malformed', setup: { interceptAll: true }, events: [connect('other.test:443'), bytes(clientHello('other.test')), { type: 'chain-failed', reason: 'bad name' }], record: { kind: 'malformed' }, detail: /could not issue a certificate for other\.test: bad name/ },
+  // Limits and shutdown.
+  { situation: 'at the connection limit: dropped at accept', setup: { overloaded: { limit: 8 } }, events: [], record: { kind: 'dropped', via: 'proxy' }, detail: /limit of 8 open connections/, commands: [{ type: 'destroy' }] },
+  { situation: 'the proxy stops during a handshake: timeout saying so', events: [connect(), bytes(clientHello(HOST)), { type: 'shutdown', bytesIn: 300, bytesOut: 800 }], record: { kind: 'timeout', awaited: 'handshake' }, detail: /the proxy stopped/ },
+  { situation: 'the proxy stops during a tunnel: the tunnel is recorded', events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }, { type: 'shutdown', bytesIn: 300, bytesOut: 800 }], record: { kind: 'tunnelled', bytes: { in: 300, out: 800 } }, detail: /closed when the proxy stopped/ },
+];
+
+describe('the connection machine, path by path', () => {
+  it.each(rows.map((r) => [r.situation, r] as const))('%s', (_situation, row) => {
+    const { commands, records } = play(setup(row.setup), row.events);
+    if (Object.keys(row.record).length === 0 && !row.detail) {
+      expect(records).toHaveLength(0);
+    } else {
+      expect(records).toHaveLength(1);
+      const v = records[0]!;
+      expect(v).toMatchObject(row.record);
+      if (row.detail) expect(v.detail).toMatch(row.detail);
+      // Records that are not about the scenario's chain never name it (the harness matches on it).
+      if (['tunnelled', 'upstream-failed', 'closed', 'plain-http', 'dropped'].includes(v.kind) || v.via === 'proxy') expect(v.scenario).toBeUndefined();
+    }
+    for (const c of row.commands ?? []) expect(commands).toContainEqual(expect.objectContaining(c));
+  });
+
+  it('reads a ClientHello fed one byte at a time, and replays exactly the bytes read to the TLS layer', () => {
+    const hello = clientHello(HOST);
+    const { commands } = play(setup(), [connect(), ...[...hello].map((b) => bytes(Buffer.from([b])))]);
+    const start = commands.find((c) => c.type === 'start-tls');
+    expect(start).toMatchObject({ chain: 'scenario', name: HOST });
+    expect((start as { data: Buffer }).data.equals(hello)).toBe(true);
+  });
+
+  it('takes bytes that arrived with the CONNECT head (the head buffer) like any other, and leaves what follows the ClientHello to TLS', () => {
+    const hello = clientHello(HOST);
+    const changeCipherSpec = Buffer.from([20, 3, 3, 0, 1, 1]);
+    const { commands } = play(setup(), [connect(), bytes(Buffer.concat([hello, changeCipherSpec]))]);
+    const start = commands.find((c) => c.type === 'start-tls') as { data: Buffer };
+    expect(start.data.equals(Buffer.concat([hello, changeCipherSpec]))).toBe(true);
+  });
+
+  it('stops reading at the size bound a stream of empty handshake records that never completes a ClientHello', () => {
+    const m = new Connection(setup({ listener: 'tls' }));
+    m.start();
+    let out = m.handle(bytes(Buffer.from([22, 3, 1, 0, 4, 1, 0, 0x03, 0xe8]))); // claims 1,000 bytes
+    let fed = 9;
+    const empty = Buffer.alloc(5 * 64);
+    for (let i = 0; i < empty.length; i += 5) empty.set([22, 3, 1, 0, 0], i);
+    while (!out.some((c) => c.type === 'record') && fed < 4 * MAX_CLIENT_HELLO_BYTES) {
+      out = m.handle(bytes(empty));
+      fed += empty.length;
+    }
+    expect(out.find((c) => c.type === 'record')).toMatchObject({ verdict: { kind: 'malformed' } });
+    expect(fed).toBeLessThanOrEqual(MAX_CLIENT_HELLO_BYTES + 1024 + empty.length);
+  });
+
+  it('parses CONNECT authorities as RFC 9110 authority-form', () => {
+    expect(parseAuthority('api.pinprick.test:443')).toEqual({ host: 'api.pinprick.test', port: 443 });
+    expect(parseAuthority('[::1]:8443')).toEqual({ host: '::1', port: 8443 });
+    expect(parseAuthority('127.0.0.1:1')).toEqual({ host: '127.0.0.1', port: 1 });
+    for (const bad of ['', 'host', 'host:', 'host:0', 'host:65536', 'host:-1', 'a/b:443', 'a b:443', '[::1:443', `${'a'.repeat(256)}:443`, 'h\u0000st:443']) expect(parseAuthority(bad), bad).toBeUndefined();
+  });
+});
+
+describe('exactly one record per connection', () => {
+  const event = fc.oneof(
+    fc.constant(connect()),
+    fc.constant(connect('example.org:443')),
+    fc.constant(connect('bad')),
+    fc.constant(bytes(clientHello(HOST))),
+    fc.constant(bytes(clientHello('example.org'))),
+    fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => bytes(Buffer.from(b))),
+    fc.constant<ConnectionEvent>({ type: 'http-request', requestLine: 'GET http://x/ HTTP/1.1' }),
+    fc.constant<ConnectionEvent>({ type: 'bad-request', status: 400, reason: 'bad' }),
+    fc.constant<ConnectionEvent>({ type: 'chain-ready', pins: ['P'] }),
+    fc.constant<ConnectionEvent>({ type: 'chain-failed', reason: 'no' }),
+    fc.constant(done),
+    fc.constant(unknownCa),
+    fc.constant<ConnectionEvent>({ type: 'app-data', requestLine: 'GET / HTTP/1.1' }),
+    fc.constant<ConnectionEvent>({ type: 'upstream-open' }),
+    fc.constant<ConnectionEvent>({ type: 'upstream-failed', reason: 'ECONNREFUSED' }),
+    fc.constant(fin),
+    fc.constant(timer(3)),
+  );
+  const ending = fc.oneof(fc.constant(close(false, 10, 10)), fc.constant(close(true, 10, 10)), fc.constant<ConnectionEvent>({ type: 'shutdown', bytesIn: 1, bytesOut: 1 }));
+
+  it('whatever the events, a connection that ends has made exactly one record, and never two before it ends', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<ConnectionSetup['listener']>('proxy', 'tls'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(event, { maxLength: 12 }),
+        ending,
+        (listener, interceptAll, overloaded, events, end) => {
+          const m = new Connection(setup({ listener, interceptAll, ...(overloaded ? { overloaded: { limit: 1 } } : {}) }));
+          let records = m.start().filter((c) => c.type === 'record').length;
+          for (const e of events) {
+            records += m.handle(e).filter((c) => c.type === 'record').length;
+            expect(records).toBeLessThanOrEqual(1);
+          }
+          records += m.handle(end).filter((c) => c.type === 'record').length;
+          expect(records).toBe(1);
+          expect(m.isRecorded).toBe(true);
+          // And nothing after the end.
+          expect(m.handle(close()).filter((c) => c.type === 'record')).toHaveLength(0);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('every phase a client can stall in is bounded: it arms a timer, and the timer ends it', () => {
+    // From each stall point, a timer (possibly after an idle one) leads to destroy.
+    const stalls: ConnectionEvent[][] = [[], [connect()], [connect(), bytes(clientHello(HOST))], [connect(), bytes(clientHello(HOST)), done], [connect('example.org:443'), bytes(clientHello('example.org'))], [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }]];
+    for (const events of stalls) {
+      const { commands, machine } = play(setup(), events);
+      expect(commands.some((c) => c.type === 'arm' || c.type === 'idle'), JSON.stringify(events.map((e) => e.type))).toBe(true);
+      expect(machine.handle(timer())).toContainEqual({ type: 'destroy' });
+    }
+  });
+});
