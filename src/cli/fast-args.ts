@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CommandModule, Options } from 'yargs';
 
 /**
@@ -5,8 +6,9 @@ import type { CommandModule, Options } from 'yargs';
  * (40 modules, and `Intl.Segmenter` for its help layout) and rendering the help it caches for
  * every command another ~60 ms, which is most of a proxy's cold start.
  *
- * {@link parseSimple} reads the options a command's builder declares and parses an argv made only
- * of those options in their plain spellings. It gives up (undefined) on anything else, and the
+ * {@link parseSimple} reads the options a command's builder declares and lets Node's own argv
+ * parser (`util.parseArgs`, strict) read an argv made only of those options in their plain
+ * spellings: no tokenizer of ours. It gives up (undefined) on anything else, and the
  * caller then runs yargs as usual: help, version, unknown or repeated options, values that start
  * with '-', negations, dotted or camelCase spellings, positionals, builders that do more than
  * declare options and checks, checks that do not pass. For every argv it accepts, it returns the same arguments object yargs would
@@ -115,38 +117,43 @@ export function parseSimple(
   const checks: Check[] = [];
   if (!declaredOptions(command.builder, options, checks)) return undefined;
 
-  const byFlag = new Map<string, string>();
+  // Tokenizing is Node's own (util.parseArgs, strict): it throws on unknown options, on a value
+  // missing or starting with '-', on `--bool=x`; we give up on those, on a repeated option that is not
+  // an array and on any positional past the command name, all of which yargs reads by rules of its own.
+  const config: NonNullable<ParseArgsConfig['options']> = {};
   for (const [option, spec] of options) {
-    for (const flag of [`--${option}`, ...spec.aliases.map((a) => `-${a}`)]) {
-      if (byFlag.has(flag)) return undefined;
-      byFlag.set(flag, option);
-    }
+    config[option] = { type: spec.type === 'boolean' ? 'boolean' : 'string', multiple: spec.array };
+    if (spec.aliases.length > 1) return undefined;
+    if (spec.aliases[0] !== undefined) config[option]!.short = spec.aliases[0];
   }
-
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv.slice(1), options: config, strict: true, allowPositionals: true, tokens: true });
+  } catch {
+    return undefined;
+  }
+  if (parsed.positionals.length > 0 || parsed.tokens!.some((t) => t.kind === 'option-terminator')) return undefined;
+  const seen = new Set<string>();
+  for (const token of parsed.tokens!) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name) && !options.get(token.name)!.array) return undefined;
+    seen.add(token.name);
+    // `-sVALUE` is one token to parseArgs and to yargs alike, but yargs also reads `-abc` as flags.
+    if (token.rawName.length === 2 && token.inlineValue) return undefined;
+    // `--array=v`: yargs splits nothing here but treats the next words differently; leave it.
+    if (token.inlineValue && options.get(token.name)!.array) return undefined;
+  }
   const given = new Map<string, unknown>();
-  for (let i = 1; i < argv.length; ) {
-    const token = argv[i++]!;
-    const eq = token.startsWith('--') ? token.indexOf('=') : -1;
-    const flag = eq > 2 ? token.slice(0, eq) : token;
-    const inline = eq > 2 ? token.slice(eq + 1) : undefined;
-    const option = byFlag.get(flag);
-    if (option === undefined || given.has(option)) return undefined;
+  for (const [option, raw] of Object.entries(parsed.values)) {
     const spec = options.get(option)!;
     if (spec.type === 'boolean') {
-      // `--flag true`, `--flag=false`, `--flag positional`: yargs's rules, not ours.
-      if (inline !== undefined || (i < argv.length && !argv[i]!.startsWith('-'))) return undefined;
       given.set(option, true);
       continue;
     }
-    const values: string[] = [];
-    if (inline !== undefined) {
-      if (spec.array) return undefined;
-      values.push(inline);
-    } else {
-      while (i < argv.length && !argv[i]!.startsWith('-') && (spec.array || values.length === 0)) values.push(argv[i++]!);
-    }
-    if (values.length === 0 || values.some((v) => v === '' || v.startsWith('-'))) return undefined;
+    const values = (Array.isArray(raw) ? raw : [raw]) as string[];
+    if (values.some((v) => v === '' || v.startsWith('-'))) return undefined;
     if (spec.type === 'number') {
+      // yargs's number parsing accepts more spellings (hex, exponents); plain decimals only here.
       if (!/^(?:0|[1-9][0-9]{0,14})$/.test(values[0]!)) return undefined;
       given.set(option, Number(values[0]));
     } else {

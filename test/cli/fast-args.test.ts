@@ -35,7 +35,7 @@ describe('the fast argv path of pinprick serve', () => {
     [['serve']],
     [['serve', '--proxy-port', '0', '--tls-port', '0', '--control-port', '0', '--log', '/tmp/x/v.jsonl']],
     [['serve', '-s', 'attack-rogue-root', '-p', 'intermediate-only', '--grace=500', '--world', 'ci', '--certs-dir', '/tmp/c']],
-    [['serve', '--upstream', 'api.example.test=127.0.0.1:443', 'cdn.example.test=[::1]:8443', '--intercept-all', '--scenarios', 'mine', 'theirs']],
+    [['serve', '--upstream', 'api.example.test=127.0.0.1:443', '--upstream', 'cdn.example.test=[::1]:8443', '--intercept-all', '--scenarios', 'mine']],
     [['serve', '--scenario', 'x y', '--listen', '::1', '--log', '=odd=']],
   ])('reads %j as yargs does', async (argv) => {
     const args = fast(serve, argv);
@@ -64,6 +64,8 @@ describe('the fast argv path of pinprick serve', () => {
     [['serve', '-sattack-rogue-root']],
     [['serve', '--upstream=a=b:1']],
     [['--world', 'ci', 'serve']],
+    // yargs reads the words after an array option as its values; parseArgs as positionals.
+    [['serve', '--scenarios', 'mine', 'theirs']],
     [['use', 'control-genuine']],
   ])('leaves %j to yargs', (argv) => {
     expect(fast(serve, argv)).toBeUndefined();
