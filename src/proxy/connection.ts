@@ -148,6 +148,12 @@ export function parseAuthority(text: string): { host: string; port: number } | u
   return port > 0 && port < 65536 ? { host: m[1]!.replace(/^\[|\]$/g, ''), port } : undefined;
 }
 
+/** The answer to every good CONNECT: one buffer, written as is. */
+const CONNECT_ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\nProxy-Agent: pinprick\r\n\r\n', 'latin1');
+
+/** The pins of no chain (nothing served yet); shared, never written to. */
+const NO_PINS: string[] = [];
+
 const PLAIN_HTTP_ON_TLS =
   'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npinprick: this port speaks TLS; use https:// (or the proxy port for plain HTTP)\n';
 
@@ -170,13 +176,14 @@ export class Connection {
   private readonly hello = new ClientHelloReader();
   private info: ClientHelloInfo | undefined;
   private target: { host: string; port: number } | undefined;
-  private negotiated: Pick<ConnectionVerdict, 'tlsVersion' | 'cipher' | 'alpn'> = {};
-  private servedPins: string[] = [];
+  private negotiated: Pick<ConnectionVerdict, 'tlsVersion' | 'cipher' | 'alpn'> | undefined;
+  private servedPins: string[] = NO_PINS;
   /** Whether the scenario's chain (not a per-host leaf) is, or would be, the one served. */
   private scenarioServed = false;
   private httpRequests = 0;
   private firstRequestLine: string | undefined;
-  private notes: string[] = [];
+  /** Notes for an end-of-connection record (tunnels, plain HTTP); made when the first one comes. */
+  private notes: string[] | undefined;
   private serverName = '';
 
   constructor(private readonly setup: ConnectionSetup) {
@@ -229,7 +236,10 @@ export class Connection {
         return this.finish('malformed', `pinprick could not issue a certificate for ${this.serverName}: ${event.reason}`, [{ type: 'destroy' }]);
       case 'handshake-done':
         if (this.phaseNow !== 'handshake') return [];
-        this.negotiated = { ...(event.tlsVersion ? { tlsVersion: event.tlsVersion } : {}), ...(event.cipher ? { cipher: event.cipher } : {}), ...(event.alpn ? { alpn: event.alpn } : {}) };
+        this.negotiated = {};
+        if (event.tlsVersion) this.negotiated.tlsVersion = event.tlsVersion;
+        if (event.cipher) this.negotiated.cipher = event.cipher;
+        if (event.alpn) this.negotiated.alpn = event.alpn;
         this.phaseNow = 'grace';
         return [{ type: 'arm', ms: this.setup.limits.graceMs }];
       case 'tls-error':
@@ -271,7 +281,7 @@ export class Connection {
     this.phaseNow = 'hello';
     this.scenarioServed = true;
     return [
-      { type: 'send', data: 'HTTP/1.1 200 Connection Established\r\nProxy-Agent: pinprick\r\n\r\n', then: 'keep' },
+      { type: 'send', data: CONNECT_ESTABLISHED, then: 'keep' },
       { type: 'arm', ms: this.setup.limits.handshakeTimeoutMs },
     ];
   }
@@ -280,7 +290,7 @@ export class Connection {
     if (this.phaseNow !== 'head' && this.phaseNow !== 'http') return [];
     this.httpRequests++;
     this.firstRequestLine ??= requestLine;
-    if (note) this.notes.push(note);
+    if (note) (this.notes ??= []).push(note);
     if (this.phaseNow === 'http') return [];
     this.phaseNow = 'http';
     // From here the HTTP server's own keep-alive and header timeouts bound the connection.
@@ -289,7 +299,7 @@ export class Connection {
 
   private onBadRequest(status: 400 | 431, reason: string): ConnectionCommand[] {
     if (this.phaseNow === 'http') {
-      this.notes.push(`then a bad request (${reason})`);
+      (this.notes ??= []).push(`then a bad request (${reason})`);
       return [{ type: 'send', data: httpError(status, reason), then: 'end' }];
     }
     if (this.phaseNow !== 'head') return [];
@@ -388,7 +398,7 @@ export class Connection {
   /** The record of a tunnel or a plain-HTTP connection, made when it ends. */
   private endRecord(bytesIn: number, bytesOut: number, then: ConnectionCommand[]): ConnectionCommand[] {
     const bytes = { bytes: { in: bytesIn, out: bytesOut } };
-    const notes = this.notes.length ? `; ${this.notes.join('; ')}` : '';
+    const notes = this.notes ? `; ${this.notes.join('; ')}` : '';
     if (this.target && !this.scenarioServed) {
       return this.finish('tunnelled', `tunnelled untouched to ${this.targetText()}: ${bytesIn} bytes from the client, ${bytesOut} to it${notes}`, then, bytes);
     }
@@ -421,7 +431,7 @@ export class Connection {
       case 'tunnel-connecting':
         return this.finish('upstream-failed', `the tunnel to ${this.targetText()} did not open within ${limits.handshakeTimeoutMs} ms`, destroy);
       case 'tunnel':
-        this.notes.push(`closed after ${limits.tunnelIdleMs} ms with no traffic`);
+        (this.notes ??= []).push(`closed after ${limits.tunnelIdleMs} ms with no traffic`);
         return destroy; // recorded at close, with the byte counts
       default:
         return destroy;
@@ -432,14 +442,14 @@ export class Connection {
     const destroy: ConnectionCommand[] = [{ type: 'destroy' }];
     if (this.recorded) return this.finish('timeout', '', destroy);
     if (this.phaseNow === 'tunnel' || this.phaseNow === 'http') {
-      this.notes.push('closed when the proxy stopped');
+      (this.notes ??= []).push('closed when the proxy stopped');
       return this.endRecord(bytesIn, bytesOut, destroy);
     }
     return this.finish('timeout', `the proxy stopped while awaiting ${AWAITED[this.phaseNow] ?? 'the client'}`, destroy);
   }
 
   /** Record (once) and move to the end. */
-  private finish(kind: VerdictKind, detail: string, then: ConnectionCommand[], extra: Partial<VerdictFacts> = {}): ConnectionCommand[] {
+  private finish(kind: VerdictKind, detail: string, then: ConnectionCommand[], extra?: Partial<VerdictFacts>): ConnectionCommand[] {
     if (this.recorded) {
       this.phaseNow = 'done';
       return then;
@@ -449,26 +459,25 @@ export class Connection {
     return [{ type: 'disarm' }, record, ...then];
   }
 
-  private record(kind: VerdictKind, detail: string, extra: Partial<VerdictFacts> = {}): ConnectionCommand {
+  private record(kind: VerdictKind, detail: string, extra?: Partial<VerdictFacts>): ConnectionCommand {
     this.recorded = true;
     return this.recordFacts(kind, detail, extra);
   }
 
-  private recordFacts(kind: VerdictKind, detail: string, extra: Partial<VerdictFacts> = {}): ConnectionCommand {
+  private recordFacts(kind: VerdictKind, detail: string, extra?: Partial<VerdictFacts>): ConnectionCommand {
     const awaited = kind === 'timeout' ? AWAITED[this.phaseNow] : undefined;
     const tlsPhase = this.phaseNow !== 'head' && this.phaseNow !== 'http';
-    const verdict: VerdictFacts = {
-      kind,
-      detail,
-      ...(this.scenarioServed && tlsPhase && kind !== 'tunnelled' && kind !== 'upstream-failed' ? { scenario: this.setup.scenario.id } : {}),
-      via: this.setup.listener === 'tls' ? 'direct' : this.target ? 'connect' : 'proxy',
-      ...(this.target ? { target: `${this.target.host.includes(':') ? `[${this.target.host}]` : this.target.host}:${this.target.port}` } : {}),
-      ...(this.info?.servername ? { sni: this.info.servername } : {}),
-      ...this.negotiated,
-      ...(awaited ? { awaited } : {}),
-      chainPins: this.servedPins,
-      ...extra,
-    };
+    // Built field by field (no spreads: one object per record, on every connection's path), in
+    // the order the JSONL log shows them; `extra` last, overriding.
+    const verdict = { kind, detail } as VerdictFacts;
+    if (this.scenarioServed && tlsPhase && kind !== 'tunnelled' && kind !== 'upstream-failed') verdict.scenario = this.setup.scenario.id;
+    verdict.via = this.setup.listener === 'tls' ? 'direct' : this.target ? 'connect' : 'proxy';
+    if (this.target) verdict.target = `${this.target.host.includes(':') ? `[${this.target.host}]` : this.target.host}:${this.target.port}`;
+    if (this.info?.servername) verdict.sni = this.info.servername;
+    if (this.negotiated) Object.assign(verdict, this.negotiated);
+    if (awaited) verdict.awaited = awaited;
+    verdict.chainPins = this.servedPins;
+    Object.assign(verdict, extra);
     return { type: 'record', verdict };
   }
 

@@ -97,8 +97,10 @@ interface Live {
   tls?: TLSSocket;
   upstream?: Socket;
   leaf?: ChainContext;
-  /** Where the responder reports the first request line of an accepted connection. */
-  firstData?: (line: string) => void;
+  /** The host name the chain was chosen for (SNI, else the CONNECT host). */
+  name?: string;
+  /** The responder has the connection and has not yet seen its first request. */
+  awaitingFirst?: boolean;
 }
 
 type Scenarioed = TLSSocket & { pinprickScenario?: PresentedScenario; pinprickLive?: Live };
@@ -190,12 +192,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     reportFirst(socket as Scenarioed, raw ? `(not HTTP) ${raw}` : '(not HTTP)');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
+  /** The first request (or bytes that are not HTTP) on an accepted connection: the proof it trusted the chain. */
   const reportFirst = (socket: Scenarioed, line: string) => {
     const l = socket.pinprickLive;
-    const report = l?.firstData;
-    if (!l || !report) return;
-    l.firstData = undefined;
-    report(line);
+    if (!l?.awaitingFirst) return;
+    l.awaitingFirst = false;
+    feed(l, { type: 'app-data', requestLine: line });
   };
 
   const feed = (l: Live, event: ConnectionEvent) => run(l, l.machine.handle(event));
@@ -214,7 +216,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           break;
         case 'arm':
           clearTimeout(l.timer);
-          l.timer = setTimeout(() => feed(l, { type: 'timer', bytesIn: l.socket.bytesRead }), c.ms);
+          l.timer = setTimeout(onTimer, c.ms, l);
           break;
         case 'idle': {
           clearTimeout(l.timer);
@@ -262,6 +264,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       }
     }
   };
+
+  const onTimer = (l: Live) => feed(l, { type: 'timer', bytesIn: l.socket.bytesRead });
 
   // Raw-socket listeners before TLS starts; the Live is found through a WeakMap, so the
   // listeners are shared functions (no closure per connection on the hot path).
@@ -312,6 +316,38 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return l;
   };
 
+  // TLS-socket listeners, shared like the raw ones: the Live hangs off the socket.
+  function onSecure(this: Scenarioed) {
+    const l = this.pinprickLive!;
+    const cipher = this.getCipher();
+    feed(l, { type: 'handshake-done', tlsVersion: this.getProtocol() ?? undefined, cipher: cipher.standardName ?? cipher.name, ...(this.alpnProtocol ? { alpn: this.alpnProtocol } : {}) });
+    const name = l.name ?? '';
+    const upstream = options.upstreams?.[name];
+    if (upstream) {
+      this.once('data', (chunk: Buffer) => {
+        feed(l, { type: 'app-data', requestLine: chunk.subarray(0, 512).toString('latin1').split('\r\n')[0]! });
+        l.upstream = forwardTls(this, chunk, name, upstream) as unknown as Socket;
+      });
+      return;
+    }
+    // The responder's HTTP parser consumes the TLS stream natively (no JS 'data' events), so
+    // it reports the first request (or the first bytes that are not HTTP) back: see reportFirst.
+    l.awaitingFirst = true;
+    responder.emit('connection', this);
+  }
+  function onTlsError(this: Scenarioed, err: Error) {
+    const alert = alertFromError(err);
+    feed(this.pinprickLive!, { type: 'tls-error', ...(alert ? { alert } : {}), code: (err as NodeJS.ErrnoException).code ?? err.message });
+  }
+  // A FIN (also on half-open CONNECT sockets, where it never becomes 'close' by itself).
+  function onTlsEnd(this: Scenarioed) {
+    feed(this.pinprickLive!, { type: 'fin' });
+  }
+  function onTlsClose(this: Scenarioed) {
+    const socket = this.pinprickLive!.socket;
+    if (!socket.destroyed) socket.destroy();
+  }
+
   const startTls = (l: Live, chain: ChainContext, scenarioChain: boolean, name: string, data: Buffer) => {
     const socket = l.socket;
     socket.off('data', onRawData);
@@ -320,31 +356,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     socket.unshift(data);
     const t = new TLSSocket(socket, { isServer: true, secureContext: chain.context, ALPNProtocols: ['http/1.1'] }) as Scenarioed;
     l.tls = t;
+    l.name = name;
     t.pinprickLive = l;
     if (scenarioChain) t.pinprickScenario = l.scenario;
-    t.once('secure', () => {
-      const cipher = t.getCipher();
-      feed(l, { type: 'handshake-done', tlsVersion: t.getProtocol() ?? undefined, cipher: cipher.standardName ?? cipher.name, ...(t.alpnProtocol ? { alpn: t.alpnProtocol } : {}) });
-      const accepted = (line: string) => feed(l, { type: 'app-data', requestLine: line });
-      const upstream = options.upstreams?.[name];
-      if (upstream) {
-        t.once('data', (chunk: Buffer) => {
-          accepted(chunk.subarray(0, 512).toString('latin1').split('\r\n')[0]!);
-          l.upstream = forwardTls(t, chunk, name, upstream) as unknown as Socket;
-        });
-        return;
-      }
-      // The responder's HTTP parser consumes the TLS stream natively (no JS 'data' events), so
-      // it reports the first request (or the first bytes that are not HTTP) back here.
-      l.firstData = accepted;
-      responder.emit('connection', t);
-    });
-    t.on('error', (err: Error) => feed(l, { type: 'tls-error', ...(alertFromError(err) ? { alert: alertFromError(err)! } : {}), code: (err as NodeJS.ErrnoException).code ?? err.message }));
-    // A FIN (also on half-open CONNECT sockets, where it never becomes 'close' by itself).
-    t.once('end', () => feed(l, { type: 'fin' }));
-    t.once('close', () => {
-      if (!socket.destroyed) socket.destroy();
-    });
+    t.once('secure', onSecure);
+    t.on('error', onTlsError);
+    t.once('end', onTlsEnd);
+    t.once('close', onTlsClose);
   };
 
   const plainHttp = plainHttpHandler({

@@ -41,6 +41,8 @@ export interface TlsRecord {
 /** RFC 5246 6.2.3: a TLSCiphertext fragment never exceeds 2^14 + 2048 bytes (TLS 1.3 is tighter). */
 const MAX_RECORD_LENGTH = 2 ** 14 + 2048;
 const RECORD_HEADER_LENGTH = 5;
+/** Shared empty buffer (read-only by use): a starting value that allocates nothing. */
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /** Cuts a byte stream, fed in arbitrary chunks, into TLS records. */
 export class RecordReader {
@@ -133,11 +135,24 @@ class Cursor {
     return out;
   }
   uint(n: 1 | 2 | 3): number {
-    return this.bytes(n).readUIntBE(0, n);
+    if (n > this.remaining) throw new TlsWireError(`truncated ${this.what}`);
+    // Read in place: a subarray per field would allocate a Buffer for every number in a hello.
+    const value = this.buf.readUIntBE(this.offset, n);
+    this.offset += n;
+    return value;
+  }
+  /** Move past n bytes without reading them. */
+  skip(n: number): void {
+    if (n > this.remaining) throw new TlsWireError(`truncated ${this.what}`);
+    this.offset += n;
   }
   /** A vector with an n-byte length prefix. */
   vector(n: 1 | 2 | 3): Buffer {
     return this.bytes(this.uint(n));
+  }
+  /** Move past a vector with an n-byte length prefix. */
+  skipVector(n: 1 | 2 | 3): void {
+    this.skip(this.uint(n));
   }
 }
 
@@ -504,9 +519,9 @@ export class ClientHelloReader {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   /** The start of a record not yet complete. */
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   /** Handshake bytes of the ClientHello so far (header included). */
-  private message: Buffer = Buffer.alloc(0);
+  private message: Buffer = EMPTY;
   private result: ClientHelloInfo | undefined;
 
   /**
@@ -529,17 +544,20 @@ export class ClientHelloReader {
       const length = p.readUInt16BE(3);
       if (length > MAX_RECORD_LENGTH) throw new TlsWireError(`TLS record of ${length} bytes exceeds the ${MAX_RECORD_LENGTH}-byte limit`);
       // The message header may sit in this record's first bytes: check it before the record is whole.
-      const seen = Buffer.concat([this.message, p.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + Math.min(length, 4))]);
+      // (Most hellos come whole in one record: then the header is read in place, nothing copied.)
+      const seen = this.message.length === 0 ? p.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + Math.min(length, 4)) : Buffer.concat([this.message, p.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + Math.min(length, 4))]);
       if (seen.length >= 1 && seen[0] !== HandshakeType.clientHello) throw new TlsWireError(`expected a ClientHello, got handshake type ${seen[0]}`);
       if (seen.length >= 4 && seen.readUIntBE(1, 3) > MAX_CLIENT_HELLO_BYTES) {
         throw new ClientHelloTooLargeError(`a ClientHello of ${seen.readUIntBE(1, 3)} bytes exceeds the ${MAX_CLIENT_HELLO_BYTES}-byte limit`);
       }
       if (p.length < RECORD_HEADER_LENGTH + length) break;
-      this.message = Buffer.concat([this.message, p.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length)]);
+      const fragment = p.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length);
+      this.message = this.message.length === 0 ? fragment : Buffer.concat([this.message, fragment]);
       this.pending = p.subarray(RECORD_HEADER_LENGTH + length);
       if (this.message.length >= 4 && this.message.length >= 4 + this.message.readUIntBE(1, 3)) {
         this.result = parseClientHello(this.message.subarray(4, 4 + this.message.readUIntBE(1, 3)));
-        this.pending = Buffer.alloc(0);
+        this.pending = EMPTY;
+        this.message = EMPTY;
         return this.result;
       }
     }
@@ -552,7 +570,7 @@ export class ClientHelloReader {
   /** Every byte pushed so far, in order. */
   get buffered(): Buffer {
     if (this.chunks.length > 1) this.chunks.splice(0, this.chunks.length, Buffer.concat(this.chunks));
-    return this.chunks[0] ?? Buffer.alloc(0);
+    return this.chunks[0] ?? EMPTY;
   }
 
   /** How many bytes were pushed. */
@@ -572,16 +590,21 @@ export function peekClientHello(data: Buffer): ClientHelloInfo | undefined {
 function parseClientHello(body: Buffer): ClientHelloInfo {
   const c = new Cursor(body, 'ClientHello');
   const legacyVersion = c.uint(2);
-  c.bytes(32); // random
-  c.vector(1); // legacy_session_id
-  c.vector(2); // cipher_suites
-  c.vector(1); // legacy_compression_methods
+  c.skip(32); // random
+  c.skipVector(1); // legacy_session_id
+  c.skipVector(2); // cipher_suites
+  c.skipVector(1); // legacy_compression_methods
   const info: ClientHelloInfo = { alpn: [], versions: [] };
   if (c.remaining === 0) return { ...info, versions: [VERSION_NAMES[legacyVersion] ?? `0x${legacyVersion.toString(16)}`] };
   const exts = new Cursor(c.vector(2), 'ClientHello extensions');
   while (exts.remaining > 0) {
     const type = exts.uint(2);
-    const data = new Cursor(exts.vector(2), `extension ${type}`);
+    // Only three extensions are read; the others (a dozen in a browser's hello) are stepped over.
+    if (type !== 0x0000 && type !== 0x0010 && type !== EXT_SUPPORTED_VERSIONS) {
+      exts.skipVector(2);
+      continue;
+    }
+    const data = new Cursor(exts.vector(2), 'extension');
     if (type === 0x0000) {
       const list = new Cursor(data.vector(2), 'server_name list');
       while (list.remaining > 0) {
