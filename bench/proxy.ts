@@ -6,7 +6,7 @@
  * References:
  * - CONNECT: a *minimal Node CONNECT proxy*: http.createServer() whose 'connect' handler answers
  *   `200 Connection Established`, wraps the socket in `new tls.TLSSocket(socket, { isServer: true,
- *   secureContext })` and hands it to an http.Server ('connection') that answers a tiny body. It
+ *   secureContext })` and hands it to an http.Server ('connection') that answers what pinprick answers (the same headers and body, from scenarioAnswer()). It
  *   records nothing; pinprick records one verdict per connection (counted in its process).
  * - direct: a bare `tls.createServer` with the same chain and the same tiny http.Server.
  *
@@ -50,7 +50,6 @@ import { runLoad, type LoadJob, type LoadResult } from './lib/tls-load.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');
-const BODY = 'pinprick bench\n';
 
 type Kind = 'pinprick' | 'minimal' | 'bare';
 interface Ports {
@@ -73,7 +72,13 @@ interface Stats {
 async function serverMain(kinds: Kind[], dir: string, keyType: string): Promise<void> {
   const ports: Ports = {};
   let verdicts = 0;
-  const answer = (): HttpServer => createHttpServer((_req, res) => res.writeHead(200, { 'content-length': BODY.length }).end(BODY));
+  // Every server answers the same bytes: pinprick's answer for the scenario (headers and body),
+  // so the figures compare the proxies' work, not the size of what they send back.
+  // (Read from a file the orchestrator wrote: the reference processes load no pinprick module.)
+  const saved = JSON.parse(readFileSync(join(dir, 'answer.json'), 'utf8')) as { headers: string[]; body: string };
+  const headers = saved.headers;
+  const body = Buffer.from(saved.body, 'utf8');
+  const answer = (): HttpServer => createHttpServer((_req, res) => res.writeHead(200, headers).end(body));
   const key = readFileSync(join(dir, `${keyType}.key.pem`));
   const cert = readFileSync(join(dir, `${keyType}.chain.pem`));
   if (kinds.includes('minimal')) {
@@ -216,11 +221,14 @@ async function orchestrate(): Promise<void> {
     const { loadCatalog, findScenario } = await import('../src/scenario/scenario.js');
     const { presentScenario } = await import('../src/scenario/materialize.js');
     const { pemOf } = await import('../src/world/pem.js');
+    const { scenarioAnswer } = await import('../src/proxy/server.js');
     for (const keyType of keyTypes) {
       const opened = await openWorld({ certsDir: join(dir, 'certs'), name: keyType, keyType: keyType as KeyType });
       const presented = await presentScenario(opened, findScenario(loadCatalog(opened.world.spec), 'control-genuine'));
       writeFileSync(join(dir, `${keyType}.key.pem`), presented.leafKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
       writeFileSync(join(dir, `${keyType}.chain.pem`), presented.chain.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
+      const answer = scenarioAnswer(presented.scenario);
+      writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('utf8') }));
     }
 
     const load = new Child(1, ['load']);

@@ -101,9 +101,11 @@ interface Live {
   name?: string;
   /** The responder has the connection and has not yet seen its first request. */
   awaitingFirst?: boolean;
+  /** The scenario's own chain is served (not a per-host leaf). */
+  scenarioChain?: boolean;
+  /** The responder serves the connection (not forwarded upstream). */
+  byResponder?: boolean;
 }
-
-type Scenarioed = TLSSocket & { pinprickScenario?: PresentedScenario; pinprickLive?: Live };
 
 /**
  * Start the intercepting proxy. For the scenario's hosts it presents the scenario's chain byte for
@@ -168,15 +170,26 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let nextId = 1;
   let overloadReported = false;
 
-  /** Serves accepted connections: a tiny HTTP/1.1 server that names the scenario (keep-alive capable). */
+  /**
+   * Serves accepted connections: a tiny HTTP/1.1 server that names the scenario (keep-alive
+   * capable). The answer is fixed per scenario and made once (the request line it answers is in
+   * the verdict record): on a keep-alive connection the proxy's cost per request is Node's HTTP
+   * parser and TLS, as in the minimal reference of bench/proxy.ts.
+   */
+  const answers = new WeakMap<PresentedScenario, ScenarioAnswer>();
+  const answerOf = (s: PresentedScenario) => {
+    let a = answers.get(s);
+    if (!a) answers.set(s, (a = scenarioAnswer(s.scenario)));
+    return a;
+  };
   const responder = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket as Scenarioed;
-    reportFirst(socket, `${req.method} ${req.url} HTTP/${req.httpVersion}`);
-    const s = socket.pinprickScenario ?? active;
+    const l = byTls.get(req.socket as TLSSocket);
+    if (l?.awaitingFirst) reportFirst(l, `${req.method} ${req.url} HTTP/${req.httpVersion}`);
+    const s = (l?.scenarioChain ? l.scenario : undefined) ?? active;
     const answer = () => {
-      const body = `pinprick: scenario ${s.scenario.id}: ${s.scenario.title}\nThe client accepted the chain and sent: ${req.method} ${req.url}\n`;
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-pinprick-scenario': s.scenario.id });
-      res.end(body);
+      const a = answerOf(s);
+      res.writeHead(200, a.headers);
+      res.end(a.body);
     };
     if (req.method !== 'POST') return answer();
     // A report posted over an intercepted TLS connection (a report host in the scenario, or
@@ -189,13 +202,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   responder.on('clientError', (err: Error & { rawPacket?: Buffer }, socket) => {
     // Application data that is not HTTP still proves the client accepted the chain.
     const raw = err.rawPacket?.subarray(0, 120).toString('latin1').split('\r\n')[0];
-    reportFirst(socket as Scenarioed, raw ? `(not HTTP) ${raw}` : '(not HTTP)');
+    const l = byTls.get(socket as TLSSocket);
+    if (l) reportFirst(l, raw ? `(not HTTP) ${raw}` : '(not HTTP)');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   /** The first request (or bytes that are not HTTP) on an accepted connection: the proof it trusted the chain. */
-  const reportFirst = (socket: Scenarioed, line: string) => {
-    const l = socket.pinprickLive;
-    if (!l?.awaitingFirst) return;
+  const reportFirst = (l: Live, line: string) => {
+    if (!l.awaitingFirst) return;
     l.awaitingFirst = false;
     feed(l, { type: 'app-data', requestLine: line });
   };
@@ -220,6 +233,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           break;
         case 'idle': {
           clearTimeout(l.timer);
+          // A connection the responder serves is bounded by the responder's own HTTP timeouts
+          // (keep-alive 5 s, request 300 s); a socket timeout on top would be refreshed on every
+          // read and write of a keep-alive connection for nothing.
+          if (l.byResponder) break;
           // Inactivity is watched on the socket that carries the traffic: the TLS socket once
           // there is one (its reads bypass the raw socket's activity clock), else the raw one.
           const s = l.tls ?? l.socket;
@@ -269,7 +286,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   // Raw-socket listeners before TLS starts; the Live is found through a WeakMap, so the
   // listeners are shared functions (no closure per connection on the hot path).
+  // (Never expando properties on Node's sockets: a socket object of a different shape makes the
+  // inline caches of Node's own stream and HTTP code polymorphic, a cost on every read and write.)
   const bySocket = new WeakMap<Socket, Live>();
+  const byTls = new WeakMap<TLSSocket, Live>();
   function onRawData(this: Socket, chunk: Buffer) {
     const l = bySocket.get(this);
     if (l) feed(l, { type: 'bytes', data: chunk });
@@ -300,6 +320,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       socket,
       scenario,
       machine: new Connection({ listener, limits, scenario: chainOf(scenario).view, interceptAll: Boolean(options.interceptAll), ...(overloaded ? { overloaded: { limit: maxConnections } } : {}) }),
+      // Every field from the start: one object shape for every connection's life.
+      timer: undefined,
+      idleOn: undefined,
+      tls: undefined,
+      upstream: undefined,
+      leaf: undefined,
+      name: undefined,
+      awaitingFirst: false,
+      scenarioChain: false,
+      byResponder: false,
     };
     if (overloaded && !overloadReported) {
       overloadReported = true;
@@ -317,8 +347,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 
   // TLS-socket listeners, shared like the raw ones: the Live hangs off the socket.
-  function onSecure(this: Scenarioed) {
-    const l = this.pinprickLive!;
+  function onSecure(this: TLSSocket) {
+    const l = byTls.get(this)!;
     const cipher = this.getCipher();
     feed(l, { type: 'handshake-done', tlsVersion: this.getProtocol() ?? undefined, cipher: cipher.standardName ?? cipher.name, ...(this.alpnProtocol ? { alpn: this.alpnProtocol } : {}) });
     const name = l.name ?? '';
@@ -333,18 +363,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // The responder's HTTP parser consumes the TLS stream natively (no JS 'data' events), so
     // it reports the first request (or the first bytes that are not HTTP) back: see reportFirst.
     l.awaitingFirst = true;
+    l.byResponder = true;
     responder.emit('connection', this);
   }
-  function onTlsError(this: Scenarioed, err: Error) {
+  function onTlsError(this: TLSSocket, err: Error) {
     const alert = alertFromError(err);
-    feed(this.pinprickLive!, { type: 'tls-error', ...(alert ? { alert } : {}), code: (err as NodeJS.ErrnoException).code ?? err.message });
+    feed(byTls.get(this)!, { type: 'tls-error', ...(alert ? { alert } : {}), code: (err as NodeJS.ErrnoException).code ?? err.message });
   }
   // A FIN (also on half-open CONNECT sockets, where it never becomes 'close' by itself).
-  function onTlsEnd(this: Scenarioed) {
-    feed(this.pinprickLive!, { type: 'fin' });
+  function onTlsEnd(this: TLSSocket) {
+    feed(byTls.get(this)!, { type: 'fin' });
   }
-  function onTlsClose(this: Scenarioed) {
-    const socket = this.pinprickLive!.socket;
+  function onTlsClose(this: TLSSocket) {
+    const socket = byTls.get(this)!.socket;
     if (!socket.destroyed) socket.destroy();
   }
 
@@ -354,11 +385,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     socket.pause();
     // The ClientHello bytes already read go back in front of the stream for the TLS layer.
     socket.unshift(data);
-    const t = new TLSSocket(socket, { isServer: true, secureContext: chain.context, ALPNProtocols: ['http/1.1'] }) as Scenarioed;
+    const t = new TLSSocket(socket, { isServer: true, secureContext: chain.context, ALPNProtocols: ['http/1.1'] });
     l.tls = t;
     l.name = name;
-    t.pinprickLive = l;
-    if (scenarioChain) t.pinprickScenario = l.scenario;
+    byTls.set(t, l);
+    l.scenarioChain = scenarioChain;
     t.once('secure', onSecure);
     t.on('error', onTlsError);
     t.once('end', onTlsEnd);
@@ -454,6 +485,18 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       reportLog?.close();
     },
   };
+}
+
+/** The HTTP answer to a client that accepted a scenario's chain: raw header pairs and a body. */
+export interface ScenarioAnswer {
+  headers: string[];
+  body: Buffer;
+}
+
+/** The answer for a scenario (bench/proxy.ts gives its reference servers the same bytes). */
+export function scenarioAnswer(scenario: { id: string; title: string }): ScenarioAnswer {
+  const body = Buffer.from(`pinprick: scenario ${scenario.id}: ${scenario.title}\nThe client accepted the chain.\n`, 'utf8');
+  return { body, headers: ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length), 'x-pinprick-scenario', scenario.id] };
 }
 
 /** A report's weight in the in-memory window: its body dominates. */
