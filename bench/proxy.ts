@@ -33,7 +33,7 @@
  *
  * Run: npm run bench:proxy     or     npx tsx bench/proxy.ts [seconds-per-round]
  *   --rounds R (5)  --keys ec-p256[,rsa-2048]  --rss-conns N (30000)  --rss-rounds K (3)
- *   --no-rss  --only-rss  --no-direct
+ *   --no-rss  --only-rss  --no-direct  --window N (pinprick's in-memory verdict window)
  * Quick: npx tsx bench/proxy.ts 1 --rounds 3 --rss-conns 2000
  */
 import { type ChildProcess } from 'node:child_process';
@@ -111,7 +111,9 @@ async function serverMain(kinds: Kind[], dir: string, keyType: string): Promise<
     const { startProxy } = await import('../src/proxy/server.js');
     const opened = await openWorld({ certsDir: join(dir, 'certs'), name: keyType, mustExist: true });
     const presented = await presentScenario(opened, findScenario(loadCatalog(opened.world.spec), 'control-genuine'));
-    const proxy = await startProxy({ scenario: presented });
+    // --window N: the verdict window pinprick keeps in memory (default: serve's default).
+    const window = process.env.PINPRICK_BENCH_WINDOW ? { verdicts: Number(process.env.PINPRICK_BENCH_WINDOW) } : undefined;
+    const proxy = await startProxy({ scenario: presented, ...(window ? { window } : {}) });
     proxy.verdicts.subscribe(() => verdicts++);
     ports.pinprickProxy = proxy.proxyPort;
     ports.pinprickTls = proxy.tlsPort;
@@ -201,6 +203,7 @@ async function orchestrate(): Promise<void> {
   const rounds = flags.get('rounds', 5);
   const keyTypes = flags.str('keys', 'ec-p256').split(',');
   const rssConns = flags.get('rss-conns', 30_000);
+  if (flags.has('window')) process.env.PINPRICK_BENCH_WINDOW = String(flags.get('window', 10_000));
   const rssRounds = flags.get('rss-rounds', 3);
   const doThroughput = !flags.has('only-rss');
   const doRss = !flags.has('no-rss');

@@ -31,7 +31,7 @@ export class RecordStream<T extends { id: number }> {
     /** The durable JSONL log every record is appended to, when there is one. */
     readonly log?: RecordLog,
   ) {
-    this.window = { records: 10_000, ...window };
+    this.window = { records: 1_000, ...window };
   }
 
   /** Record one: log it, keep it in the window, tell everyone. A failing subscriber never loses the record for others. */
