@@ -30,9 +30,9 @@ export { alertByCode, alertFromError, type Alert } from './proxy/alerts.js';
 export { RecordStream } from './proxy/stream.js';
 export { PinReportStream, readPinReport, isPinReportBody, type PinReport } from './proxy/pin-reports.js';
 // harness
-export { runSuite, fillTemplate, shard, prepareScenario, scenarioResult, type RunOptions, type ScenarioResult, type PreparedScenario } from './harness/run.js';
+export { runSuite, planRun, fillTemplate, shard, prepareScenario, scenarioResult, type RunOptions, type ScenarioResult, type PreparedScenario } from './harness/run.js';
 export { runManual, type ManualOptions } from './harness/manual.js';
-export { classify, applyCalibration, observedBehaviour, type Outcome, type Classification, type Observation } from './harness/classify.js';
+export { classify, applyCalibration, calibrationState, testedNothing, rejectionReason, observedBehaviour, type CalibrationState, type Outcome, type Classification, type Observation } from './harness/classify.js';
 export { chainPicture, type ChainPicture, type SentCertificate, type PathCertificate } from './harness/chain-picture.js';
 // report
 export { formatPins, PIN_FORMATS, type PinFormat, type PinEntry } from './report/pin-formats.js';

@@ -22,6 +22,34 @@ export interface Observation {
   exitCode?: number | null;
   /** The client's own word, TryTLS style (`ACCEPT` / `REJECT` on stdout), when it printed one. */
   said?: 'accept' | 'reject';
+  /** What the client printed (stdout and stderr), to tell a trust failure from a pin failure. */
+  output?: string;
+}
+
+/**
+ * TLS alerts a client sends when it does not trust the chain (RFC 8446 6.2): a trust failure, never
+ * a pin failure. (bad_certificate and certificate_unknown are left out: Go's VerifyPeerCertificate
+ * and Java TrustManagers that pin send them for pin failures too.)
+ */
+const TRUST_ALERTS: ReadonlySet<string> = new Set(['unknown_ca', 'certificate_expired', 'certificate_revoked', 'unsupported_certificate']);
+
+/**
+ * How clients word a trust failure in their output: OpenSSL and curl ("SSL certificate problem:
+ * unable to get local issuer certificate"), Node (UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+ * SELF_SIGNED_CERT_IN_CHAIN), Go ("x509: certificate signed by unknown authority"), Java ("PKIX
+ * path building failed"), GnuTLS ("The certificate is NOT trusted").
+ */
+const TRUST_FAILURE_TEXT =
+  /SSL certificate problem|unable to get (local )?issuer certificate|self[- ]signed certificate in certificate chain|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE)|SELF_SIGNED_CERT_IN_CHAIN|signed by unknown authority|PKIX path building failed|certificate is NOT trusted/i;
+/** How clients word a pin failure: curl, OkHttp, TrustKit, Node's checkServerIdentity examples. */
+const PIN_FAILURE_TEXT = /pinned public key|public key does not match|certificate pinning failure|pin(ning)? (check |verification )?fail|pins? mismatch/i;
+
+/** Why a rejection was made, as far as the wire and the client's output tell: `trust`, `pin`, or unknown. */
+export function rejectionReason(o: Observation): 'trust' | 'pin' | undefined {
+  if (o.output && PIN_FAILURE_TEXT.test(o.output)) return 'pin';
+  if (o.wire?.alert && TRUST_ALERTS.has(o.wire.alert.name)) return 'trust';
+  if (o.output && TRUST_FAILURE_TEXT.test(o.output)) return 'trust';
+  return undefined;
 }
 
 /** The classification with its reason. */
@@ -59,6 +87,15 @@ export function classify(category: Category, expected: Verdict, observation: Obs
     return { outcome: 'BRICKED', observed, reason: `rejected${how} a chain its own pin set accepts: ${expected.reason}` };
   }
   if (observed === 'accept') return { outcome: 'VULNERABLE', observed, reason: `accepted a chain a correct client rejects: ${expected.reason}` };
+  // A chain a correct client rejects only for its pins, rejected for trust: the pin check was
+  // never reached, so the rejection says nothing about pinning.
+  if (expected.code === 'pin-mismatch' && rejectionReason(observation) === 'trust') {
+    return {
+      outcome: 'INCONCLUSIVE',
+      observed,
+      reason: `wrong reason: rejected${how} for trust (the chain did not validate for the client), where a correct client rejects it for its pins: ${expected.reason}`,
+    };
+  }
   if (category === 'rotation' && expected.code === 'pin-mismatch') {
     return {
       outcome: 'POLICY-RISK',
@@ -71,16 +108,52 @@ export function classify(category: Category, expected: Verdict, observation: Obs
 }
 
 /**
- * When the calibration scenario was rejected, the client does not trust the test CA: its other
- * rejections prove nothing, so they become INCONCLUSIVE (acceptances still count).
+ * The calibration's outcome for a run: `passed` (the client accepted the canary chain, so it trusts
+ * the test CA), `failed` (it did not), `missing` (no calibration scenario ran).
  */
-export function applyCalibration<T extends { category: Category; classification: Classification }>(results: T[]): T[] {
+export type CalibrationState = 'passed' | 'failed' | 'missing';
+
+/** The calibration state of a run's results. */
+export function calibrationState(results: readonly { category: Category; classification: Classification }[]): CalibrationState {
   const calibration = results.filter((r) => r.category === 'calibration');
-  const failed = calibration.some((r) => r.classification.observed !== 'accept');
-  if (!failed) return results;
-  return results.map((r) =>
-    r.category !== 'calibration' && r.classification.observed === 'reject'
-      ? { ...r, classification: { outcome: 'INCONCLUSIVE', observed: 'reject', reason: 'the client does not trust the test CA (calibration failed): this rejection proves nothing' } }
-      : r,
-  );
+  if (!calibration.length) return 'missing';
+  return calibration.every((r) => r.classification.observed === 'accept') ? 'passed' : 'failed';
+}
+
+const UNCALIBRATED: Record<Exclude<CalibrationState, 'passed'>, string> = {
+  failed: 'the client does not trust the test CA (calibration failed): this rejection proves nothing',
+  missing: 'no calibration scenario ran, so it is unknown whether the client trusts the test CA: this rejection proves nothing',
+};
+
+/**
+ * One result in the light of the calibration. Unless it passed, a rejection proves nothing (a
+ * client that trusts no test CA rejects everything, for the wrong reason), so it is INCONCLUSIVE;
+ * acceptances still count. A calibration scenario the client did not accept is INCONCLUSIVE too:
+ * it is not a bug of the client's pinning (not BRICKED), it is a run that could not test.
+ */
+export function calibrated<T extends { category: Category; classification: Classification }>(r: T, state: CalibrationState): T {
+  if (r.category === 'calibration') {
+    if (r.classification.observed === 'accept') return r;
+    return { ...r, classification: { outcome: 'INCONCLUSIVE', observed: r.classification.observed, reason: `calibration failed: the client did not accept a chain from the test CA for a host it does not pin (${r.classification.reason}); install the test roots (pinprick ca) or give the client {cafile}` } };
+  }
+  if (state === 'passed' || r.classification.observed !== 'reject') return r;
+  return { ...r, classification: { outcome: 'INCONCLUSIVE', observed: 'reject', reason: UNCALIBRATED[state] } };
+}
+
+/** Every result in the light of the run's calibration (see {@link calibrated}). */
+export function applyCalibration<T extends { category: Category; classification: Classification }>(results: T[]): T[] {
+  const state = calibrationState(results);
+  return results.map((r) => calibrated(r, state));
+}
+
+/**
+ * Whether a run tested anything: not when its calibration did not pass, nor when every result is
+ * INCONCLUSIVE. `pinprick run` exits 3 then, so a CI gate never goes green on it.
+ */
+export function testedNothing(results: readonly { category: Category; classification: Classification }[]): string | undefined {
+  const state = calibrationState(results);
+  if (state === 'failed') return 'nothing was tested: the client does not trust the test CA (the calibration scenario was not accepted), so its rejections prove nothing';
+  if (state === 'missing') return 'nothing was tested: no calibration scenario ran';
+  if (results.every((r) => r.classification.outcome === 'INCONCLUSIVE')) return 'nothing was tested: every result is INCONCLUSIVE';
+  return undefined;
 }

@@ -11,7 +11,7 @@ import type { Category, Scenario } from '../scenario/scenario.js';
 import { pemOf } from '../world/pem.js';
 import type { OpenedWorld } from '../world/store.js';
 import { chainPicture, type ChainPicture } from './chain-picture.js';
-import { applyCalibration, classify, type Classification, type Observation } from './classify.js';
+import { applyCalibration, calibrated, calibrationState, classify, type CalibrationState, type Classification, type Observation } from './classify.js';
 
 /** One scenario's result: expectation, observation, classification. */
 export interface ScenarioResult {
@@ -88,6 +88,17 @@ function runCommand(command: string, env: Record<string, string>, timeoutMs: num
 /** Scenarios of shard `i` of `n` (1-based): every n-th of the catalog's stable order, so shards never overlap. */
 export function shard<T>(items: readonly T[], i: number, n: number): T[] {
   return items.filter((_, index) => index % n === i - 1);
+}
+
+/**
+ * What a run executes, in order: the catalog's calibration scenarios first, in every selection and
+ * every shard (without them a rejection proves nothing), then the selected scenarios, sharded
+ * when asked (calibration is not sharded: each shard runs and reports it once).
+ */
+export function planRun(catalog: readonly Scenario[], selected: readonly Scenario[], shardOf?: { i: number; n: number }): Scenario[] {
+  const calibration = catalog.filter((s) => s.category === 'calibration');
+  const rest = selected.filter((s) => s.category !== 'calibration');
+  return [...calibration, ...(shardOf ? shard(rest, shardOf.i, shardOf.n) : rest)];
 }
 
 /** One scenario made ready on a proxy: what the client is given and what a correct client does. */
@@ -192,32 +203,45 @@ export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
   const graceMs = options.graceMs ?? 2_000;
   mkdirSync(options.workDir, { recursive: true });
   const results: ScenarioResult[] = new Array(options.scenarios.length);
-  let next = 0;
   let finished = 0;
-  // Each worker owns one proxy and takes the next scenario from the shared queue, so N workers
-  // never share ports and a verdict is always matched to the worker's own scenario.
-  const worker = async () => {
-    if (next >= options.scenarios.length) return;
-    const proxy = await startProxy({ scenario: await presentScenario(opened, options.scenarios[next]!), graceMs });
-    try {
-      while (next < options.scenarios.length) {
-        const index = next++;
-        const p = await prepareScenario(proxy, opened, options.scenarios[index]!, profile, options.workDir);
-        const command = fillTemplate(options.client, p.values);
-        const run = await runCommand(command, p.env, timeoutMs);
-        // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.
-        const isOurs = isVerdictOf(p);
-        let wire = proxy.verdicts.recent().find(isOurs);
-        if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
-        const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
-        const result = scenarioResult(proxy, p, profile, { wire, exitCode: run.exitCode, ...(said ? { said } : {}) }, { command, stdout: run.stdout, stderr: run.stderr });
-        results[index] = result;
-        options.onResult?.(result, finished++, options.scenarios.length);
+  // Calibration first, on its own: its outcome decides what every later rejection means, so each
+  // progress line (onResult) can give the final outcome.
+  const order = options.scenarios.map((_, i) => i);
+  const first = order.filter((i) => options.scenarios[i]!.category === 'calibration');
+  const then = order.filter((i) => options.scenarios[i]!.category !== 'calibration');
+  let state: CalibrationState | undefined;
+  const settle = (r: ScenarioResult) => (state === undefined ? r : calibrated(r, state));
+  const runPhase = async (indices: number[], parallel: number) => {
+    let next = 0;
+    // Each worker owns one proxy and takes the next scenario from the shared queue, so N workers
+    // never share ports and a verdict is always matched to the worker's own scenario.
+    const worker = async () => {
+      if (next >= indices.length) return;
+      const proxy = await startProxy({ scenario: await presentScenario(opened, options.scenarios[indices[next]!]!), graceMs });
+      try {
+        while (next < indices.length) {
+          const index = indices[next++]!;
+          const p = await prepareScenario(proxy, opened, options.scenarios[index]!, profile, options.workDir);
+          const command = fillTemplate(options.client, p.values);
+          const run = await runCommand(command, p.env, timeoutMs);
+          // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.
+          const isOurs = isVerdictOf(p);
+          let wire = proxy.verdicts.recent().find(isOurs);
+          if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
+          const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
+          const observation: Observation = { wire, exitCode: run.exitCode, output: `${run.stdout}\n${run.stderr}`, ...(said ? { said } : {}) };
+          const result = settle(scenarioResult(proxy, p, profile, observation, { command, stdout: run.stdout, stderr: run.stderr }));
+          results[index] = result;
+          options.onResult?.(result, finished++, options.scenarios.length);
+        }
+      } finally {
+        await proxy.close();
       }
-    } finally {
-      await proxy.close();
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, indices.length)) }, worker));
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 1, options.scenarios.length)) }, worker));
+  await runPhase(first, 1);
+  state = calibrationState(first.map((i) => results[i]!));
+  await runPhase(then, options.parallel ?? 1);
   return applyCalibration(results);
 }

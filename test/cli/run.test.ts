@@ -18,7 +18,7 @@ describe('pinprick run --client: the exit code CI gates on, and the reports it w
     const r = await run('correct', 'ok');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/attack-pin-stuffing +attack +reject +rejected-after-handshake +1 +PASS/);
-    expect(r.stdout).toMatch(/PASS 2, VULNERABLE 0/);
+    expect(r.stdout).toMatch(/PASS 3, VULNERABLE 0/);
   }, 90_000);
 
   it('exits 1 when the client is VULNERABLE (the naive client on pin stuffing), and JUnit fails that testcase', async () => {
@@ -26,11 +26,11 @@ describe('pinprick run --client: the exit code CI gates on, and the reports it w
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/attack-pin-stuffing +attack +reject +accepted +0 +VULNERABLE/);
     const junit = readFileSync(join(tmp.path, 'bad', 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testsuite [^>]*tests="2" failures="1"/);
+    expect(junit).toMatch(/<testsuite [^>]*tests="3" failures="1"/);
     expect(junit).toMatch(/name="attack-pin-stuffing"[^>]*>\s*<failure type="VULNERABLE"/);
     const html = readFileSync(join(tmp.path, 'bad', 'report.html'), 'utf8');
     expect(html).toContain('VULNERABLE');
     // Plain progress lines on stderr: the test's stderr is not a TTY.
-    expect(r.stderr).toMatch(/^\[\d\/2\] attack-pin-stuffing: VULNERABLE$/m);
+    expect(r.stderr).toMatch(/^\[\d\/3\] attack-pin-stuffing: VULNERABLE$/m);
   }, 90_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyCalibration, classify, type Observation } from '../../src/harness/classify.js';
+import { applyCalibration, calibrationState, classify, rejectionReason, testedNothing, type Observation } from '../../src/harness/classify.js';
 import type { Verdict } from '../../src/model/index.js';
 import type { ConnectionVerdict, VerdictKind } from '../../src/proxy/verdict.js';
 
@@ -39,6 +39,56 @@ describe('classification of one run', () => {
       { category: 'attack' as const, classification: classify('attack', verdict('reject'), seen('rejected')) },
       { category: 'attack' as const, classification: classify('attack', verdict('reject'), seen('accepted')) },
     ]);
-    expect(results.map((r) => r.classification.outcome)).toEqual(['BRICKED', 'INCONCLUSIVE', 'VULNERABLE']);
+    // The rejected calibration is not a pinning bug (not BRICKED): the run could not test.
+    expect(results.map((r) => r.classification.outcome)).toEqual(['INCONCLUSIVE', 'INCONCLUSIVE', 'VULNERABLE']);
+    expect(results[0]!.classification.reason).toMatch(/^calibration failed/);
+    expect(testedNothing(results)).toMatch(/does not trust the test CA/);
+  });
+
+  it('without a calibration result every rejection is INCONCLUSIVE and the run tested nothing', () => {
+    const results = applyCalibration([
+      { category: 'attack' as const, classification: classify('attack', verdict('reject'), seen('rejected')) },
+      { category: 'control' as const, classification: classify('control', verdict('accept'), seen('accepted')) },
+    ]);
+    expect(results.map((r) => r.classification.outcome)).toEqual(['INCONCLUSIVE', 'PASS']);
+    expect(results[0]!.classification.reason).toMatch(/no calibration scenario ran/);
+    expect(calibrationState(results)).toBe('missing');
+    expect(testedNothing(results)).toBe('nothing was tested: no calibration scenario ran');
+  });
+
+  it('a passed calibration keeps rejections; a run of only INCONCLUSIVE results tested nothing', () => {
+    const calibration = { category: 'calibration' as const, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen('accepted')) };
+    const pass = applyCalibration([calibration, { category: 'attack' as const, classification: classify('attack', verdict('reject'), seen('rejected')) }]);
+    expect(pass.map((r) => r.classification.outcome)).toEqual(['PASS', 'PASS']);
+    expect(testedNothing(pass)).toBeUndefined();
+    const timeouts = applyCalibration([{ ...calibration, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen('timeout')) }]);
+    expect(testedNothing(timeouts)).toMatch(/nothing was tested/);
+  });
+});
+
+describe('a rejection for the wrong reason', () => {
+  const alerted = (name: string): Observation => ({ wire: { ...wire('rejected'), alert: { code: 0, name } as never }, exitCode: 1 });
+  it.each<[string, Observation, 'trust' | 'pin' | undefined]>([
+    ['unknown_ca alert', alerted('unknown_ca'), 'trust'],
+    ['certificate_expired alert', alerted('certificate_expired'), 'trust'],
+    ['bad_certificate alert (Go and Java pin failures send it too)', alerted('bad_certificate'), undefined],
+    ['curl: SSL certificate problem', { ...seen('rejected'), output: 'curl: (60) SSL certificate problem: unable to get local issuer certificate' }, 'trust'],
+    ['Node: UNABLE_TO_GET_ISSUER_CERT_LOCALLY', { ...seen('rejected'), output: 'Error: unable to get local issuer certificate\n code: UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }, 'trust'],
+    ['Go: unknown authority', { ...seen('rejected'), output: 'x509: certificate signed by unknown authority' }, 'trust'],
+    ['Java: PKIX', { ...seen('rejected'), output: 'sun.security.validator.ValidatorException: PKIX path building failed' }, 'trust'],
+    ['curl: pinned public key', { ...seen('rejected-after-handshake'), output: 'curl: (90) SSL: public key does not match pinned public key' }, 'pin'],
+    ['OkHttp: Certificate pinning failure', { ...seen('rejected-after-handshake'), output: 'javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure!' }, 'pin'],
+    ['nothing said', seen('rejected'), undefined],
+  ])('%s', (_what, observation, reason) => expect(rejectionReason(observation)).toBe(reason));
+
+  it('is INCONCLUSIVE ("wrong reason") where the model rejects for pins and the client rejected for trust, never PASS or POLICY-RISK', () => {
+    const trust = { ...seen('rejected'), output: 'curl: (60) SSL certificate problem: unable to get local issuer certificate' };
+    for (const category of ['attack', 'rotation'] as const) {
+      const c = classify(category, verdict('reject', 'pin-mismatch'), trust);
+      expect(c.outcome).toBe('INCONCLUSIVE');
+      expect(c.reason).toMatch(/^wrong reason/);
+    }
+    // Where a correct client also rejects for trust, a trust rejection is the right reason.
+    expect(classify('validation', verdict('reject', 'untrusted'), trust).outcome).toBe('PASS');
   });
 });

@@ -27,13 +27,14 @@ describe('pinprick run --manual: a person drives the client, the harness switche
 
   it('takes the next connection per scenario as the client\'s behaviour; Enter skips (INCONCLUSIVE), q stops', async () => {
     const catalog = loadCatalog(opened.world.spec);
-    const ids = ['control-genuine', 'attack-rogue-root', 'rotation-leaf-key', 'rotation-intermediate'];
+    const ids = ['calibration-canary', 'control-genuine', 'attack-rogue-root', 'rotation-leaf-key', 'rotation-intermediate'];
     const input = new PassThrough();
     const said: string[] = [];
     let proxy: RunningProxy | undefined;
     let waits = 0;
     // The "person": on each prompt, does what the test plans for that scenario.
     const plan = [
+      () => curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://canary.pinprick.test/']),
       () => curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']),
       () => curl(['--cacert', roots, '--pinnedpubkey', `sha256//${opened.world.cert('genuine-intermediate').pin.sha256}`, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']),
       () => input.write('\n'),
@@ -55,18 +56,19 @@ describe('pinprick run --manual: a person drives the client, the harness switche
       onStart: (p) => (proxy = p),
     });
     expect(results.map((r) => [r.id, r.classification.outcome])).toEqual([
+      ['calibration-canary', 'PASS'],
       ['control-genuine', 'PASS'],
       // curl pins the leaf only, so an intermediate pin rejects everything: rightly here.
       ['attack-rogue-root', 'PASS'],
       ['rotation-leaf-key', 'INCONCLUSIVE'],
     ]);
-    expect(results[0]!.wire).toMatchObject({ kind: 'accepted', via: 'connect', requestLine: 'GET /app HTTP/1.1' });
-    expect(results[0]!.exitCode).toBeUndefined();
-    expect(results[1]!.wire!.kind).toBe('rejected-after-handshake');
-    expect(results[2]!.classification.reason).toMatch(/skipped/);
-    expect(results[2]!.command).toBe('(manual, skipped)');
+    expect(results[1]!.wire).toMatchObject({ kind: 'accepted', via: 'connect', requestLine: 'GET /app HTTP/1.1' });
+    expect(results[1]!.exitCode).toBeUndefined();
+    expect(results[2]!.wire!.kind).toBe('rejected-after-handshake');
+    expect(results[3]!.classification.reason).toMatch(/skipped/);
+    expect(results[3]!.command).toBe('(manual, skipped)');
     // What the person was told: the scenario, the proxy, and what a correct client does.
-    expect(said).toContain('[2/4] attack-rogue-root: ' + findScenario(catalog, 'attack-rogue-root').title);
+    expect(said).toContain('[3/5] attack-rogue-root: ' + findScenario(catalog, 'attack-rogue-root').title);
     expect(said.join('\n')).toMatch(/A correct client with this pin set would REJECT/);
     expect(said.join('\n')).toMatch(/stopped: the remaining scenarios were not run/);
   }, 60_000);
@@ -89,8 +91,11 @@ describe('pinprick run --manual: a person drives the client, the harness switche
       const seen = stdout.split('Waiting for the connection').length - 1;
       while (prompts < seen) {
         prompts++;
-        // The catalog's order: attack-rogue-root comes first (skipped), then control-genuine.
-        if (prompts === 2) void curl(['--cacert', join(report, 'pinprick-ca.pem'), '--proxy', `http://127.0.0.1:${port}`, 'https://api.pinprick.test/']);
+        // Calibration first (the canary host), then the catalog's order: attack-rogue-root
+        // (skipped), then control-genuine.
+        const trusting = (url: string) => void curl(['--cacert', join(report, 'pinprick-ca.pem'), '--proxy', `http://127.0.0.1:${port}`, url]);
+        if (prompts === 1) trusting('https://canary.pinprick.test/');
+        else if (prompts === 3) trusting('https://api.pinprick.test/');
         else child.stdin.write('\n');
       }
     });
@@ -101,7 +106,7 @@ describe('pinprick run --manual: a person drives the client, the harness switche
     expect(stdout).toMatch(/control-genuine .*PASS/);
     expect(stdout).toMatch(/attack-rogue-root .*INCONCLUSIVE/);
     const json = readFileSync(join(report, 'report.json'), 'utf8');
-    expect(JSON.parse(json)).toMatchObject({ client: '(manual)', summary: { PASS: 1, INCONCLUSIVE: 1 } });
+    expect(JSON.parse(json)).toMatchObject({ client: '(manual)', summary: { PASS: 2, INCONCLUSIVE: 1 } });
     // Every report format lands in --report, the HTML one included.
     expect(readFileSync(join(report, 'junit.xml'), 'utf8')).toContain('name="control-genuine"');
     expect(readFileSync(join(report, 'summary.md'), 'utf8')).toContain('`control-genuine`');

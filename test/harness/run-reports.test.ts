@@ -25,10 +25,10 @@ describe('pin-failure reports and chain pictures in the run results', () => {
   it('a client that reports pin failures (RFC 7469 report-uri) gets its report shown next to the scenario that caused it, and only there', async () => {
     const w = opened.world;
     const profile = resolveProfile(findProfile('intermediate-backup', w.spec), w);
-    const scenarios = loadCatalog(w.spec).filter((s) => ['control-genuine', 'attack-rogue-root', 'attack-pin-stuffing'].includes(s.id));
+    const scenarios = loadCatalog(w.spec).filter((s) => ['calibration-canary', 'control-genuine', 'attack-rogue-root', 'attack-pin-stuffing'].includes(s.id));
     const results = await runSuite({ opened, scenarios, profile, client: CLIENT, timeoutMs: 15_000, graceMs: 800, workDir: join(tmp.path, 'work') });
     const byId = Object.fromEntries(results.map((r) => [r.id, r]));
-    expect(results.map((r) => r.classification.outcome)).toEqual(['PASS', 'PASS', 'PASS']);
+    expect(results.map((r) => r.classification.outcome)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
     expect(byId['control-genuine']!.reports).toEqual([]);
     for (const id of ['attack-rogue-root', 'attack-pin-stuffing']) {
       const reports = byId[id]!.reports;

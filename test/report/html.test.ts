@@ -94,7 +94,10 @@ describe('htmlReport of a real run (correct and naive reference clients, profile
       runSuite({ opened, profile, client: command, scenarios: ids.map((id) => findScenario(catalog, id)), timeoutMs: 15_000, graceMs: 800, workDir: join(tmp.path, work) });
     const startedAt = new Date().toISOString();
     // The same stuffing scenario run by both clients: a PASS and a VULNERABLE row for one id.
-    results = [...(await run(CORRECT, CORRECT_IDS, 'correct')), ...(await run(NAIVE, ['attack-pin-stuffing'], 'naive'))];
+    // (The correct client's run is calibrated, so its rejections count; the calibration row is
+    // left out of this report's rows.)
+    const correct = (await run(CORRECT, ['calibration-canary', ...CORRECT_IDS], 'correct')).filter((r) => r.category !== 'calibration');
+    results = [...correct, ...(await run(NAIVE, ['attack-pin-stuffing'], 'naive'))];
     meta = { profile: profile.id, client: CORRECT, world: opened.world.name, startedAt, finishedAt: new Date().toISOString() };
     // No reference client sends pin-failure reports yet (real report sending is being added
     // separately), so the correct client's stuffing result gets one handcrafted report, read by the

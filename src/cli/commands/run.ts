@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { runManual } from '../../harness/manual.js';
-import { runSuite, shard, type ScenarioResult } from '../../harness/run.js';
+import { planRun, runSuite, type ScenarioResult } from '../../harness/run.js';
+import { testedNothing } from '../../harness/classify.js';
 import { pemOf } from '../../world/pem.js';
 import { htmlReport } from '../../report/html.js';
 import { jsonReport, junitReport, markdownReport, summary, tableRows } from '../../report/run-report.js';
@@ -30,6 +31,9 @@ interface RunArgs extends ScenarioArgs {
   shard?: string;
 }
 
+/** `pinprick run`'s exit code when the run tested nothing (calibration not passed, or all INCONCLUSIVE). */
+export const EXIT_TESTED_NOTHING = 3;
+
 /** Select scenarios by id, glob (`attack-*`) or category. */
 export function selectScenarios(catalog: Scenario[], selectors: string[] | undefined): Scenario[] {
   if (!selectors?.length) return catalog;
@@ -46,7 +50,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   describe: 'Run scenarios against a client command and classify each: PASS, VULNERABLE, BRICKED, POLICY-RISK, INCONCLUSIVE',
   builder: (y) =>
     y
-      .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*) or categories; a folder adds its scenario files to the catalog' })
+      .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*) or categories; a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
       .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri} are filled per scenario (shell-quoted)' })
       .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
@@ -63,6 +67,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
         if (!a.client === !a.manual) throw new UsageError('give exactly one of --client COMMAND or --manual');
         return true;
       })
+      .epilog('Exit codes: 0 nothing VULNERABLE or BRICKED; 1 something is; 2 bad usage; 3 nothing was tested (the client did not accept the calibration chain, or every result is INCONCLUSIVE).')
       .example(
         `$0 run --profile leaf-only --client 'curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent \${PINPRICK_PINS:+--pinnedpubkey "$PINPRICK_PINS"} {url}'`,
         'curl pins only the leaf key, and only for pinned hosts (placeholders are already shell-quoted)',
@@ -75,13 +80,16 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     const isDir = (v: string) => existsSync(v) && statSync(v).isDirectory();
     const dirs = (args.scenarios ?? []).filter(isDir);
     const selectors = [...(args.scenarios ?? []).filter((v) => !isDir(v)), ...(args.only ?? [])];
-    let scenarios = selectScenarios(catalogFromArgs({ ...args, scenarios: dirs }, world.spec), selectors);
+    const catalog = catalogFromArgs({ ...args, scenarios: dirs }, world.spec);
+    let shardOf: { i: number; n: number } | undefined;
     if (args.shard !== undefined) {
       const m = /^(\d+)\/(\d+)$/.exec(args.shard);
       const [i, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
       if (!m || n < 1 || i < 1 || i > n) throw new InputError(`--shard '${args.shard}': expected i/n with 1 <= i <= n`);
-      scenarios = shard(scenarios, i, n);
+      shardOf = { i, n };
     }
+    // Calibration runs first in every selection and every shard.
+    const scenarios = planRun(catalog, selectScenarios(catalog, selectors), shardOf);
     if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new InputError(`--parallel ${args.parallel}: expected a positive integer`);
     const dir = resolve(args.report);
     mkdirSync(dir, { recursive: true });
@@ -138,6 +146,10 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     const counts = summary(results);
     out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, junit.xml, summary.md, report.html`);
     for (const r of results.filter((x) => x.classification.fix)) out(`POLICY-RISK ${r.id}: ${r.classification.fix}`);
+    const nothing = testedNothing(results);
+    if (nothing) out(`\n${nothing}. Exit ${EXIT_TESTED_NOTHING}.`);
+    // A finding (VULNERABLE, BRICKED) is real even in a run that could not test the rest.
     if (counts.VULNERABLE + counts.BRICKED > 0) process.exitCode = 1;
+    else if (nothing) process.exitCode = EXIT_TESTED_NOTHING;
   },
 };
