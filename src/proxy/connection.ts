@@ -100,6 +100,12 @@ export type ConnectionCommand =
   | { type: 'issue-leaf'; name: string }
   /** Open a TCP connection to the target, write `data` to it, then pipe both ways. */
   | { type: 'tunnel'; host: string; port: number; data: Buffer }
+  /** Open a TCP connection to the target and hold it; say `upstream-open` or `upstream-failed`. */
+  | { type: 'connect-upstream'; host: string; port: number }
+  /** Through the held upstream: write `data` to it, then pipe both ways. */
+  | { type: 'pipe'; data: Buffer }
+  /** Close the held upstream (the client turned out to want the scenario's host). */
+  | { type: 'drop-upstream' }
   /** Start (or restart) the one timer: fire `timer` after `ms`. */
   | { type: 'arm'; ms: number }
   /** Fire `timer` after `ms` with no byte either way (restarted by every byte). */
@@ -116,7 +122,7 @@ export type Phase =
   | 'handshake' // TLS, our chain sent, awaiting the end of the handshake
   | 'grace' // handshake done, awaiting data or a close
   | 'open' // accepted: the responder or the upstream serves it
-  | 'tunnel-connecting'
+  | 'tunnel-connecting' // a tunnel's upstream is connecting (before the CONNECT answer, or after the ClientHello)
   | 'tunnel'
   | 'http' // plain HTTP on the proxy listener
   | 'done';
@@ -157,8 +163,8 @@ const NO_PINS: string[] = [];
 const PLAIN_HTTP_ON_TLS =
   'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npinprick: this port speaks TLS; use https:// (or the proxy port for plain HTTP)\n';
 
-function httpError(status: 400 | 431, text: string): string {
-  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+function httpError(status: 400 | 431 | 502, text: string): string {
+  const reason = status === 431 ? 'Request Header Fields Too Large' : status === 502 ? 'Bad Gateway' : 'Bad Request';
   const body = `pinprick: ${text}\n`;
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
@@ -185,6 +191,12 @@ export class Connection {
   /** Notes for an end-of-connection record (tunnels, plain HTTP); made when the first one comes. */
   private notes: string[] | undefined;
   private serverName = '';
+  /** The CONNECT was answered (200 sent): a failure can no longer be told as a 502. */
+  private answered = false;
+  /** An upstream is connected and held for a tunnel, before the ClientHello decides. */
+  private upstreamHeld = false;
+  /** Bytes the client sent before the CONNECT was answered. */
+  private early: Buffer[] | undefined;
 
   constructor(private readonly setup: ConnectionSetup) {
     this.phaseNow = setup.listener === 'proxy' ? 'head' : 'hello';
@@ -225,6 +237,11 @@ export class Connection {
       case 'bad-request':
         return this.onBadRequest(event.status, event.reason);
       case 'bytes':
+        if (this.phaseNow === 'tunnel-connecting' && !this.answered) {
+          // Sent before our answer (a client that does not wait for it): kept for the ClientHello.
+          (this.early ??= []).push(event.data);
+          return [];
+        }
         return this.phaseNow === 'hello' ? this.onHelloBytes(event.data) : [];
       case 'chain-ready':
         if (this.phaseNow !== 'issuing') return [];
@@ -254,11 +271,25 @@ export class Connection {
         ];
       case 'upstream-open':
         if (this.phaseNow !== 'tunnel-connecting') return [];
+        if (!this.answered) {
+          // The upstream is there: now the client may go on, and its ClientHello says the rest.
+          this.answered = true;
+          this.upstreamHeld = true;
+          this.phaseNow = 'hello';
+          const answer: ConnectionCommand[] = [{ type: 'send', data: CONNECT_ESTABLISHED, then: 'keep' }];
+          const early = this.early;
+          this.early = undefined;
+          // The handshake bound runs from the CONNECT, so it is not re-armed here.
+          return early ? [...answer, ...this.onHelloBytes(Buffer.concat(early))] : answer;
+        }
         this.phaseNow = 'tunnel';
         return [{ type: 'idle', ms: this.setup.limits.tunnelIdleMs }];
-      case 'upstream-failed':
+      case 'upstream-failed': {
         if (this.phaseNow !== 'tunnel-connecting') return [];
-        return this.finish('upstream-failed', `the tunnel to ${this.targetText()} could not be opened: ${event.reason}`, [{ type: 'destroy' }]);
+        const why = `the tunnel to ${this.targetText()} could not be opened: ${event.reason}`;
+        // Before the CONNECT answer the client can still be told why (RFC 9110 15.6.3).
+        return this.finish('upstream-failed', why, [this.answered ? { type: 'destroy' } : { type: 'send', data: httpError(502, why), then: 'end' }]);
+      }
       case 'fin':
         return this.onEnd(false, true);
       case 'close':
@@ -278,6 +309,17 @@ export class Connection {
       return this.finish('malformed', `a bad CONNECT request: ${why}`, [{ type: 'send', data: httpError(400, why), then: 'end' }], { target: authority.slice(0, 255) });
     }
     this.target = target;
+    if (!this.setup.interceptAll && !this.setup.scenario.hosts.includes(target.host)) {
+      // A host outside the scenario is most likely tunnelled: reach it before answering, so a
+      // host that cannot be reached gets a 502 with the reason, not a 200 and then a dropped
+      // connection. (The ClientHello may still name a scenario host; then the upstream is dropped.)
+      this.phaseNow = 'tunnel-connecting';
+      return [
+        { type: 'connect-upstream', host: target.host, port: target.port },
+        { type: 'arm', ms: this.setup.limits.handshakeTimeoutMs },
+      ];
+    }
+    this.answered = true;
     this.phaseNow = 'hello';
     this.scenarioServed = true;
     return [
@@ -316,6 +358,7 @@ export class Connection {
         return this.finish('malformed', `${err.message}: refused with a ${alert.name} alert`, [{ type: 'send', data: alertRecord(alert), then: 'destroy' }]);
       }
       if (!(err instanceof TlsWireError)) throw err;
+      if (this.upstreamHeld) return this.pipeHeld();
       const seen = this.hello.buffered;
       const what = describeBytes(seen);
       const http = what.startsWith('plain HTTP');
@@ -324,7 +367,13 @@ export class Connection {
     if (!this.info) return [];
     const name = this.info.servername ?? this.target?.host;
     this.serverName = name ?? this.setup.scenario.hosts[0] ?? '';
-    if (!name || this.setup.scenario.hosts.includes(name)) return this.serveScenario();
+    if (!name || this.setup.scenario.hosts.includes(name)) {
+      const serve = this.serveScenario();
+      if (!this.upstreamHeld) return serve;
+      this.upstreamHeld = false;
+      return [{ type: 'drop-upstream' }, ...serve];
+    }
+    if (this.upstreamHeld) return this.pipeHeld();
     if (this.setup.interceptAll) {
       this.scenarioServed = false;
       this.phaseNow = 'issuing';
@@ -339,6 +388,13 @@ export class Connection {
     // A client sent here directly (DNS, /etc/hosts) for a host the scenario does not name: it
     // still gets the scenario's chain, and a verdict.
     return this.serveScenario();
+  }
+
+  /** A tunnel through the upstream already connected: bytes read so far go first. */
+  private pipeHeld(): ConnectionCommand[] {
+    this.scenarioServed = false;
+    this.phaseNow = 'tunnel';
+    return [{ type: 'pipe', data: this.hello.buffered }, { type: 'idle', ms: this.setup.limits.tunnelIdleMs }];
   }
 
   private serveScenario(): ConnectionCommand[] {
@@ -368,6 +424,7 @@ export class Connection {
         return this.finish('closed', `the client ${reset ? 'reset' : 'closed'} the connection before a complete request head`, then);
       }
       case 'hello':
+        if (this.upstreamHeld) return this.finish('tunnelled', `the client ${reset ? 'reset' : 'closed'} the tunnel to ${this.targetText()} before sending anything through it`, then);
         if (this.hello.bytes) return this.finish('not-tls', `the client ${reset ? 'reset' : 'closed'} the connection before completing a ClientHello (${this.hello.bytes} bytes)`, then);
         return this.finish('rejected', `the client ${reset ? 'reset' : 'closed'} the connection without sending anything`, then);
       case 'issuing':
@@ -428,8 +485,10 @@ export class Connection {
         return this.finish('timeout', `the client did not complete the handshake within ${limits.handshakeTimeoutMs} ms`, destroy);
       case 'grace':
         return this.finish('timeout', `the handshake completed but the client sent nothing within ${limits.graceMs} ms`, destroy);
-      case 'tunnel-connecting':
-        return this.finish('upstream-failed', `the tunnel to ${this.targetText()} did not open within ${limits.handshakeTimeoutMs} ms`, destroy);
+      case 'tunnel-connecting': {
+        const why = `the tunnel to ${this.targetText()} did not open within ${limits.handshakeTimeoutMs} ms`;
+        return this.finish('upstream-failed', why, this.answered ? destroy : [{ type: 'send', data: httpError(502, why), then: 'end' }]);
+      }
       case 'tunnel':
         (this.notes ??= []).push(`closed after ${limits.tunnelIdleMs} ms with no traffic`);
         return destroy; // recorded at close, with the byte counts

@@ -11,7 +11,7 @@ import { closeServer, defaultMaxConnections, listenAll } from './listeners.js';
 import { isPinReportBody, PinReportStream, readPinReport, type PinReport } from './pin-reports.js';
 import { plainHttpHandler, readBody } from './plain-http.js';
 import { RecordLog, type LogFailure } from './record-log.js';
-import { forwardTls, openTunnel } from './tunnel.js';
+import { connectUpstream, forwardTls, openTunnel, pipeTunnel } from './tunnel.js';
 import { VerdictStream, type Listener } from './verdict.js';
 
 /** Options of {@link startProxy}. */
@@ -275,6 +275,20 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         case 'start-tls':
           startTls(l, c.chain === 'scenario' ? chainOf(l.scenario).context : l.leaf!, c.chain === 'scenario', c.name, c.data);
           break;
+        case 'connect-upstream':
+          l.upstream = connectUpstream(c, {
+            open: () => feed(l, { type: 'upstream-open' }),
+            failed: (reason) => feed(l, { type: 'upstream-failed', reason }),
+          });
+          break;
+        case 'pipe':
+          l.socket.off('data', onRawData);
+          pipeTunnel(l.socket, l.upstream!, c.data);
+          break;
+        case 'drop-upstream':
+          l.upstream?.destroy();
+          l.upstream = undefined;
+          break;
         case 'tunnel':
           l.socket.off('data', onRawData);
           l.upstream = openTunnel(l.socket, c, c.data, {
@@ -309,6 +323,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     clearTimeout(l.timer);
     feed(l, { type: 'close', reset: hadError, bytesIn: this.bytesRead, bytesOut: this.bytesWritten });
     l.tls?.destroy();
+    l.upstream?.destroy();
   }
   const ignore = () => undefined;
 

@@ -10,28 +10,50 @@ export interface TunnelEvents {
 }
 
 /**
- * Pass a client's connection through to `host:port` untouched: connect, replay the bytes already
- * read from the client (its ClientHello), then pipe both ways. Either side's close ends the other;
- * the caller bounds idleness on the client socket (whose activity is both directions' traffic).
+ * Connect to a tunnel's target and hold the connection: `open` once connected, `failed` (with the
+ * error code) if it cannot be reached. An error after that only closes it.
  */
-export function openTunnel(client: Socket, to: { host: string; port: number }, first: Buffer, events: TunnelEvents): Socket {
-  client.pause();
+export function connectUpstream(to: { host: string; port: number }, events: TunnelEvents): Socket {
   const upstream = netConnect({ host: to.host, port: to.port });
   let connected = false;
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (!connected) events.failed(err.code ?? err.message);
-    client.destroy();
   });
   upstream.once('connect', () => {
     connected = true;
-    upstream.write(first);
-    client.pipe(upstream).pipe(client);
-    client.resume();
     events.open();
   });
+  return upstream;
+}
+
+/**
+ * Pipe a client's connection and a connected upstream both ways, after replaying the bytes already
+ * read from the client (its ClientHello). Either side's close ends the other; the caller bounds
+ * idleness on the client socket (whose activity is both directions' traffic).
+ */
+export function pipeTunnel(client: Socket, upstream: Socket, first: Buffer): void {
+  client.pause();
+  if (first.length) upstream.write(first);
+  client.pipe(upstream).pipe(client);
+  client.resume();
+  upstream.on('error', () => client.destroy());
   // The server closed: flush what it sent, then close the client side too.
-  upstream.once('close', () => {
-    if (connected) client.destroySoon();
+  upstream.once('close', () => client.destroySoon());
+  client.once('close', () => upstream.destroy());
+}
+
+/** Connect to `to`, then {@link pipeTunnel}: a tunnel decided after the ClientHello was read. */
+export function openTunnel(client: Socket, to: { host: string; port: number }, first: Buffer, events: TunnelEvents): Socket {
+  client.pause();
+  const upstream = connectUpstream(to, {
+    open: () => {
+      pipeTunnel(client, upstream, first);
+      events.open();
+    },
+    failed: (reason) => {
+      events.failed(reason);
+      client.destroy();
+    },
   });
   client.once('close', () => upstream.destroy());
   return upstream;

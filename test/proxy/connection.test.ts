@@ -89,19 +89,61 @@ const rows: Row[] = [
   },
   // Tunnels.
   {
-    situation: 'CONNECT to a host outside the scenario: tunnelled, recorded at the end with byte counts and no scenario',
-    events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }, close(false, 700, 5000)],
+    situation: 'CONNECT to a host outside the scenario: the upstream is reached before the 200, then tunnelled, recorded at the end with byte counts and no scenario',
+    events: [connect('example.org:443'), { type: 'upstream-open' }, bytes(clientHello('example.org')), close(false, 700, 5000)],
     record: { kind: 'tunnelled', target: 'example.org:443', sni: 'example.org', bytes: { in: 700, out: 5000 }, chainPins: [] },
-    commands: [{ type: 'tunnel', host: 'example.org', port: 443 }, { type: 'idle', ms: 400 }],
+    commands: [{ type: 'connect-upstream', host: 'example.org', port: 443 }, { type: 'send', then: 'keep' }, { type: 'pipe' }, { type: 'idle', ms: 400 }],
   },
   {
     situation: 'a tunnel with no traffic for the idle bound: closed, recorded as tunnelled saying why',
-    events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }, timer(700), close(false, 700, 5000)],
+    events: [connect('example.org:443'), { type: 'upstream-open' }, bytes(clientHello('example.org')), timer(700), close(false, 700, 5000)],
     record: { kind: 'tunnelled' },
     detail: /closed after 400 ms with no traffic/,
   },
-  { situation: 'a tunnel whose upstream cannot be reached: upstream-failed', events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-failed', reason: 'ECONNREFUSED' }], record: { kind: 'upstream-failed', target: 'example.org:443' }, detail: /ECONNREFUSED/ },
-  { situation: 'a tunnel whose upstream never answers within the handshake bound: upstream-failed', events: [connect('example.org:443'), bytes(clientHello('example.org')), timer(300)], record: { kind: 'upstream-failed' }, detail: /did not open within 200 ms/ },
+  {
+    situation: 'a tunnel whose upstream cannot be reached: answered 502 with the reason (not 200), upstream-failed',
+    events: [connect('example.org:443'), { type: 'upstream-failed', reason: 'ECONNREFUSED' }],
+    record: { kind: 'upstream-failed', target: 'example.org:443' },
+    detail: /ECONNREFUSED/,
+    commands: [{ type: 'send', then: 'end' }],
+  },
+  {
+    situation: 'a tunnel whose upstream never answers within the handshake bound: answered 502, upstream-failed',
+    events: [connect('example.org:443'), timer(300)],
+    record: { kind: 'upstream-failed' },
+    detail: /did not open within 200 ms/,
+    commands: [{ type: 'send', then: 'end' }],
+  },
+  {
+    situation: 'a ClientHello sent before the 200 is kept and decides once the upstream is open',
+    events: [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }, close(false, 700, 5000)],
+    record: { kind: 'tunnelled', sni: 'example.org' },
+    commands: [{ type: 'send', then: 'keep' }, { type: 'pipe' }],
+  },
+  {
+    situation: 'CONNECT to another host whose ClientHello names the scenario host: the upstream is dropped and the scenario served',
+    events: [connect('203.0.113.7:443'), { type: 'upstream-open' }, bytes(clientHello(HOST)), done, { type: 'app-data', requestLine: 'GET / HTTP/1.1' }],
+    record: { kind: 'accepted', scenario: 'control-genuine', sni: HOST },
+    commands: [{ type: 'drop-upstream' }, { type: 'start-tls', chain: 'scenario' }],
+  },
+  {
+    situation: 'bytes that are not TLS through a tunnel to another host: passed through untouched',
+    events: [connect('example.org:80'), { type: 'upstream-open' }, bytes(Buffer.from('GET / HTTP/1.1\r\nHost: example.org\r\n\r\n')), close(false, 40, 300)],
+    record: { kind: 'tunnelled', target: 'example.org:80' },
+    commands: [{ type: 'pipe' }],
+  },
+  {
+    situation: 'a client that closes an open tunnel before sending anything: tunnelled, no scenario',
+    events: [connect('example.org:443'), { type: 'upstream-open' }, close(false, 0, 0)],
+    record: { kind: 'tunnelled' },
+    detail: /before sending anything through it/,
+  },
+  {
+    situation: 'CONNECT to the scenario host with a ClientHello for another host: tunnelled after the hello (the 200 was sent)',
+    events: [connect(`${HOST}:443`), bytes(clientHello('example.org')), { type: 'upstream-open' }, close(false, 700, 5000)],
+    record: { kind: 'tunnelled', sni: 'example.org' },
+    commands: [{ type: 'send', then: 'keep' }, { type: 'tunnel', host: HOST, port: 443 }],
+  },
   // Bad proxy requests.
   ...['api.pinprick.test', 'api.pinprick.test:0', 'api.pinprick.test:99999', `${'a'.repeat(10_000)}:443`, ':443', 'user@host:443'].map(
     (authority): Row => ({
@@ -252,11 +294,21 @@ describe('exactly one record per connection', () => {
 
   it('every phase a client can stall in is bounded: it arms a timer, and the timer ends it', () => {
     // From each stall point, a timer (possibly after an idle one) leads to destroy.
-    const stalls: ConnectionEvent[][] = [[], [connect()], [connect(), bytes(clientHello(HOST))], [connect(), bytes(clientHello(HOST)), done], [connect('example.org:443'), bytes(clientHello('example.org'))], [connect('example.org:443'), bytes(clientHello('example.org')), { type: 'upstream-open' }]];
+    const stalls: ConnectionEvent[][] = [
+      [],
+      [connect()],
+      [connect(), bytes(clientHello(HOST))],
+      [connect(), bytes(clientHello(HOST)), done],
+      [connect('example.org:443')],
+      [connect('example.org:443'), { type: 'upstream-open' }],
+      [connect('example.org:443'), { type: 'upstream-open' }, bytes(clientHello('example.org'))],
+    ];
     for (const events of stalls) {
       const { commands, machine } = play(setup(), events);
       expect(commands.some((c) => c.type === 'arm' || c.type === 'idle'), JSON.stringify(events.map((e) => e.type))).toBe(true);
-      expect(machine.handle(timer())).toContainEqual({ type: 'destroy' });
+      // Ended: destroyed, or (a CONNECT not yet answered) told why with a 502 and closed.
+      const end = machine.handle(timer());
+      expect(end.some((c) => c.type === 'destroy' || (c.type === 'send' && c.then === 'end')), JSON.stringify(events.map((e) => e.type))).toBe(true);
     }
   });
 });

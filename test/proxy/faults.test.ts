@@ -17,6 +17,7 @@ import { presentScenario, type PresentedScenario } from '../../src/scenario/mate
 import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
 import { pemOf } from '../../src/world/pem.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';
+import { curl } from '../helpers/curl.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const HOST = 'api.pinprick.test';
@@ -204,20 +205,40 @@ describe('the proxy under fire', () => {
     }
   });
 
-  it('records a tunnel whose host cannot be reached as upstream-failed', async () => {
+  const deadPort = async () => {
     const closed = createNetServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
+    return port;
+  };
+
+  it('answers a CONNECT whose host cannot be reached with 502 and the reason (not 200), and records upstream-failed', async () => {
+    const port = await deadPort();
     const before = proxy.verdicts.count;
     const s = await tcp(proxy.proxyPort);
     s.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`);
-    await new Promise((r) => s.once('data', r));
-    const t = tlsConnect({ socket: s, servername: 'outside.test', rejectUnauthorized: false });
-    t.on('error', () => undefined);
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    await new Promise((r) => s.once('close', r));
+    expect(answer).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(answer).toMatch(/could not be opened: ECONNREFUSED/);
     const [v] = await records(proxy, before, 1);
     expect(v).toMatchObject({ kind: 'upstream-failed', target: `127.0.0.1:${port}` });
     expect(v!.detail).toMatch(/ECONNREFUSED/);
+    expect(v!.scenario).toBeUndefined();
+  });
+
+  it('a real curl through the proxy to an unreachable host is told 502 at once (issue 14, defect 3)', async () => {
+    const port = await deadPort();
+    const before = proxy.verdicts.count;
+    const started = Date.now();
+    const r = await curl(['--proxy', `http://127.0.0.1:${proxy.proxyPort}`, `https://127.0.0.1:${port}/`]);
+    expect(r.code).toBe(56); // curl: failure receiving network data (the proxy refused the tunnel)
+    expect(r.stderr).toMatch(/502/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const [v] = await records(proxy, before, 1);
+    expect(v).toMatchObject({ kind: 'upstream-failed', via: 'connect' });
   });
 
   it('refuses a ClientHello that claims 16 MiB at its header, with an alert, long before 16 MiB are sent', async () => {
