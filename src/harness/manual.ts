@@ -8,7 +8,10 @@ import type { ResolvedProfile } from '../scenario/profile.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { OpenedWorld } from '../world/store.js';
 import { applyCalibration } from './classify.js';
-import { isVerdictOf, prepareScenario, scenarioResult, type PreparedScenario, type ScenarioResult } from './run.js';
+import { hostAskedFor, isVerdictOf, prepareScenario, scenarioResult, type PreparedScenario, type ScenarioResult } from './run.js';
+
+/** The command of a scenario a stopped manual run did not get to. */
+export const NOT_RUN = '(manual, not run)';
 
 /** Options of {@link runManual}. */
 export interface ManualOptions {
@@ -88,9 +91,20 @@ export async function runManual(options: ManualOptions): Promise<ScenarioResult[
     for (const [index, scenario] of options.scenarios.entries()) {
       const p = await prepareScenario(proxy, opened, scenario, profile, options.workDir);
       instruct(say, proxy, p, index, options.scenarios.length);
-      const ending = await waitFor(proxy, p, nextLine, options.waitMs ?? 0);
+      const ending = await waitFor(proxy, p, nextLine, options.waitMs ?? 0, say);
       if (ending.kind === 'quit') {
-        say('stopped: the remaining scenarios were not run');
+        const rest = options.scenarios.slice(index);
+        say(`stopped: the remaining scenarios were not run (${rest.map((x) => x.id).join(', ')})`);
+        // In the table and the reports as not run, so a stopped run is never mistaken for a whole one.
+        for (const [k, s] of rest.entries()) {
+          const q = k === 0 ? p : await prepareScenario(proxy, opened, s, profile, options.workDir);
+          results.push(
+            scenarioResult(proxy, q, profile, {}, {
+              command: NOT_RUN,
+              classification: { outcome: 'INCONCLUSIVE', observed: 'unknown', reason: 'not run: the run was stopped (q) before this scenario' },
+            }),
+          );
+        }
         break;
       }
       if (ending.kind === 'connection') {
@@ -133,14 +147,22 @@ function instruct(say: (line: string) => void, proxy: RunningProxy, p: PreparedS
   say('  Waiting for the connection... (Enter: skip, q + Enter: stop)');
 }
 
-async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () => LineWait, waitMs: number): Promise<Ending> {
+async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () => LineWait, waitMs: number, say: (line: string) => void): Promise<Ending> {
   const isOurs = isVerdictOf(p);
-  const already = proxy.verdicts.recent().find(isOurs);
+  const ignore = (v: ConnectionVerdict) => {
+    if (v.id <= p.lastVerdictId || isOurs(v)) return;
+    // Shown, so the person sees the device is connected, but not scored.
+    say(`  ignored: ${v.kind} connection for ${printable(hostAskedFor(v) ?? '(no host name)')}, not a host of this scenario`);
+  };
+  const recent = proxy.verdicts.recent().filter((v) => v.id > p.lastVerdictId);
+  const already = recent.find(isOurs);
+  for (const v of recent) if (v.id < (already?.id ?? Infinity)) ignore(v);
   if (already) return { kind: 'connection', wire: already };
   let unsubscribe: () => void = () => undefined;
   const connection = new Promise<Ending>((resolve) => {
     unsubscribe = proxy.verdicts.subscribe((v) => {
       if (isOurs(v)) resolve({ kind: 'connection', wire: v });
+      else ignore(v);
     });
   });
   const wait = nextLine();
@@ -155,6 +177,11 @@ async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () =>
     wait.cancel();
     clearTimeout(timer);
   }
+}
+
+/** Peer-supplied text for a terminal: control characters (ESC, CR, LF...) shown as \\xNN. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 255);
 }
 
 function delay(ms: number): Promise<void> {

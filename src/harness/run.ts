@@ -162,9 +162,26 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   };
 }
 
-/** A verdict recorded for this scenario since it started. */
+/** The host a connection asked for: its SNI, else its CONNECT target's host; undefined if neither. */
+export function hostAskedFor(v: ConnectionVerdict): string | undefined {
+  if (v.sni) return v.sni;
+  if (!v.target) return undefined;
+  const m = /^\[(.*)\]:\d+$/.exec(v.target) ?? /^(.*):\d+$/.exec(v.target);
+  return m?.[1];
+}
+
+/**
+ * A verdict recorded for this scenario since it started, on a connection for one of its hosts. A
+ * phone makes dozens of unrelated connections, and a client sent to the direct TLS port for
+ * another name still gets the scenario's chain: neither says anything about the scenario. (A
+ * connection that names no host at all, no SNI and no CONNECT, counts.)
+ */
 export function isVerdictOf(p: PreparedScenario): (v: ConnectionVerdict) => boolean {
-  return (v) => v.scenario === p.scenario.id && v.id > p.lastVerdictId;
+  return (v) => {
+    if (v.scenario !== p.scenario.id || v.id <= p.lastVerdictId) return false;
+    const host = hostAskedFor(v);
+    return host === undefined || p.presented.hosts.includes(host);
+  };
 }
 
 /** Put together what was observed: the first connection's verdict, the reports, and the classification. */

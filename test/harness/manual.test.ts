@@ -36,7 +36,12 @@ describe('pinprick run --manual: a person drives the client, the harness switche
     const plan = [
       () => curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://canary.pinprick.test/']),
       () => curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']),
-      () => curl(['--cacert', roots, '--pinnedpubkey', `sha256//${opened.world.cert('genuine-intermediate').pin.sha256}`, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']),
+      async () => {
+        // First an unrelated connection (issue 14, defect 2): a probe for another name sent to the
+        // direct TLS port gets this scenario's chain and is rejected, but must not be its result.
+        await curl(['--cacert', roots, '--resolve', `other.example:${proxy!.tlsPort}:127.0.0.1`, `https://other.example:${proxy!.tlsPort}/`]);
+        await curl(['--cacert', roots, '--pinnedpubkey', `sha256//${opened.world.cert('genuine-intermediate').pin.sha256}`, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']);
+      },
       () => input.write('\n'),
       () => input.write('q\n'),
     ];
@@ -61,7 +66,12 @@ describe('pinprick run --manual: a person drives the client, the harness switche
       // curl pins the leaf only, so an intermediate pin rejects everything: rightly here.
       ['attack-rogue-root', 'PASS'],
       ['rotation-leaf-key', 'INCONCLUSIVE'],
+      // Stopped with q: recorded as not run, not left out.
+      ['rotation-intermediate', 'INCONCLUSIVE'],
     ]);
+    expect(results[4]!.command).toBe('(manual, not run)');
+    expect(results[4]!.classification.reason).toMatch(/^not run/);
+    expect(said.join('\n')).toMatch(/ignored: rejected(-after-handshake)? connection for other\.example, not a host of this scenario/);
     expect(results[1]!.wire).toMatchObject({ kind: 'accepted', via: 'connect', requestLine: 'GET /app HTTP/1.1' });
     expect(results[1]!.exitCode).toBeUndefined();
     expect(results[2]!.wire!.kind).toBe('rejected-after-handshake');
@@ -111,5 +121,36 @@ describe('pinprick run --manual: a person drives the client, the harness switche
     expect(readFileSync(join(report, 'junit.xml'), 'utf8')).toContain('name="control-genuine"');
     expect(readFileSync(join(report, 'summary.md'), 'utf8')).toContain('`control-genuine`');
     expect(readFileSync(join(report, 'report.html'), 'utf8')).toMatch(/<html[\s\S]*control-genuine[\s\S]*<\/html>/);
+  }, 60_000);
+
+  it('the CLI: q stops the run, the rest is recorded as not run, and the exit code is 4 (issue 14, defect 7)', async () => {
+    const report = join(tmp.path, 'manual-quit');
+    const child = spawn(process.execPath, [join(ROOT, 'bin/pinprick.js'), 'run', '--manual', '--scenarios', 'control-genuine', 'attack-rogue-root', '--proxy-port', '0', '--tls-port', '0', '--report', report], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PINPRICK_CERTS: join(tmp.path, 'certs'), NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let prompts = 0;
+    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      const port = Number(/HTTP proxy to 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1] ?? 0);
+      const seen = stdout.split('Waiting for the connection').length - 1;
+      while (prompts < seen) {
+        prompts++;
+        if (prompts === 1) void curl(['--cacert', join(report, 'pinprick-ca.pem'), '--proxy', `http://127.0.0.1:${port}`, 'https://canary.pinprick.test/']);
+        else child.stdin.write('q\n');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(killer);
+    expect(code, stdout).toBe(4);
+    expect(stdout).toMatch(/incomplete: 2 scenario\(s\) not run/);
+    const json = JSON.parse(readFileSync(join(report, 'report.json'), 'utf8')) as { results: { id: string; command: string }[] };
+    expect(json.results.map((r) => [r.id, r.command])).toEqual([
+      ['calibration-canary', '(manual)'],
+      ['attack-rogue-root', '(manual, not run)'],
+      ['control-genuine', '(manual, not run)'],
+    ]);
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
-import { runManual } from '../../harness/manual.js';
+import { NOT_RUN, runManual } from '../../harness/manual.js';
 import { planRun, runSuite, type ScenarioResult } from '../../harness/run.js';
 import { testedNothing } from '../../harness/classify.js';
 import { pemOf } from '../../world/pem.js';
@@ -33,6 +33,8 @@ interface RunArgs extends ScenarioArgs {
 
 /** `pinprick run`'s exit code when the run tested nothing (calibration not passed, or all INCONCLUSIVE). */
 export const EXIT_TESTED_NOTHING = 3;
+/** `pinprick run --manual`'s exit code when the person stopped it (q) before every scenario ran. */
+export const EXIT_INCOMPLETE = 4;
 
 /** Select scenarios by id, glob (`attack-*`) or category. */
 export function selectScenarios(catalog: Scenario[], selectors: string[] | undefined): Scenario[] {
@@ -67,7 +69,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
         if (!a.client === !a.manual) throw new UsageError('give exactly one of --client COMMAND or --manual');
         return true;
       })
-      .epilog('Exit codes: 0 nothing VULNERABLE or BRICKED; 1 something is; 2 bad usage; 3 nothing was tested (the client did not accept the calibration chain, or every result is INCONCLUSIVE).')
+      .epilog('Exit codes: 0 nothing VULNERABLE or BRICKED; 1 something is; 2 bad usage; 3 nothing was tested (the client did not accept the calibration chain, or every result is INCONCLUSIVE); 4 a --manual run stopped with q before every scenario ran.')
       .example(
         `$0 run --profile leaf-only --client 'curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent \${PINPRICK_PINS:+--pinnedpubkey "$PINPRICK_PINS"} {url}'`,
         'curl pins only the leaf key, and only for pinned hosts (placeholders are already shell-quoted)',
@@ -147,9 +149,12 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, junit.xml, summary.md, report.html`);
     for (const r of results.filter((x) => x.classification.fix)) out(`POLICY-RISK ${r.id}: ${r.classification.fix}`);
     const nothing = testedNothing(results);
+    const notRun = results.filter((r) => r.command === NOT_RUN).length;
     if (nothing) out(`\n${nothing}. Exit ${EXIT_TESTED_NOTHING}.`);
+    else if (notRun) out(`\nincomplete: ${notRun} scenario(s) not run (stopped with q). Exit ${EXIT_INCOMPLETE}.`);
     // A finding (VULNERABLE, BRICKED) is real even in a run that could not test the rest.
     if (counts.VULNERABLE + counts.BRICKED > 0) process.exitCode = 1;
     else if (nothing) process.exitCode = EXIT_TESTED_NOTHING;
+    else if (notRun) process.exitCode = EXIT_INCOMPLETE;
   },
 };
