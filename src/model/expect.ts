@@ -18,3 +18,22 @@ export function expectScenario(presented: PresentedScenario, profile: ResolvedPr
     policy: { domains: profile.domains, pins: profile.pins, enforce: profile.enforce, ...(profile.expiration ? { expiration: profile.expiration } : {}) },
   });
 }
+
+/**
+ * Check a scenario's `expect:` (what every correct client does, whatever its pins) against the
+ * model with each of `profiles`: `accept` needs every profile to accept, `reject` every profile to
+ * reject, `depends-on-pins` a chain that validates (the model accepts it with no pins), so that
+ * only pins decide. Returns what is wrong, naming the model's reason, or undefined.
+ */
+export function checkExpect(expect: 'accept' | 'reject' | 'depends-on-pins', presented: PresentedScenario, profiles: readonly ResolvedProfile[], world: World): string | undefined {
+  if (expect === 'depends-on-pins') {
+    const unpinned = expectScenario(presented, { id: '(no pins)', domains: [], pins: [], enforce: false, trust: profiles[0]?.trust ?? [] } as ResolvedProfile, world);
+    if (unpinned.expected === 'accept') return undefined;
+    return `expect: depends-on-pins, but a correct client rejects this chain whatever its pins: ${unpinned.code}: ${unpinned.reason}`;
+  }
+  for (const profile of profiles) {
+    const v = expectScenario(presented, profile, world);
+    if (v.expected !== expect) return `expect: ${expect}, but a correct client with profile ${profile.id} would ${v.expected.toUpperCase()}: ${v.code}: ${v.reason}`;
+  }
+  return undefined;
+}

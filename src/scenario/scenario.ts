@@ -37,7 +37,7 @@ export interface Scenario {
   certificates?: Record<string, DerivedCertInput>;
   chain: string[];
   /** Where it was loaded from (for messages), with the line of each chain entry and of the id. */
-  source: { file: string; chainLines: number[]; id: { line: number; col: number } };
+  source: { file: string; chainLines: number[]; id: { line: number; col: number }; expect?: { line: number; col: number } };
 }
 
 /** Folder of the built-in catalog. */
@@ -128,7 +128,7 @@ export function checkScenario(source: Located, world: WorldSpec, now: Date = new
     }
   }
   const chainLines = raw.chain.map((_, i) => source.position(['chain', i]).line);
-  return { ...raw, source: { file, chainLines, id: source.position(['id']) } };
+  return { ...raw, source: { file, chainLines, id: source.position(['id']), ...(raw.expect ? { expect: source.position(['expect']) } : {}) } };
 }
 
 /** Load one scenario file; unreadable files are ScenarioErrors at line 1. */

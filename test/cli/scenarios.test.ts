@@ -46,6 +46,24 @@ describe('pinprick scenarios', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('checks expect: against the model (issue 14, defect 4): expect accept with an expired leaf is refused, naming the reason, in validate and in run', async () => {
+    const dir = join(tmp.path, 'wrong-expect');
+    mkdirSync(dir);
+    const file = join(dir, 'expired-accept.yaml');
+    writeFileSync(
+      file,
+      'id: expired-but-accept\ntitle: Wrong expectation\ncategory: validation\ndescription: an expired leaf\nexpect: accept\ncertificates:\n  old:\n    from: genuine-leaf\n    notBefore: -400d\n    notAfter: -1d\nchain: [old, genuine-intermediate]\n',
+    );
+    const v = await runCli(['scenarios', 'validate', file], { certsDir });
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5:\\d+: expect: accept, but a correct client with profile [\\w-]+ would REJECT: expired`));
+    expect(v.stdout).not.toContain('ok ');
+    const r = await runCli(['run', '--client', 'true', '--scenarios', dir, 'expired-but-accept'], { certsDir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/:5:\d+: expect: accept, but .* REJECT: expired/);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  }, 60_000);
+
   it('takes user scenarios next to the built-ins with --scenarios', async () => {
     const dir = join(tmp.path, 'mine');
     mkdirSync(dir);

@@ -6,6 +6,7 @@ import { InputError } from '../../errors.js';
 import { NOT_RUN, runManual } from '../../harness/manual.js';
 import { planRun, runSuite, type ScenarioResult } from '../../harness/run.js';
 import { testedNothing } from '../../harness/classify.js';
+import { expectationErrors } from '../../harness/expectations.js';
 import { pemOf } from '../../world/pem.js';
 import { htmlReport } from '../../report/html.js';
 import { jsonReport, junitReport, markdownReport, summary, tableRows } from '../../report/run-report.js';
@@ -92,6 +93,9 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     }
     // Calibration runs first in every selection and every shard.
     const scenarios = planRun(catalog, selectScenarios(catalog, selectors), shardOf);
+    // A scenario whose `expect:` the model contradicts is a broken test, not a result: refuse it.
+    const contradicted = await expectationErrors(opened, scenarios);
+    if (contradicted.length) throw contradicted[0]!;
     if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new InputError(`--parallel ${args.parallel}: expected a positive integer`);
     const dir = resolve(args.report);
     mkdirSync(dir, { recursive: true });

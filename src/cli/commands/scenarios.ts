@@ -6,6 +6,7 @@ import { describeKey } from '../../world/keys.js';
 import { defaultWorldSpec } from '../../world/spec.js';
 import { out, table } from '../output.js';
 import { openFromArgs, type WorldArgs } from './world.js';
+import { expectationErrors } from '../../harness/expectations.js';
 import { explainCommand } from './explain.js';
 
 /** Options shared by the scenario commands. */
@@ -68,18 +69,30 @@ const validate: CommandModule<ScenarioArgs, ScenarioArgs & { files: string[] }> 
   command: 'validate <files..>',
   describe: 'Check scenario files: schema, references to the world, cycles, impossible recipes',
   builder: (y) => y.positional('files', { type: 'string', array: true, demandOption: true }).example('$0 scenarios validate my-scenarios/*.yaml', ''),
-  handler: (args) => {
+  handler: async (args) => {
     const spec = defaultWorldSpec();
     let bad = 0;
+    const loaded: Scenario[] = [];
     for (const file of args.files) {
       try {
-        const s = loadScenarioFile(file, spec);
-        out(`ok   ${file} (${s.id})`);
+        loaded.push(loadScenarioFile(file, spec));
       } catch (err) {
         if (!(err instanceof PinprickError)) throw err;
         bad++;
         process.stderr.write(`${err.message}\n`);
       }
+    }
+    // `expect:` against the model: needs the world (its keys issue the scenario's certificates).
+    const contradicted = new Map<string, string>();
+    if (loaded.some((s) => s.expect)) {
+      for (const e of await expectationErrors(await openFromArgs(args), loaded)) contradicted.set(e.file, e.message);
+    }
+    for (const s of loaded) {
+      const problem = contradicted.get(s.source.file);
+      if (problem) {
+        bad++;
+        process.stderr.write(`${problem}\n`);
+      } else out(`ok   ${s.source.file} (${s.id})`);
     }
     // Every file is reported before failing, so one run lists all problems.
     if (bad) throw new PinprickError('E_SCENARIO', `${bad} of ${args.files.length} scenario file${args.files.length === 1 ? '' : 's'} invalid`);
