@@ -184,6 +184,25 @@ export function isVerdictOf(p: PreparedScenario): (v: ConnectionVerdict) => bool
   };
 }
 
+/** Whether the profile pins at least one of the scenario's hosts. */
+export function profileCovers(profile: ResolvedProfile, hosts: readonly string[]): boolean {
+  return profile.domains.some((d) => hosts.some((h) => domainCovers(d, h)));
+}
+
+/**
+ * An attack on hosts the profile does not pin tests nothing: a correct client without pins for
+ * the host accepts the rogue chain, so "expected accept ... PASS" would turn the attack green (a
+ * typo in the profile's `hosts:` does that silently). INCONCLUSIVE instead, saying why.
+ */
+function uncoveredAttack(p: PreparedScenario, profile: ResolvedProfile): Classification | undefined {
+  if (p.scenario.category !== 'attack' || profileCovers(profile, p.presented.hosts)) return undefined;
+  return {
+    outcome: 'INCONCLUSIVE',
+    observed: 'unknown',
+    reason: `profile ${profile.id} pins none of this scenario's hosts (${p.presented.hosts.join(', ')}): an attack on a host without pins tests nothing`,
+  };
+}
+
 /** Put together what was observed: the first connection's verdict, the reports, and the classification. */
 export function scenarioResult(
   proxy: RunningProxy,
@@ -204,7 +223,7 @@ export function scenarioResult(
     stderr: run.stderr ?? '',
     command: run.command,
     durationMs: Date.now() - p.started,
-    classification: run.classification ?? classify(scenario.category, expected, observation),
+    classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation),
     chain: chainPicture(p.presented, expected, profile),
     reports: proxy.reports.recent().filter((r) => r.id > p.lastReportId && r.scenario === scenario.id),
   };

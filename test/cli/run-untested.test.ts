@@ -66,6 +66,20 @@ describe('pinprick run never passes a client that tested nothing (curl without -
     expect(r.code, r.stderr).toBe(0);
   }, 150_000);
 
+  it('a profile that pins none of a scenario\'s hosts (a typo) makes its attacks INCONCLUSIVE with a warning, not PASS (issue 14, defect 5)', async () => {
+    const profile = join(tmp.path, 'typo.yaml');
+    writeFileSync(profile, 'id: typo\ntitle: Typo\ndescription: a typo in hosts\nhosts: [api.pinprik.test]\npins: [genuine-leaf]\n');
+    const world = await openWorld({ certsDir });
+    const roots = join(tmp.path, 'roots.pem');
+    writeFileSync(roots, world.world.trustedRoots().map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
+    const client = `curl -sS --max-time 10 --proxy {proxy} --capath /nonexistent --cacert ${roots} \${PINPRICK_PINS:+--pinnedpubkey "$PINPRICK_PINS"} {url}`;
+    const r = await runCli(['run', '--profile', profile, '--client', client, '--grace', '800', '--scenarios', 'attack-rogue-root', '--report', join(tmp.path, 'typo')], { certsDir, timeoutMs: 120_000 });
+    expect(r.stderr).toMatch(/warning: profile typo pins none of the hosts of attack-rogue-root \(api\.pinprick\.test\)/);
+    const attack = report('typo').results.find((x) => x.id === 'attack-rogue-root')!;
+    expect(attack.classification.outcome).toBe('INCONCLUSIVE');
+    expect(attack.classification.reason).toMatch(/pins none of this scenario's hosts/);
+  }, 150_000);
+
   it.each([1, 2, 3, 4])('--shard %i/4 of the catalog holds the calibration and exits 3', async (i) => {
     const r = await run(`shard${i}`, ['--shard', `${i}/4`]);
     expectNothingTested(`shard${i}`, r);

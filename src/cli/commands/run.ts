@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { NOT_RUN, runManual } from '../../harness/manual.js';
-import { planRun, runSuite, type ScenarioResult } from '../../harness/run.js';
+import { planRun, profileCovers, runSuite, type ScenarioResult } from '../../harness/run.js';
 import { testedNothing } from '../../harness/classify.js';
 import { expectationErrors } from '../../harness/expectations.js';
 import { pemOf } from '../../world/pem.js';
@@ -96,6 +96,14 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     // A scenario whose `expect:` the model contradicts is a broken test, not a result: refuse it.
     const contradicted = await expectationErrors(opened, scenarios);
     if (contradicted.length) throw contradicted[0]!;
+    // A profile that pins none of a scenario's hosts (a typo in hosts:) is said before anything runs.
+    const hostsOf = (s: Scenario) => s.hosts ?? [...world.hosts];
+    const uncovered = scenarios.filter((s) => s.category !== 'calibration' && !profileCovers(profile, hostsOf(s)));
+    if (uncovered.length) {
+      process.stderr.write(
+        `pinprick: warning: profile ${profile.id} pins none of the hosts of ${uncovered.map((s) => `${s.id} (${hostsOf(s).join(', ')})`).join(', ')}; attacks on them are INCONCLUSIVE\n`,
+      );
+    }
     if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new InputError(`--parallel ${args.parallel}: expected a positive integer`);
     const dir = resolve(args.report);
     mkdirSync(dir, { recursive: true });
