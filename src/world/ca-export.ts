@@ -63,24 +63,37 @@ function subjectLine(c: WorldCert): string {
   return c.x509.subject.split('\n').join(', ');
 }
 
-/** How to make a client trust the exported roots, per platform. */
+/**
+ * How to install the roots, per platform. Every step installs every root: the catalog needs all
+ * of them (the calibration and the attacks are signed by the rogue root a test client is meant to
+ * trust, rotations by the second genuine root), so a device with one root fails the calibration.
+ */
 export function installInstructions(exported: CaExport): string {
-  const first = exported.roots[0];
-  const hashFile = first ? first.android.split('/').pop() : '<hash>.0';
-  return `How to trust these roots (only on test devices: these CAs can issue a certificate for any host)
+  const roots = exported.roots;
+  const names = roots.map((r) => r.name).join(', ');
+  const each = (line: (r: CaExport['roots'][number]) => string, indent = '          ') => roots.map((r) => indent + line(r)).join('\n');
+  const hashFile = (r: CaExport['roots'][number]) => r.android.split('/').pop()!;
+  return `How to trust these roots (only on test devices: these CAs can issue a certificate for any host).
+Install all ${roots.length} (${names}): the calibration scenario and the attacks are signed by the
+rogue root a test client is meant to trust, so a device with only the genuine root fails calibration.
 
 curl:     curl --cacert ${exported.bundle} --capath /nonexistent https://api.pinprick.test/
           (--capath to an empty or missing folder stops curl from also trusting the system store)
 Node:     NODE_EXTRA_CA_CERTS=${exported.bundle} node app.js
-Java:     keytool -importcert -noprompt -alias pinprick -file ${first?.der ?? '<root>.cer'} -keystore test.jks -storepass changeit
+Java:
+${each((r) => `keytool -importcert -noprompt -alias pinprick-${r.name} -file ${r.der} -keystore test.jks -storepass changeit`)}
 Android, user store (Android 7+ apps ignore it unless their network_security_config trusts "user",
           e.g. <debug-overrides><trust-anchors><certificates src="user"/></trust-anchors></debug-overrides>):
-          adb push ${first?.der ?? '<root>.cer'} /sdcard/Download/ ; then Settings > Security > Encryption & credentials
-          > Install a certificate > CA certificate
+${each((r) => `adb push ${r.der} /sdcard/Download/`)}
+          then for each file: Settings > Security > Encryption & credentials > Install a certificate > CA certificate
 Android, system store (rooted emulator, Android <= 13; 14+ reads /apex/com.android.conscrypt/cacerts):
-          adb root && adb remount && adb push ${exported.dir}/${hashFile} /system/etc/security/cacerts/
-          && adb shell chmod 644 /system/etc/security/cacerts/${hashFile} && adb reboot
-iOS:      send the .cer to the device (AirDrop, mail, or a web page), install the profile in Settings >
-          General > VPN & Device Management, then enable it in Settings > General > About >
-          Certificate Trust Settings. Simulator: xcrun simctl keychain booted add-root-cert <root>.cer`;
+          adb root && adb remount
+${each((r) => `adb push ${exported.dir}/${hashFile(r)} /system/etc/security/cacerts/ && adb shell chmod 644 /system/etc/security/cacerts/${hashFile(r)}`)}
+          adb reboot
+iOS:      send each of these ${roots.length} .cer files to the device (AirDrop, mail, or a web page):
+${each((r) => r.der)}
+          install each profile in Settings > General > VPN & Device Management, then enable full
+          trust for each in Settings > General > About > Certificate Trust Settings.
+          Simulator:
+${each((r) => `xcrun simctl keychain booted add-root-cert ${r.der}`)}`;
 }

@@ -62,4 +62,21 @@ describe('pinprick ca', () => {
     expect(r.stdout).toMatch(/Android, system store/);
     expect(r.stdout).toMatch(/iOS:/);
   });
+
+  it('device steps install every root, naming each file (issue 14, defect 8: Android and Java pushed genuine-root alone)', async () => {
+    const r = await runCli(['ca', '--out', outDir], { certsDir });
+    expect(r.code, r.stderr).toBe(0);
+    const steps = r.stdout.slice(r.stdout.indexOf('How to trust'));
+    const section = (name: string, next: string) => steps.slice(steps.indexOf(name), steps.indexOf(next));
+    for (const root of exported.roots) {
+      const file = root.der;
+      const hash = root.android.split('/').pop()!;
+      expect(section('Java:', 'Android, user store'), root.name).toContain(`-alias pinprick-${root.name} -file ${file}`);
+      expect(section('Android, user store', 'Android, system store'), root.name).toContain(`adb push ${file} `);
+      expect(section('Android, system store', 'iOS:'), root.name).toContain(`/${hash} /system/etc/security/cacerts/`);
+      expect(section('iOS:', 'Simulator:'), root.name).toContain(file);
+      expect(steps.slice(steps.indexOf('Simulator:')), root.name).toContain(`add-root-cert ${file}`);
+    }
+    expect(steps).toMatch(/Install all 5 \(genuine-root, genuine-root-2, legacy-root, rogue-root, vendor-root\)/);
+  });
 });
