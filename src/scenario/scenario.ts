@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
@@ -169,7 +169,9 @@ function yamlFiles(dir: string): string[] {
  * not reuse a built-in id: one id, one chain, so reports from different machines compare.
  */
 export function loadCatalog(world: WorldSpec, options: { dirs?: string[]; builtin?: boolean; now?: Date } = {}): Scenario[] {
-  const dirs = [...(options.builtin === false ? [] : [BUILTIN_SCENARIOS_DIR]), ...(options.dirs ?? []).map((d) => resolve(d))];
+  // A folder named twice (`--scenarios dir/ dir`, or through a symlink) is loaded once, not
+  // refused as a duplicate of itself.
+  const dirs = [...new Set([...(options.builtin === false ? [] : [BUILTIN_SCENARIOS_DIR]), ...(options.dirs ?? [])].map(canonicalDir))];
   const byId = new Map<string, Scenario>();
   for (const dir of dirs) {
     for (const file of yamlFiles(dir)) {
@@ -182,11 +184,45 @@ export function loadCatalog(world: WorldSpec, options: { dirs?: string[]; builti
   return [...byId.values()];
 }
 
-/** A scenario by id, with the ids that exist in the error. */
+/** A folder's real path when it exists (symlinks resolved), else its absolute path. */
+function canonicalDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
+/** A scenario by id; the error suggests the nearest ids (did you mean) and says how to list them all. */
 export function findScenario(catalog: readonly Scenario[], id: string): Scenario {
   const s = catalog.find((c) => c.id === id);
-  if (!s) throw new InputError(`no scenario '${id}' (scenarios: ${catalog.map((c) => c.id).join(', ')})`);
+  if (!s) {
+    const near = nearest(id, catalog.map((c) => c.id));
+    throw new InputError(`no scenario '${id}'${near.length ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} (all ${catalog.length}: pinprick scenarios list)`);
+  }
   return s;
+}
+
+/** Names close to `name` (edit distance at most a third of its length, at least 2), nearest first, at most 3. */
+export function nearest(name: string, names: readonly string[]): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return names
+    .map((n) => [n, editDistance(name, n)] as const)
+    .filter(([, d]) => d <= limit)
+    .sort((a, b) => a[1] - b[1])
+    .slice(0, 3)
+    .map(([n]) => n);
+}
+
+/** Levenshtein distance (insert, delete, substitute), one row at a time. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 /** File name stem, for messages. */

@@ -64,6 +64,28 @@ describe('pinprick scenarios', () => {
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   }, 60_000);
 
+  it('validate catches an id used twice (issue 14, defect 9), and a folder given twice is loaded once', async () => {
+    const dir = join(tmp.path, 'dups');
+    mkdirSync(dir);
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    const builtin = join(dir, 'c.yaml');
+    writeFileSync(a, 'id: twice\ntitle: A\ncategory: control\ndescription: a\nchain: [genuine-leaf, genuine-intermediate]\n');
+    writeFileSync(b, 'id: twice\ntitle: B\ncategory: control\ndescription: b\nchain: [genuine-leaf, genuine-intermediate]\n');
+    writeFileSync(builtin, 'id: control-genuine\ntitle: C\ncategory: control\ndescription: c\nchain: [genuine-leaf, genuine-intermediate]\n');
+    const v = await runCli(['scenarios', 'validate', a, b, builtin], { certsDir });
+    expect(v.code).toBe(2);
+    expect(v.stdout).toContain(`ok   ${a} (twice)`);
+    expect(v.stderr).toContain(`${b}:1:5: id 'twice' is already used by ${a}`);
+    expect(v.stderr).toMatch(new RegExp(`c\\.yaml:1:5: id 'control-genuine' is already used by .*control-genuine\\.yaml`));
+    const once = join(tmp.path, 'once');
+    mkdirSync(once);
+    writeFileSync(join(once, 'x.yaml'), 'id: only-once\ntitle: Once\ncategory: control\ndescription: once\nchain: [genuine-leaf, genuine-intermediate]\n');
+    const l = await runCli(['scenarios', 'list', '--scenarios', `${once}/`, once], { certsDir });
+    expect(l.code, l.stderr).toBe(0);
+    expect(l.stdout.match(/only-once/g)).toHaveLength(1);
+  }, 60_000);
+
   it('takes user scenarios next to the built-ins with --scenarios', async () => {
     const dir = join(tmp.path, 'mine');
     mkdirSync(dir);
@@ -76,6 +98,6 @@ describe('pinprick scenarios', () => {
   it('an unknown scenario id is one line and exit 2', async () => {
     const r = await runCli(['scenarios', 'show', 'nope'], { certsDir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^pinprick: no scenario 'nope' \(scenarios: /);
+    expect(r.stderr).toMatch(/^pinprick: no scenario 'nope' \(all \d+: pinprick scenarios list\)/);
   });
 });

@@ -97,7 +97,10 @@ describe('built-in catalog', () => {
   it('findScenario finds by id and lists the ids when one is missing', () => {
     expect(findScenario(catalog, 'control-genuine').id).toBe('control-genuine');
     expect(() => findScenario(catalog, 'nope')).toThrow(InputError);
-    expect(() => findScenario(catalog, 'nope')).toThrow(/no scenario 'nope' \(scenarios: .*control-genuine/);
+    expect(() => findScenario(catalog, 'nope')).toThrow(/^no scenario 'nope' \(all \d+: pinprick scenarios list\)$/);
+    // A near miss gets a suggestion instead of a list of every id.
+    expect(() => findScenario(catalog, 'attack-rogue-rot')).toThrow(/did you mean 'attack-rogue-root'\?/);
+    expect(() => findScenario(catalog, 'control-genuin')).toThrow(/did you mean 'control-genuine'\?/);
   });
 
   it('validates against a world with other hosts and an RSA key type (names, not material)', () => {

@@ -82,10 +82,18 @@ const validate: CommandModule<ScenarioArgs, ScenarioArgs & { files: string[] }> 
         process.stderr.write(`${err.message}\n`);
       }
     }
+    // Ids must be unique across the catalog, as loading requires: built-ins and the files given.
+    const seen = new Map<string, string>(loadCatalog(spec).map((b) => [b.id, b.source.file]));
+    const duplicate = new Map<string, string>();
+    for (const s of loaded) {
+      const other = seen.get(s.id);
+      if (other && other !== s.source.file) duplicate.set(s.source.file, `${s.source.file}:${s.source.id.line}:${s.source.id.col}: id '${s.id}' is already used by ${other}`);
+      else seen.set(s.id, s.source.file);
+    }
     // `expect:` against the model: needs the world (its keys issue the scenario's certificates).
-    const contradicted = new Map<string, string>();
+    const contradicted = new Map<string, string>(duplicate);
     if (loaded.some((s) => s.expect)) {
-      for (const e of await expectationErrors(await openFromArgs(args), loaded)) contradicted.set(e.file, e.message);
+      for (const e of await expectationErrors(await openFromArgs(args), loaded)) contradicted.set(e.file, [contradicted.get(e.file), e.message].filter(Boolean).join('\n'));
     }
     for (const s of loaded) {
       const problem = contradicted.get(s.source.file);
