@@ -131,6 +131,24 @@ function validator(relativePath: string): ValidateFunction {
   return v;
 }
 
+/**
+ * The schemas' patterns in words, for messages: a user should read what to write, not a regular
+ * expression. Keyed by the pattern exactly as in scenarios/scenario.schema.json and
+ * profiles/profile.schema.json (test/scenario/loader-messages.test.ts checks every pattern there
+ * has an entry).
+ */
+export const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  '^[a-z0-9][a-z0-9-]{0,63}$': 'a kebab-case name: lowercase letters, digits and -, starting with a letter or digit, at most 64 characters (e.g. my-rotation)',
+  '^[a-z0-9][a-z0-9+-]{0,63}$': 'a kebab-case name: lowercase letters, digits, - and +, starting with a letter or digit, at most 64 characters (e.g. leaf+backup)',
+  '^https?://': 'a web address starting with http:// or https://',
+  '^[A-Za-z0-9*._:-]+$': 'a host name or IP address (letters, digits, . - : and a leading *. for a wildcard)',
+  '^(now|[+-]\\d+[smhdwy]|\\d{4}-\\d{2}-\\d{2}(T[\\d:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)$':
+    "a time: now, an offset from now such as -1d or +397d (units s, m, h, d, w, y), or a date such as 2026-03-01 or 2026-03-01T12:00:00Z",
+  '^[A-Za-z][A-Za-z0-9.]*=': 'a distinguished name such as CN=api.example.test, O=Example',
+  '^([a-zA-Z]+|\\d+(\\.\\d+)+)$': 'an extended key usage name (serverAuth, clientAuth, ...) or an OID such as 1.3.6.1.5.5.7.3.1',
+  '^\\d{4}-\\d{2}-\\d{2}$': 'a date written YYYY-MM-DD, such as 2026-03-01',
+};
+
 function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -194,6 +212,8 @@ function schemaError(source: SourceDocument, err: ErrorObject): ScenarioError {
     case 'enum':
       return source.error(path, `expected one of: ${(params.allowedValues as unknown[]).join(', ')}; got ${describeValue(actual)}`);
     case 'pattern': {
+      const words = PATTERN_WORDS[String(params.pattern)];
+      if (words) return source.error(path, `${describeValue(actual)} is not valid here; expected ${words}`);
       const desc = (err.parentSchema as { description?: string } | undefined)?.description;
       return source.error(path, `${describeValue(actual)} is not valid here${desc ? ` (${desc})` : ''}; expected to match ${String(params.pattern)}`);
     }

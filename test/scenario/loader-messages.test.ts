@@ -22,10 +22,12 @@
  *     caller, not for the author of a scenario file. Fix: map yaml's MULTIPLE_DOCS code to "a
  *     scenario file holds one document: remove the second '---'" (source.ts:24-27).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/errors.js';
 import { parseProfile } from '../../src/scenario/profile.js';
 import { parseScenario } from '../../src/scenario/scenario.js';
+import { PATTERN_WORDS } from '../../src/scenario/source.js';
 import { defaultWorldSpec } from '../../src/world/spec.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -68,8 +70,26 @@ describe('schema hints', () => {
     expect(scenario(`${HEAD}certificates:\n  l:\n    from: genuine-leaf\n    sujbect: CN=x\nchain: [l]\n`)).toMatch(/unknown key 'sujbect' \(expected one of: from, subject, issuer, key, .*\)$/);
   });
 
-  it('a pattern violation shows what the field is for', () => {
-    expect(scenario('id: Bad_ID\ntitle: t\ncategory: attack\ndescription: d\nchain: [genuine-leaf]\n')).toContain('(Unique id, kebab-case.)');
+  it('a pattern violation says in words what to write, never a regular expression (issue 14, defect 9)', () => {
+    const id = scenario('id: Bad_ID\ntitle: t\ncategory: attack\ndescription: d\nchain: [genuine-leaf]\n');
+    expect(id).toContain("'Bad_ID' is not valid here; expected a kebab-case name");
+    const at = scenario('id: x\ntitle: t\ncategory: attack\ndescription: d\ncertificates:\n  old:\n    from: genuine-leaf\n    notAfter: 1 year\nchain: [old]\n');
+    expect(at).toContain("'1 year' is not valid here; expected a time: now, an offset from now such as -1d or +397d");
+    expect(`${id}${at}`).not.toMatch(/\^|\$|\\d/);
+  });
+
+  it('every pattern in the scenario and profile schemas has its words', () => {
+    const patterns: string[] = [];
+    const walk = (node: unknown) => {
+      if (!node || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'pattern' && typeof v === 'string') patterns.push(v);
+        else walk(v);
+      }
+    };
+    for (const f of ['scenarios/scenario.schema.json', 'profiles/profile.schema.json']) walk(JSON.parse(readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')));
+    expect(patterns.length).toBeGreaterThan(5);
+    for (const p of patterns) expect(PATTERN_WORDS[p], p).toBeDefined();
   });
 });
 
