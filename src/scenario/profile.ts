@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
 import type { WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
+import { hostPatternProblem } from '../model/policy.js';
 import { checkedSource, type Located } from './source.js';
+import { nearest } from './scenario.js';
 
 /** A client pin profile as written (YAML or JSON). */
 export interface Profile {
@@ -49,11 +51,18 @@ export function checkProfile(source: Located, world: WorldSpec): Profile {
   const raw = source.value as Omit<Profile, 'source'>;
   raw.pins.forEach((pin, i) => {
     if (!Object.hasOwn(world.keys, pin) && !RAW_PIN.test(pin)) {
-      throw source.error(['pins', i], `'${pin}' is neither a world key (${Object.keys(world.keys).join(', ')}) nor a pin (sha256/BASE64, 44 characters)`);
+      const near = nearest(pin, Object.keys(world.keys));
+      throw source.error(['pins', i], `'${pin}' is neither a world key${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : ` (${Object.keys(world.keys).join(', ')})`} nor a pin (sha256/BASE64, 44 characters)`);
     }
   });
   (raw.trust ?? []).forEach((name, i) => {
     if (!Object.hasOwn(world.certs, name)) throw source.error(['trust', i], `unknown world certificate '${name}'`);
+  });
+  // A pattern the model cannot match (a wildcard inside a label, an empty label) would pin
+  // nothing, silently: refused where it is written.
+  (raw.hosts ?? []).forEach((h, i) => {
+    const problem = hostPatternProblem(typeof h === 'string' ? h : h.pattern);
+    if (problem) throw source.error(typeof h === 'string' ? ['hosts', i] : ['hosts', i, 'pattern'], problem);
   });
   const expiration = raw.expiration === undefined ? undefined : new Date(`${raw.expiration}T00:00:00Z`);
   if (expiration && (Number.isNaN(expiration.getTime()) || expiration.toISOString().slice(0, 10) !== raw.expiration)) {

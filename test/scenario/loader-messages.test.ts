@@ -116,3 +116,32 @@ describe('YAML advice is for YAML authors', () => {
     expect(m).not.toMatch(/parseAllDocuments|YAML\./);
   });
 });
+
+describe('profile checks (issue 14, defect 9)', () => {
+  const profileError = (text: string): string => {
+    try {
+      parseProfile('p.yaml', text, defaultWorldSpec());
+    } catch (err) {
+      expect(err).toBeInstanceOf(ScenarioError);
+      return (err as Error).message;
+    }
+    throw new Error('no error');
+  };
+  const HEAD = 'id: p\ntitle: P\ndescription: d\n';
+
+  it.each([
+    ['a wildcard inside a label', 'hosts: [api*.pinprick.test]\npins: [genuine-leaf]\n', "p.yaml:4:9: hosts[0]: 'api*.pinprick.test': a wildcard is allowed only as a leading '*.' or '**.'"],
+    ['a wildcard in a middle label', 'hosts: [a.*.pinprick.test]\npins: [genuine-leaf]\n', "p.yaml:4:9: hosts[0]: 'a.*.pinprick.test': a wildcard is allowed only as a leading '*.' or '**.'"],
+    ['an empty label', 'hosts: [{ pattern: api..pinprick.test }]\npins: [genuine-leaf]\n', "p.yaml:4:20: hosts[0].pattern: 'api..pinprick.test': empty label"],
+  ])('refuses %s where it is written', (_what, body, message) => {
+    expect(profileError(HEAD + body)).toBe(message);
+  });
+
+  it('suggests the nearest world key for a misspelt pin', () => {
+    expect(profileError(`${HEAD}pins: [genuine-lef]\n`)).toMatch(/'genuine-lef' is neither a world key \(did you mean 'genuine-leaf'( or [^)]*)?\?\)/);
+  });
+
+  it('accepts leading wildcards', () => {
+    expect(parseProfile('p.yaml', `${HEAD}hosts: ['*.pinprick.test', '**.example.test']\npins: [genuine-leaf]\n`, defaultWorldSpec()).hosts).toHaveLength(2);
+  });
+});
