@@ -19,9 +19,13 @@ export interface ControlOptions {
   token?: string;
 }
 
-/** A fresh random token, printed at start so only the person who started the proxy can steer it. */
+/**
+ * A fresh random token (144 bits), printed at start so only the person who started the proxy can
+ * steer it. Hex, not base64url: a base64url token starts with '-' one time in 64, and then
+ * `pinprick use --token -x...` reads it as short options.
+ */
 export function newControlToken(): string {
-  return randomBytes(18).toString('base64url');
+  return randomBytes(18).toString('hex');
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlHandler } from '../../src/proxy/control.js';
+import { controlHandler, newControlToken } from '../../src/proxy/control.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { presentScenario } from '../../src/scenario/materialize.js';
 import { findScenario, loadCatalog, type Scenario } from '../../src/scenario/scenario.js';
@@ -93,5 +93,13 @@ describe('control API', () => {
   it('answers 404 with the list of routes for anything else', async () => {
     const r = await request(app).get('/nope').expect(404);
     expect(r.body.routes).toContain('PUT /scenario');
+  });
+});
+
+describe('the control token', () => {
+  it('can always be passed as a command-line value: never starts with "-" (a base64url token did, 1 time in 64, and `pinprick use --token` failed)', () => {
+    const tokens = Array.from({ length: 2_000 }, newControlToken);
+    for (const t of tokens) expect(t).toMatch(/^[0-9a-f]{36}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
   });
 });
