@@ -17,6 +17,8 @@ export interface ControlOptions {
   world: World;
   /** Mutations need `Authorization: Bearer <token>`; generated when not given. */
   token?: string;
+  /** Called after each switch of scenario (to say so on the console). */
+  onSwitch?: (from: string, to: string) => void;
 }
 
 /**
@@ -94,7 +96,9 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
           }
           const scenario = catalog.find((s) => s.id === id);
           if (!scenario) return json(res, 404, { error: `no scenario '${String(id)}'`, scenarios: catalog.map((s) => s.id) });
+          const from = proxy.scenario().scenario.id;
           proxy.use(await options.present(scenario));
+          options.onSwitch?.(from, scenario.id);
           return json(res, 200, { scenario: scenario.id });
         }
         case 'GET /verdicts':

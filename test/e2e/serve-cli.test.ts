@@ -64,6 +64,10 @@ describe('pinprick serve and pinprick use', () => {
     const r = await runCli(['use', 'attack-rogue-root', '--control', ports.control, '--token', ports.token], { certsDir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('now presenting attack-rogue-root');
+    // serve says the switch on its console (issue 14: a console line on every scenario switch).
+    const said = Date.now() + 3_000;
+    while (!/scenario: control-genuine -> attack-rogue-root/.test(output) && Date.now() < said) await new Promise((res) => setTimeout(res, 50));
+    expect(output).toMatch(/^\d\d:\d\d:\d\d\.\d{3} scenario: control-genuine -> attack-rogue-root \(switched over the control API\)$/m);
     const verdictCount = readFileSync(log, 'utf8').trim().split('\n').length;
     await curl(['--cacert', roots, '--resolve', `api.pinprick.test:${ports.tls}:127.0.0.1`, `https://api.pinprick.test:${ports.tls}/`]);
     const deadline = Date.now() + 5_000;

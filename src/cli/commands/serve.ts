@@ -129,7 +129,16 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     });
     let control: Awaited<ReturnType<typeof startControl>>;
     try {
-      control = await startControl({ proxy, catalog, present, world: opened.world, host: '127.0.0.1', port: args['control-port'] });
+      control = await startControl({
+        proxy,
+        catalog,
+        present,
+        world: opened.world,
+        host: '127.0.0.1',
+        port: args['control-port'],
+        // Every switch is said, so a QA log shows which scenario each later verdict belongs to.
+        onSwitch: (from, to) => out(`${new Date().toISOString().slice(11, 23)} scenario: ${from} -> ${to} (switched over the control API)`),
+      });
     } catch (err) {
       // All or nothing: a control port that cannot be bound stops the proxy too.
       await proxy.close();
