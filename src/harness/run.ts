@@ -138,7 +138,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   };
   // The same values as environment variables; PINPRICK_PINS is empty when the profile does not
   // cover the host, for clients whose pins are not host-scoped (curl --pinnedpubkey).
-  const covered = profile.domains.some((d) => domainCovers(d, host));
+  const covered = profileCovers(profile, [host]);
   const env = {
     PINPRICK_SCENARIO: scenario.id,
     PINPRICK_URL: values.url,

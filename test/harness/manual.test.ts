@@ -24,6 +24,12 @@ describe('pinprick run --manual: a person drives the client, the harness switche
     writeFileSync(roots, opened.world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
   });
   afterAll(() => tmp.cleanup());
+  /** `pinprick run --manual` on control-genuine and attack-rogue-root (calibration comes first), any free ports. */
+  const manualCli = (report: string) =>
+    spawn(process.execPath, [join(ROOT, 'bin/pinprick.js'), 'run', '--manual', '--scenarios', 'control-genuine', 'attack-rogue-root', '--proxy-port', '0', '--tls-port', '0', '--report', report], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PINPRICK_CERTS: join(tmp.path, 'certs'), NO_COLOR: '1' },
+    });
 
   it('takes the next connection per scenario as the client\'s behaviour; Enter skips (INCONCLUSIVE), q stops', async () => {
     const catalog = loadCatalog(opened.world.spec);
@@ -85,10 +91,7 @@ describe('pinprick run --manual: a person drives the client, the harness switche
 
   it('the CLI: stdin lines skip, the proxy port is printed, reports are written, exit 0', async () => {
     const report = join(tmp.path, 'manual-reports');
-    const child = spawn(process.execPath, [join(ROOT, 'bin/pinprick.js'), 'run', '--manual', '--scenarios', 'control-genuine', 'attack-rogue-root', '--proxy-port', '0', '--tls-port', '0', '--report', report], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PINPRICK_CERTS: join(tmp.path, 'certs'), NO_COLOR: '1' },
-    });
+    const child = manualCli(report);
     let stdout = '';
     let stderr = '';
     const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
@@ -125,10 +128,7 @@ describe('pinprick run --manual: a person drives the client, the harness switche
 
   it('the CLI: q stops the run, the rest is recorded as not run, and the exit code is 4 (issue 14, defect 7)', async () => {
     const report = join(tmp.path, 'manual-quit');
-    const child = spawn(process.execPath, [join(ROOT, 'bin/pinprick.js'), 'run', '--manual', '--scenarios', 'control-genuine', 'attack-rogue-root', '--proxy-port', '0', '--tls-port', '0', '--report', report], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PINPRICK_CERTS: join(tmp.path, 'certs'), NO_COLOR: '1' },
-    });
+    const child = manualCli(report);
     let stdout = '';
     let prompts = 0;
     const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
