@@ -28,7 +28,7 @@ export interface ManualOptions {
   /** After the first connection, how long to keep collecting the pin-failure reports it causes. */
   reportWaitMs?: number;
   workDir: string;
-  /** The person's answers: Enter skips a scenario, `q` stops the run. */
+  /** The person's answers: Enter skips a scenario, `q` stops the run, `r` re-runs the previous scenario. */
   input: Readable;
   /** Instructions for the person. */
   say: (line: string) => void;
@@ -43,12 +43,12 @@ interface LineWait {
 }
 
 /** What ended the wait for one scenario. */
-type Ending = { kind: 'connection'; wire: ConnectionVerdict } | { kind: 'skip' } | { kind: 'quit' } | { kind: 'timeout' };
+type Ending = { kind: 'connection'; wire: ConnectionVerdict } | { kind: 'skip' } | { kind: 'quit' } | { kind: 'again' } | { kind: 'timeout' };
 
 /**
  * Interactive run for a phone, an emulator or an app that cannot be launched by a command: the
  * proxy switches to each scenario, tells the person what to do, and takes the next connection for
- * that scenario as the client's behaviour (or Enter to skip, `q` to stop). The outcome comes from
+ * that scenario as the client's behaviour (or Enter to skip, `q` to stop, `r` to go back one). The outcome comes from
  * the wire alone; there is no exit code to compare with.
  */
 export async function runManual(options: ManualOptions): Promise<ScenarioResult[]> {
@@ -86,23 +86,33 @@ export async function runManual(options: ManualOptions): Promise<ScenarioResult[
     return { line, cancel: () => void (lineWaiter === resolver && (lineWaiter = undefined)) };
   };
 
+  // By position: a re-run replaces the earlier result of its scenario.
   const results: ScenarioResult[] = [];
   try {
-    for (const [index, scenario] of options.scenarios.entries()) {
+    for (let index = 0; index < options.scenarios.length; index++) {
+      const scenario = options.scenarios[index]!;
       const p = await prepareScenario(proxy, opened, scenario, profile, options.workDir);
       instruct(say, proxy, p, index, options.scenarios.length);
       const ending = await waitFor(proxy, p, nextLine, options.waitMs ?? 0, say);
+      if (ending.kind === 'again') {
+        // The person saw the previous result and wants another try (the app was not ready, the
+        // proxy setting was off): go back one; its new result replaces the old one.
+        if (index === 0) say('  nothing to re-run yet');
+        else say(`  re-running ${options.scenarios[index - 1]!.id}`);
+        index = Math.max(index - 1, 0) - 1;
+        continue;
+      }
       if (ending.kind === 'quit') {
         const rest = options.scenarios.slice(index);
         say(`stopped: the remaining scenarios were not run (${rest.map((x) => x.id).join(', ')})`);
         // In the table and the reports as not run, so a stopped run is never mistaken for a whole one.
         for (const [k, s] of rest.entries()) {
           const q = k === 0 ? p : await prepareScenario(proxy, opened, s, profile, options.workDir);
-          results.push(
+          results[index + k] = (
             scenarioResult(proxy, q, profile, {}, {
               command: NOT_RUN,
               classification: { outcome: 'INCONCLUSIVE', observed: 'unknown', reason: 'not run: the run was stopped (q) before this scenario' },
-            }),
+            })
           );
         }
         break;
@@ -125,7 +135,7 @@ export async function runManual(options: ManualOptions): Promise<ScenarioResult[
             }
           : {}),
       });
-      results.push(result);
+      results[index] = result;
       options.onResult?.(result, index, options.scenarios.length);
     }
   } finally {
@@ -144,7 +154,7 @@ function instruct(say: (line: string) => void, proxy: RunningProxy, p: PreparedS
   say(`  (or send ${host} to ${proxy.host}:${proxy.tlsPort} directly).`);
   say(`  A correct client with this pin set would ${p.expected.expected.toUpperCase()}: ${p.expected.reason}`);
   if (p.presented.trust) say(`  Note: this scenario assumes the client trusts only ${p.presented.trust.map((c) => c.name).join(', ')}; on a device with the usual store, judge with care.`);
-  say('  Waiting for the connection... (Enter: skip, q + Enter: stop)');
+  say(`  Waiting for the connection... (Enter: skip, q + Enter: stop${index > 0 ? ', r + Enter: re-run the previous scenario' : ''})`);
 }
 
 async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () => LineWait, waitMs: number, say: (line: string) => void): Promise<Ending> {
@@ -166,7 +176,10 @@ async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () =>
     });
   });
   const wait = nextLine();
-  const typed = wait.line.then((line): Ending => (line?.trim().toLowerCase() === 'q' ? { kind: 'quit' } : { kind: 'skip' }));
+  const typed = wait.line.then((line): Ending => {
+    const answer = line?.trim().toLowerCase();
+    return answer === 'q' ? { kind: 'quit' } : answer === 'r' ? { kind: 'again' } : { kind: 'skip' };
+  });
   const racers = [connection, typed];
   let timer: NodeJS.Timeout | undefined;
   if (waitMs > 0) racers.push(new Promise<Ending>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), waitMs))));

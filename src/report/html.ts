@@ -1,5 +1,6 @@
 import type { ChainPicture, PathCertificate, SentCertificate } from '../harness/chain-picture.js';
 import type { Outcome } from '../harness/classify.js';
+import { diagnose } from '../harness/diagnosis.js';
 import type { ScenarioResult } from '../harness/run.js';
 import type { PinReport } from '../proxy/pin-reports.js';
 import { summary, type RunMeta } from './run-report.js';
@@ -78,6 +79,12 @@ function exitText(r: ScenarioResult): string {
 // ---------------------------------------------------------------------------------------------
 // Header: what was run, and the counts.
 
+/** The client-level diagnosis, above everything per scenario. */
+function diagnosisList(results: readonly ScenarioResult[]): string {
+  const items = diagnose(results).map((d) => `<li class="diagnosis-${esc(d.code)}" data-diagnosis="${esc(d.code)}">${esc(d.text)}${d.scenarios.length ? ` <span class="scenarios">(${d.scenarios.map((id) => `<code>${esc(id)}</code>`).join(', ')})</span>` : ''}</li>`);
+  return `<section class="diagnosis"><h2>Diagnosis</h2><ul>${items.join('')}</ul></section>`;
+}
+
 function header(results: readonly ScenarioResult[], meta: RunMeta): string {
   const counts = summary(results);
   const failures = counts.VULNERABLE + counts.BRICKED;
@@ -90,6 +97,7 @@ function header(results: readonly ScenarioResult[], meta: RunMeta): string {
 <h1>pinprick report <span class="profile">profile <b>${esc(meta.profile)}</b></span></h1>
 ${banner}
 <ul class="counts">${chips}</ul>
+${diagnosisList(results)}
 <dl class="meta">
 <dt>profile</dt><dd>${esc(meta.profile)}</dd>
 <dt>client</dt><dd><code>${esc(meta.client)}</code></dd>
@@ -333,6 +341,7 @@ small{color:var(--muted)}a{color:#0969da}
 .banner-ok{background:var(--pass-bg);color:var(--pass);border:1px solid var(--pass)}.banner-fail{background:var(--vuln-bg);color:var(--vuln);border:1px solid var(--vuln)}
 .counts{list-style:none;display:flex;gap:8px;padding:0;margin:8px 0;flex-wrap:wrap}
 .count{padding:4px 12px;border-radius:16px;font-weight:600;border:1px solid currentColor}.count .n{font-size:18px}.count.zero{opacity:.45}
+.diagnosis h2{font-size:1em;margin:8px 0 4px}.diagnosis ul{margin:0;padding-left:1.2em}.diagnosis li{margin:2px 0}.diagnosis-correct{color:var(--pass)}.diagnosis .scenarios{color:var(--muted)}
 .meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}.meta dt{color:var(--muted)}.meta dd{margin:0}
 .o-pass{--o:var(--pass);--o-bg:var(--pass-bg)}.o-vulnerable{--o:var(--vuln);--o-bg:var(--vuln-bg)}.o-bricked{--o:var(--brick);--o-bg:var(--brick-bg)}.o-policy-risk{--o:var(--risk);--o-bg:var(--risk-bg)}.o-inconclusive{--o:var(--inc);--o-bg:var(--inc-bg)}
 .count,.badge{color:var(--o);background:var(--o-bg)}

@@ -1,5 +1,6 @@
 import type { ScenarioResult } from '../harness/run.js';
 import type { Outcome } from '../harness/classify.js';
+import { diagnose } from '../harness/diagnosis.js';
 
 /** What a run was, for the top of every report. */
 export interface RunMeta {
@@ -19,7 +20,7 @@ export function summary(results: readonly ScenarioResult[]): Record<Outcome, num
 
 /** The JSON report (format `pinprick-run/1`). */
 export function jsonReport(results: readonly ScenarioResult[], meta: RunMeta): string {
-  return JSON.stringify({ format: 'pinprick-run/1', ...meta, summary: summary(results), results }, null, 2) + '\n';
+  return JSON.stringify({ format: 'pinprick-run/1', ...meta, summary: summary(results), diagnosis: diagnose(results), results }, null, 2) + '\n';
 }
 
 function xml(text: string): string {
@@ -39,7 +40,12 @@ export function junitReport(results: readonly ScenarioResult[], meta: RunMeta): 
     if (c.outcome === 'INCONCLUSIVE') return `${head}\n    <skipped message="${xml(c.reason)}"/>\n${out}\n  </testcase>`;
     return `${head}\n${out}\n  </testcase>`;
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="pinprick ${xml(meta.profile)}" tests="${results.length}" failures="${failures}" errors="0" skipped="${counts.INCONCLUSIVE}" timestamp="${meta.startedAt}">\n${cases.join('\n')}\n</testsuite>\n`;
+  // The diagnosis is about the client, not one scenario: suite properties (Jenkins, GitLab and
+  // the JUnit XSD all carry <properties>) and the suite's system-out, which CI viewers show.
+  const diagnosis = diagnose(results);
+  const properties = diagnosis.map((d) => `    <property name="diagnosis.${d.code}" value="${xml(d.text)}"/>`).join('\n');
+  const suiteOut = diagnosis.map((d) => `${d.text}${d.scenarios.length ? ` (${d.scenarios.join(', ')})` : ''}`).join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="pinprick ${xml(meta.profile)}" tests="${results.length}" failures="${failures}" errors="0" skipped="${counts.INCONCLUSIVE}" timestamp="${meta.startedAt}">\n  <properties>\n${properties}\n  </properties>\n${cases.join('\n')}\n  <system-out>${xml(suiteOut)}</system-out>\n</testsuite>\n`;
 }
 
 /** The console table. */
@@ -59,6 +65,7 @@ export function markdownReport(results: readonly ScenarioResult[], meta: RunMeta
       .map(([k, v]) => `**${k}** ${v}`)
       .join(' · '),
     '',
+    ...diagnose(results).flatMap((d) => [`> **Diagnosis:** ${cell(d.text)}${d.scenarios.length ? ` (${d.scenarios.map((id) => `\`${id}\``).join(', ')})` : ''}`, '']),
     '| scenario | category | expected | observed on the wire | outcome | why |',
     '|---|---|---|---|---|---|',
     ...results.map((r) => {

@@ -36,6 +36,7 @@ describe('pinprick run never passes a client that tested nothing (curl without -
     expect(rep.results[0]!.category).toBe('calibration');
     for (const x of rep.results) expect(x.classification.outcome, x.id).toBe('INCONCLUSIVE');
     expect(r.stdout).toMatch(/nothing was tested/i);
+    expect(r.stdout).toMatch(/^diagnosis: this client does not trust the test CA/m);
   };
 
   it('--scenarios attack: calibration runs first, every rejection is INCONCLUSIVE, exit 3', async () => {

@@ -33,4 +33,27 @@ describe('pinprick run --client: the exit code CI gates on, and the reports it w
     // Plain progress lines on stderr: the test's stderr is not a TTY.
     expect(r.stderr).toMatch(/^\[\d\/3\] attack-pin-stuffing: VULNERABLE$/m);
   }, 90_000);
+
+  it('says what kind of client it is, above the table and in every report: the naive client pins the chain as sent (CVE-2016-2402)', async () => {
+    const r = await runCli(['run', '--client', client('naive'), '--scenarios', 'attack-rogue-root', 'attack-pin-stuffing', '--grace', '1000', '--report', join(tmp.path, 'diagnosis')], { certsDir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(1);
+    const dir = join(tmp.path, 'diagnosis');
+    const line = /diagnosis: this client pins the chain as sent, not the validated path \(CVE-2016-2402\).*\(attack-pin-stuffing\)/;
+    expect(r.stdout).toMatch(line);
+    expect(r.stdout.search(line)).toBeLessThan(r.stdout.search(/^scenario +category/m));
+    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { diagnosis: { code: string; scenarios: string[] }[] };
+    expect(json.diagnosis).toEqual([expect.objectContaining({ code: 'pins-chain-as-sent', scenarios: ['attack-pin-stuffing'] })]);
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<properties>\s*<property name="diagnosis.pins-chain-as-sent" value="this client pins the chain as sent/);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/> \*\*Diagnosis:\*\* this client pins the chain as sent/);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/<li class="diagnosis-pins-chain-as-sent" data-diagnosis="pins-chain-as-sent">this client pins the chain as sent/);
+  }, 90_000);
+
+  it('a curl that validates the chain but is given no pins: "this client does not enforce pins"', async () => {
+    const r = await runCli(
+      ['run', '--client', 'curl -sS --max-time 10 --proxy {proxy} --cacert {cafile} --capath /nonexistent {url}', '--scenarios', 'attack-rogue-root', 'attack-pin-stuffing', '--grace', '800', '--report', join(tmp.path, 'nopins')],
+      { certsDir, timeoutMs: 60_000 },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^diagnosis: this client does not enforce pins \(accepted 2 chains with no pinned key on the validated path\)/m);
+  }, 90_000);
 });

@@ -89,6 +89,45 @@ describe('pinprick run --manual: a person drives the client, the harness switche
     expect(said.join('\n')).toMatch(/stopped: the remaining scenarios were not run/);
   }, 60_000);
 
+  it('r re-runs the previous scenario (the app was not ready): the new result replaces the skipped one', async () => {
+    const catalog = loadCatalog(opened.world.spec);
+    const input = new PassThrough();
+    const said: string[] = [];
+    let proxy: RunningProxy | undefined;
+    let waits = 0;
+    const viaProxy = () => curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://api.pinprick.test/app']);
+    const plan = [
+      () => curl(['--cacert', roots, '--proxy', `http://127.0.0.1:${proxy!.proxyPort}`, 'https://canary.pinprick.test/']),
+      () => input.write('\n'), // control-genuine: skipped (the person was not ready)
+      () => input.write('r\n'), // at attack-rogue-root: back to control-genuine
+      viaProxy, // control-genuine again: now the app connects
+      () => input.write('\n'), // attack-rogue-root: skipped
+    ];
+    const results = await runManual({
+      opened,
+      scenarios: ['calibration-canary', 'control-genuine', 'attack-rogue-root'].map((id) => findScenario(catalog, id)),
+      profile: resolveProfile(findProfile('intermediate-backup', opened.world.spec), opened.world),
+      graceMs: 800,
+      reportWaitMs: 50,
+      waitMs: 20_000,
+      workDir: join(tmp.path, 'work-again'),
+      input,
+      say: (line) => {
+        said.push(line);
+        if (line.includes('Waiting for the connection')) void plan[waits++]!();
+      },
+      onStart: (p) => (proxy = p),
+    });
+    expect(waits).toBe(5);
+    expect(results.map((r) => [r.id, r.classification.outcome, r.command])).toEqual([
+      ['calibration-canary', 'PASS', '(manual)'],
+      ['control-genuine', 'PASS', '(manual)'],
+      ['attack-rogue-root', 'INCONCLUSIVE', '(manual, skipped)'],
+    ]);
+    expect(said).toContain('  re-running control-genuine');
+    expect(said.filter((l) => l.startsWith('[2/3] control-genuine'))).toHaveLength(2);
+  }, 60_000);
+
   it('the CLI: stdin lines skip, the proxy port is printed, reports are written, exit 0', async () => {
     const report = join(tmp.path, 'manual-reports');
     const child = manualCli(report);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnose } from '../../src/harness/diagnosis.js';
 import { runSuite, type ScenarioResult } from '../../src/harness/run.js';
 import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
 import { loadCatalog } from '../../src/scenario/scenario.js';
@@ -44,5 +45,12 @@ describe('pinprick run over the whole catalog against the reference clients, thr
     // Everywhere else it behaves as the correct client does.
     const rest = naive.filter((r) => !vulnerable.includes(r.id));
     expect(outcomes(rest)).toEqual(outcomes(correct.filter((r) => !vulnerable.includes(r.id))));
+  });
+
+  it('the client-level diagnosis over the whole catalog: correct for the correct client (POLICY-RISK is about the policy), CVE-2016-2402 for the naive one', () => {
+    expect(diagnose(correct).map((d) => d.code)).toEqual(['correct']);
+    const naiveFindings = diagnose(naive);
+    expect(naiveFindings.map((d) => d.code)).toEqual(['pins-chain-as-sent']);
+    expect(naiveFindings[0]!.text).toMatch(/^this client pins the chain as sent, not the validated path \(CVE-2016-2402\)/);
   });
 });

@@ -6,6 +6,7 @@ import { InputError } from '../../errors.js';
 import { NOT_RUN, runManual } from '../../harness/manual.js';
 import { planRun, profileCovers, runSuite, type ScenarioResult } from '../../harness/run.js';
 import { testedNothing } from '../../harness/classify.js';
+import { diagnose } from '../../harness/diagnosis.js';
 import { expectationErrors } from '../../harness/expectations.js';
 import { pemOf } from '../../world/pem.js';
 import { htmlReport } from '../../report/html.js';
@@ -156,6 +157,8 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     writeFileSync(join(dir, 'junit.xml'), junitReport(results, meta));
     writeFileSync(join(dir, 'summary.md'), markdownReport(results, meta));
     writeFileSync(join(dir, 'report.html'), htmlReport(results, meta));
+    for (const d of diagnose(results)) out(`diagnosis: ${d.text}${d.scenarios.length ? ` (${d.scenarios.join(', ')})` : ''}`);
+    out('');
     out(table(tableRows(results), ['scenario', 'category', 'expected', 'wire', 'exit', 'outcome']));
     const counts = summary(results);
     out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, junit.xml, summary.md, report.html`);
