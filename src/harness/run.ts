@@ -33,6 +33,8 @@ export interface ScenarioResult {
   chain: ChainPicture;
   /** Pin-failure reports (HPKP report-uri, TrustKit reportUris) the client sent during this scenario. */
   reports: PinReport[];
+  /** In a merged report (`pinprick report merge`): the shard, `i/n`, that ran it. */
+  shard?: string;
 }
 
 /** Options of {@link runSuite}. */

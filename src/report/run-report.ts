@@ -1,6 +1,6 @@
 import type { ScenarioResult } from '../harness/run.js';
 import type { Outcome } from '../harness/classify.js';
-import { diagnose } from '../harness/diagnosis.js';
+import { diagnose, type Diagnosis } from '../harness/diagnosis.js';
 
 /** What a run was, for the top of every report. */
 export interface RunMeta {
@@ -9,6 +9,20 @@ export interface RunMeta {
   world: string;
   startedAt: string;
   finishedAt: string;
+  /** Ids of the whole selection before sharding, calibration first: what all shards cover together. */
+  selection?: string[];
+  /** `i/n` for a `--shard i/n` run. */
+  shard?: string;
+  /** For a merged report: the shard reports joined, in shard order. */
+  mergedFrom?: string[];
+}
+
+/** A `report.json` as read back (format `pinprick-run/1`). */
+export interface RunReport extends RunMeta {
+  format: 'pinprick-run/1';
+  summary: Record<Outcome, number>;
+  diagnosis?: Diagnosis[];
+  results: ScenarioResult[];
 }
 
 /** Counts per outcome. */
@@ -34,7 +48,9 @@ export function junitReport(results: readonly ScenarioResult[], meta: RunMeta): 
   const cases = results.map((r) => {
     const c = r.classification;
     const time = (r.durationMs / 1000).toFixed(3);
-    const head = `  <testcase classname="pinprick.${r.category}" name="${xml(r.id)}" time="${time}">`;
+    // A merged report holds each shard's calibration: the shard keeps the test names apart.
+    const name = r.shard && r.category === 'calibration' ? `${r.id} (shard ${r.shard})` : r.id;
+    const head = `  <testcase classname="pinprick.${r.category}" name="${xml(name)}" time="${time}">`;
     const out = `    <system-out>${xml(`${c.outcome}: ${c.reason}\nwire: ${r.wire ? `${r.wire.kind}${r.wire.alert ? ` (${r.wire.alert.name})` : ''}` : 'no connection'}; exit: ${r.exitCode}\n$ ${r.command}\n${r.stdout}`)}</system-out>`;
     if (c.outcome === 'VULNERABLE' || c.outcome === 'BRICKED') return `${head}\n    <failure type="${c.outcome}" message="${xml(c.reason)}">${xml(`${c.outcome}: ${c.reason}\nexpected ${r.expected.verdict} (${r.expected.code}): ${r.expected.reason}`)}</failure>\n${out}\n  </testcase>`;
     if (c.outcome === 'INCONCLUSIVE') return `${head}\n    <skipped message="${xml(c.reason)}"/>\n${out}\n  </testcase>`;

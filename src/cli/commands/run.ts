@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { NOT_RUN, runManual } from '../../harness/manual.js';
@@ -9,10 +9,10 @@ import { testedNothing } from '../../harness/classify.js';
 import { diagnose } from '../../harness/diagnosis.js';
 import { expectationErrors } from '../../harness/expectations.js';
 import { pemOf } from '../../world/pem.js';
-import { htmlReport } from '../../report/html.js';
-import { jsonReport, junitReport, markdownReport, summary, tableRows } from '../../report/run-report.js';
+import { readRunReport, reportPath, writeRunReports } from '../../report/files.js';
+import { summary, tableRows, type RunMeta } from '../../report/run-report.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
-import { CATEGORIES, type Scenario } from '../../scenario/scenario.js';
+import { CATEGORIES, findScenario, type Scenario } from '../../scenario/scenario.js';
 import { out, table, UsageError } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { catalogFromArgs, type ScenarioArgs } from './scenarios.js';
@@ -24,11 +24,12 @@ interface RunArgs extends ScenarioArgs {
   listen: string;
   'proxy-port': number;
   'tls-port': number;
-  profile: string;
+  profile?: string;
   only?: string[];
   timeout?: number;
   grace: number;
-  report: string;
+  report?: string;
+  'rerun-failed'?: string;
   parallel: number;
   shard?: string;
 }
@@ -37,6 +38,28 @@ interface RunArgs extends ScenarioArgs {
 export const EXIT_TESTED_NOTHING = 3;
 /** `pinprick run --manual`'s exit code when the person stopped it (q) before every scenario ran. */
 export const EXIT_INCOMPLETE = 4;
+
+/**
+ * The end of a run (or of a merge of shard runs): diagnosis, table, counts and POLICY-RISK fixes
+ * on stdout; returns the exit code CI gates on (see the epilog of `pinprick run`).
+ */
+export function conclude(results: readonly ScenarioResult[], dir: string): number {
+  for (const d of diagnose(results)) out(`diagnosis: ${d.text}${d.scenarios.length ? ` (${d.scenarios.join(', ')})` : ''}`);
+  out('');
+  out(table(tableRows(results), ['scenario', 'category', 'expected', 'wire', 'exit', 'outcome']));
+  const counts = summary(results);
+  out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, junit.xml, summary.md, report.html`);
+  for (const r of results.filter((x) => x.classification.fix)) out(`POLICY-RISK ${r.id}: ${r.classification.fix}`);
+  const nothing = testedNothing(results);
+  const notRun = results.filter((r) => r.command === NOT_RUN).length;
+  if (nothing) out(`\n${nothing}. Exit ${EXIT_TESTED_NOTHING}.`);
+  else if (notRun) out(`\nincomplete: ${notRun} scenario(s) not run (stopped with q). Exit ${EXIT_INCOMPLETE}.`);
+  // A finding (VULNERABLE, BRICKED) is real even in a run that could not test the rest.
+  if (counts.VULNERABLE + counts.BRICKED > 0) return 1;
+  if (nothing) return EXIT_TESTED_NOTHING;
+  if (notRun) return EXIT_INCOMPLETE;
+  return 0;
+}
 
 /** Select scenarios by id, glob (`attack-*`) or category. */
 export function selectScenarios(catalog: Scenario[], selectors: string[] | undefined): Scenario[] {
@@ -60,15 +83,17 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Proxy port in --manual mode (0 = any); command runs always use free ports' })
       .option('tls-port', { type: 'number', default: 8443, describe: 'Direct TLS port in --manual mode (0 = any)' })
-      .option('profile', { alias: 'p', type: 'string', default: 'intermediate-backup', describe: "The client's pin profile (shipped id or file)" })
+      .option('profile', { alias: 'p', type: 'string', defaultDescription: 'intermediate-backup; with --rerun-failed, the report\'s', describe: "The client's pin profile (shipped id or file)" })
       .option('only', { type: 'string', array: true, describe: 'Same as --scenarios selectors: ids, globs (attack-*) or categories' })
       .option('timeout', { type: 'number', describe: 'ms per client run (default 20000); with --manual, ms to wait for each connection (default: until it comes or Enter)' })
       .option('grace', { type: 'number', default: 2000, describe: 'ms after the handshake for the client to send data or close' })
       .option('parallel', { type: 'number', default: 1, describe: 'Scenarios at once, each on its own proxy ports' })
       .option('shard', { type: 'string', describe: 'i/n: run every n-th scenario starting at i, for a CI matrix (merged reports stay valid)' })
-      .option('report', { type: 'string', default: 'reports', describe: 'Folder for report.json, junit.xml, summary.md and report.html' })
+      .option('report', { type: 'string', defaultDescription: 'reports; with --rerun-failed, rerun/ in the report\'s folder', describe: 'Folder for report.json, junit.xml, summary.md and report.html' })
+      .option('rerun-failed', { type: 'string', describe: 'Run again every scenario that did not PASS in this report.json (or report folder), with its client and profile unless given' })
       .check((a) => {
-        if (!a.client === !a.manual) throw new UsageError('give exactly one of --client COMMAND or --manual');
+        if (a.client && a.manual) throw new UsageError('give one of --client COMMAND or --manual, not both');
+        if (!a.client && !a.manual && !a['rerun-failed']) throw new UsageError('give exactly one of --client COMMAND or --manual');
         return true;
       })
       .epilog('Exit codes: 0 nothing VULNERABLE or BRICKED; 1 something is; 2 bad usage; 3 nothing was tested (the client did not accept the calibration chain, or every result is INCONCLUSIVE); 4 a --manual run stopped with q before every scenario ran.')
@@ -79,12 +104,38 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   handler: async (args) => {
     const opened = await openFromArgs(args);
     const world = opened.world;
-    const profile = resolveProfile(findProfile(args.profile, world.spec), world);
+    // --rerun-failed: the scenarios that did not PASS, with the report's client and profile unless given.
+    const previous = args['rerun-failed'] === undefined ? undefined : { path: reportPath(args['rerun-failed']), report: readRunReport(args['rerun-failed']) };
+    if (previous && (args.only?.length || (args.scenarios ?? []).some((v) => !(existsSync(v) && statSync(v).isDirectory())))) {
+      throw new InputError('--rerun-failed selects the scenarios itself: give scenario folders with --scenarios, but no ids or categories');
+    }
+    if (previous && !args.client && !args.manual) {
+      if (previous.report.client === '(manual)') args.manual = true;
+      else args.client = previous.report.client;
+    }
+    const profile = resolveProfile(findProfile(args.profile ?? previous?.report.profile ?? 'intermediate-backup', world.spec), world);
     // --scenarios takes selectors and folders alike: an existing folder adds scenario files, anything else selects.
     const isDir = (v: string) => existsSync(v) && statSync(v).isDirectory();
     const dirs = (args.scenarios ?? []).filter(isDir);
     const selectors = [...(args.scenarios ?? []).filter((v) => !isDir(v)), ...(args.only ?? [])];
     const catalog = catalogFromArgs({ ...args, scenarios: dirs }, world.spec);
+    if (previous) {
+      const failed = [...new Set(previous.report.results.filter((r) => r.category !== 'calibration' && r.classification.outcome !== 'PASS').map((r) => r.id))];
+      if (!failed.length) {
+        out(`nothing to re-run: every scenario of ${previous.path} passed`);
+        return;
+      }
+      // Each must still exist: an id from an older catalog (or a folder not given) is said, with the nearest ids.
+      for (const id of failed) {
+        try {
+          findScenario(catalog, id);
+        } catch (err) {
+          throw new InputError(`${previous.path}: ${(err as Error).message}${dirs.length ? '' : ' (scenarios from a folder need --scenarios FOLDER)'}`);
+        }
+      }
+      selectors.push(...failed);
+      out(`re-running ${failed.length} scenario(s) that did not PASS in ${previous.path}: ${failed.join(', ')}`);
+    }
     let shardOf: { i: number; n: number } | undefined;
     if (args.shard !== undefined) {
       const m = /^(\d+)\/(\d+)$/.exec(args.shard);
@@ -106,7 +157,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       );
     }
     if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new InputError(`--parallel ${args.parallel}: expected a positive integer`);
-    const dir = resolve(args.report);
+    const dir = resolve(args.report ?? (previous ? join(dirname(previous.path), 'rerun') : 'reports'));
     mkdirSync(dir, { recursive: true });
     const startedAt = new Date().toISOString();
     const workDir = join(tmpdir(), `pinprick-run-${process.pid}`);
@@ -152,24 +203,16 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       });
       progress.end();
     }
-    const meta = { profile: profile.id, client: args.manual ? '(manual)' : args.client!, world: world.name, startedAt, finishedAt: new Date().toISOString() };
-    writeFileSync(join(dir, 'report.json'), jsonReport(results, meta));
-    writeFileSync(join(dir, 'junit.xml'), junitReport(results, meta));
-    writeFileSync(join(dir, 'summary.md'), markdownReport(results, meta));
-    writeFileSync(join(dir, 'report.html'), htmlReport(results, meta));
-    for (const d of diagnose(results)) out(`diagnosis: ${d.text}${d.scenarios.length ? ` (${d.scenarios.join(', ')})` : ''}`);
-    out('');
-    out(table(tableRows(results), ['scenario', 'category', 'expected', 'wire', 'exit', 'outcome']));
-    const counts = summary(results);
-    out(`\n${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}   reports: ${dir}/report.json, junit.xml, summary.md, report.html`);
-    for (const r of results.filter((x) => x.classification.fix)) out(`POLICY-RISK ${r.id}: ${r.classification.fix}`);
-    const nothing = testedNothing(results);
-    const notRun = results.filter((r) => r.command === NOT_RUN).length;
-    if (nothing) out(`\n${nothing}. Exit ${EXIT_TESTED_NOTHING}.`);
-    else if (notRun) out(`\nincomplete: ${notRun} scenario(s) not run (stopped with q). Exit ${EXIT_INCOMPLETE}.`);
-    // A finding (VULNERABLE, BRICKED) is real even in a run that could not test the rest.
-    if (counts.VULNERABLE + counts.BRICKED > 0) process.exitCode = 1;
-    else if (nothing) process.exitCode = EXIT_TESTED_NOTHING;
-    else if (notRun) process.exitCode = EXIT_INCOMPLETE;
+    const meta: RunMeta = {
+      profile: profile.id,
+      client: args.manual ? '(manual)' : args.client!,
+      world: world.name,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      selection: planRun(catalog, selectScenarios(catalog, selectors)).map((s) => s.id),
+      ...(args.shard ? { shard: args.shard } : {}),
+    };
+    writeRunReports(dir, results, meta);
+    process.exitCode = conclude(results, dir);
   },
 };
