@@ -77,8 +77,14 @@ export function observedBehaviour(o: Observation): { observed: Classification['o
   return { observed: wireSays };
 }
 
-/** Classify one scenario run against the reference model's expectation. */
-export function classify(category: Category, expected: Verdict, observation: Observation): Classification {
+/** The POLICY-RISK fix when no key names are known (see policyFix for the one that names them). */
+const GENERIC_FIX = 'pin a key that survives this change (a CA or root key the server keeps, or an offline backup key that the new certificate uses), and ship it before the server changes';
+
+/**
+ * Classify one scenario run against the reference model's expectation. `fix` is the POLICY-RISK
+ * fix that names the keys (policyFix), when the caller knows the world's key names.
+ */
+export function classify(category: Category, expected: Verdict, observation: Observation, fix = GENERIC_FIX): Classification {
   const { observed, why } = observedBehaviour(observation);
   if (observed === 'unknown') return { outcome: 'INCONCLUSIVE', observed, reason: why! };
   const how = observation.wire?.alert ? ` (${observation.wire.alert.name})` : observation.wire?.kind === 'rejected-after-handshake' ? ' (after the handshake)' : '';
@@ -101,7 +107,7 @@ export function classify(category: Category, expected: Verdict, observation: Obs
       outcome: 'POLICY-RISK',
       observed,
       reason: `rejected${how} a legitimate rotation: this pin set cannot survive it`,
-      fix: 'pin a key that survives this change (a CA or root key the server keeps, or an offline backup key that the new certificate uses), and ship it before the server changes',
+      fix,
     };
   }
   return { outcome: 'PASS', observed, reason: `rejected${how}, as a correct client does: ${expected.reason}` };

@@ -11,6 +11,7 @@ import type { Category, Scenario } from '../scenario/scenario.js';
 import { pemOf } from '../world/pem.js';
 import type { OpenedWorld } from '../world/store.js';
 import { chainPicture, type ChainPicture } from './chain-picture.js';
+import { policyFix, type NamedKey } from './policy-fix.js';
 import { applyCalibration, calibrated, calibrationState, classify, type CalibrationState, type Classification, type Observation } from './classify.js';
 
 /** One scenario's result: expectation, observation, classification. */
@@ -116,6 +117,8 @@ export interface PreparedScenario {
   lastVerdictId: number;
   lastReportId: number;
   started: number;
+  /** The world's keys by name, for a POLICY-RISK fix that names them. */
+  keys: NamedKey[];
 }
 
 /** Switch the proxy to a scenario, write its trust file, and work out the placeholders and the expectation. */
@@ -158,6 +161,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     expected,
     values,
     env,
+    keys: world.allKeys().map((k) => ({ name: k.name, position: k.def.position, pin: k.pin.sha256 })),
     lastVerdictId: proxy.verdicts.lastId,
     lastReportId: proxy.reports.lastId,
     started: Date.now(),
@@ -225,7 +229,7 @@ export function scenarioResult(
     stderr: run.stderr ?? '',
     command: run.command,
     durationMs: Date.now() - p.started,
-    classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation),
+    classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation, policyFix(expected, p.keys, new Set(profile.pins.map((x) => x.sha256)))),
     chain: chainPicture(p.presented, expected, profile),
     reports: proxy.reports.recent().filter((r) => r.id > p.lastReportId && r.scenario === scenario.id),
   };

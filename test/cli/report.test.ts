@@ -94,6 +94,8 @@ describe('pinprick report merge | diff, and pinprick run --rerun-failed', () => 
     const r = await cli(['run', '--rerun-failed', 'leaf', '--grace', '800']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^re-running 1 scenario\(s\) that did not PASS in leaf\/report\.json: rotation-leaf-key$/m);
+    // The POLICY-RISK fix names the keys and their pins, computed with the model.
+    expect(r.stdout).toMatch(/^POLICY-RISK rotation-leaf-key: add genuine-root \(sha256\/[A-Za-z0-9+/]{43}=\) or genuine-intermediate \(sha256\/[A-Za-z0-9+/]{43}=\), which are on the new path; or pin a backup key \(backup-1, backup-2\)/m);
     const again = read(join('leaf', 'rerun'));
     expect(again.results.map((x) => [x.id, x.classification.outcome])).toEqual([
       ['calibration-canary', 'PASS'],
