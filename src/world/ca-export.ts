@@ -86,10 +86,17 @@ Android, user store (Android 7+ apps ignore it unless their network_security_con
           e.g. <debug-overrides><trust-anchors><certificates src="user"/></trust-anchors></debug-overrides>):
 ${each((r) => `adb push ${r.der} /sdcard/Download/`)}
           then for each file: Settings > Security > Encryption & credentials > Install a certificate > CA certificate
-Android, system store (rooted emulator, Android <= 13; 14+ reads /apex/com.android.conscrypt/cacerts):
+Android, system store (rooted emulator, Android 7 to 13):
           adb root && adb remount
 ${each((r) => `adb push ${exported.dir}/${hashFile(r)} /system/etc/security/cacerts/ && adb shell chmod 644 /system/etc/security/cacerts/${hashFile(r)}`)}
           adb reboot
+Android 14+, system store (rooted emulator: the roots now live in the read-only Conscrypt APEX,
+          so a tmpfs copy of it with these roots added is bind-mounted over it in zygote and in every
+          running app; it lasts until the next reboot, so run it again after each boot):
+          adb root && adb shell mkdir -p -m 700 /data/local/tmp/pinprick-ca
+${each((r) => `adb push ${exported.dir}/${hashFile(r)} /data/local/tmp/pinprick-ca/`)}
+          adb shell 'cp /apex/com.android.conscrypt/cacerts/* /data/local/tmp/pinprick-ca/ && mount -t tmpfs tmpfs /system/etc/security/cacerts && cp /data/local/tmp/pinprick-ca/* /system/etc/security/cacerts/ && chown root:root /system/etc/security/cacerts/* && chmod 644 /system/etc/security/cacerts/* && chcon u:object_r:system_file:s0 /system/etc/security/cacerts/*'
+          adb shell 'for z in $(pidof zygote zygote64); do for p in $z $(ps -o PID= -P $z); do nsenter --mount=/proc/$p/ns/mnt -- mount --bind /system/etc/security/cacerts /apex/com.android.conscrypt/cacerts; done; done'
 iOS:      send each of these ${roots.length} .cer files to the device (AirDrop, mail, or a web page):
 ${each((r) => r.der)}
           install each profile in Settings > General > VPN & Device Management, then enable full

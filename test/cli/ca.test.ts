@@ -73,10 +73,13 @@ describe('pinprick ca', () => {
       const hash = root.android.split('/').pop()!;
       expect(section('Java:', 'Android, user store'), root.name).toContain(`-alias pinprick-${root.name} -file ${file}`);
       expect(section('Android, user store', 'Android, system store'), root.name).toContain(`adb push ${file} `);
-      expect(section('Android, system store', 'iOS:'), root.name).toContain(`/${hash} /system/etc/security/cacerts/`);
+      expect(section('Android, system store', 'Android 14+'), root.name).toContain(`/${hash} /system/etc/security/cacerts/`);
+      // Android 14+ reads its roots from the Conscrypt APEX: every root goes into the copy mounted over it.
+      expect(section('Android 14+', 'iOS:'), root.name).toContain(`/${hash} /data/local/tmp/pinprick-ca/`);
       expect(section('iOS:', 'Simulator:'), root.name).toContain(file);
       expect(steps.slice(steps.indexOf('Simulator:')), root.name).toContain(`add-root-cert ${file}`);
     }
     expect(steps).toMatch(/Install all 5 \(genuine-root, genuine-root-2, legacy-root, rogue-root, vendor-root\)/);
+    expect(section('Android 14+', 'iOS:')).toMatch(/mount --bind \/system\/etc\/security\/cacerts \/apex\/com\.android\.conscrypt\/cacerts/);
   });
 });
