@@ -10,7 +10,8 @@ describe('pinprick run: bad usage is one line on stderr and exit 2, never a stac
 
   it.each([
     [[], /give exactly one of --client COMMAND or --manual/],
-    [['--client', 'true', '--manual'], /give exactly one of --client COMMAND or --manual/],
+    [['--rerun-failed', 'reports-that-are-not-there'], /reports-that-are-not-there: no such file or folder \(expected a report folder or its report.json\)/],
+    [['--client', 'true', '--manual'], /give one of --client COMMAND or --manual, not both/],
     [['--client', 'true', '--shard', '3/2'], /--shard '3\/2': expected i\/n/],
     [['--client', 'true', '--scenarios', 'no-such-*'], /no scenario matches/],
     [['--client', 'true', '--timeout', '-5'], /--timeout -5: expected milliseconds > 0/],
