@@ -46,6 +46,11 @@ export class ScenarioError extends PinprickError {
   }
 }
 
+/** Order of two problems of one file: by line, then column. */
+export function byPosition(a: ScenarioError, b: ScenarioError): number {
+  return a.line - b.line || a.col - b.col;
+}
+
 /** The proxy cannot start or serve as asked: a port that cannot be bound, a log that cannot be opened. */
 export class ProxyError extends PinprickError {
   constructor(message: string, options?: { cause?: unknown }) {

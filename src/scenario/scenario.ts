@@ -2,12 +2,12 @@ import { isIP } from 'node:net';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError, ScenarioError } from '../errors.js';
+import { byPosition, InputError, ScenarioError } from '../errors.js';
 import type { KeyType } from '../world/keys.js';
 import type { CertRecipe } from '../world/recipe.js';
 import type { WorldSpec } from '../world/spec.js';
 import { resolveTime, type TimeSpec } from '../world/time.js';
-import { checkedSource, type Located } from './source.js';
+import { checkedSource, checkedSourceAll, type Located } from './source.js';
 
 /** Scenario categories, in the order reports list them. */
 export const CATEGORIES = ['calibration', 'control', 'attack', 'validation', 'rotation'] as const;
@@ -56,42 +56,110 @@ export function parseScenario(file: string, text: string, world: WorldSpec, now:
 
 /** The checks of {@link parseScenario} after the schema: references to the world, cycles, impossible recipes. */
 export function checkScenario(source: Located, world: WorldSpec, now: Date = new Date()): Scenario {
-  const file = source.file;
+  // One set of checks for both: loading throws the first problem found, validate reports them all.
+  const first = scenarioProblems(source, world, now)[0];
+  if (first) throw first;
+  return located(source);
+}
+
+/** What `scenarios validate` learns of one scenario file. */
+export interface ScenarioValidation {
+  /** The scenario, when the file has no problem. */
+  scenario?: Scenario;
+  /** The id and where it is written, whenever the schema accepts it: ids must be unique whatever else is wrong. */
+  id?: { value: string; line: number; col: number };
+  /** Every problem, in file order. */
+  problems: ScenarioError[];
+}
+
+/**
+ * Every problem of one scenario text, in file order (what `scenarios validate` reports; loading
+ * stops at the first), and the scenario when there is none. Checks that need a part the schema
+ * refused are skipped for that part only, so one mistake is one line, not a cascade.
+ */
+export function validateScenario(file: string, text: string, world: WorldSpec, now: Date = new Date()): ScenarioValidation {
+  let checked: ReturnType<typeof checkedSourceAll>;
+  try {
+    checked = checkedSourceAll(file, text, SCENARIO_SCHEMA);
+  } catch (err) {
+    if (err instanceof ScenarioError) return { problems: [err] };
+    throw err;
+  }
+  const { source, problems: schema } = checked;
+  const refused = schema.map((p) => p.path).filter((p) => p.length > 0);
+  const unsound = (path: readonly (string | number)[]) => refused.some((p) => startsWith(path, p) || startsWith(p, path));
+  // A document that is not a mapping at all leaves nothing for the later checks to read.
+  const value = isMapping(source.value) ? source.value : undefined;
+  const later = value ? scenarioProblems(source, world, now, unsound) : [];
+  const problems = [...schema.map((p) => p.error), ...later].sort(byPosition);
+  if (!problems.length) {
+    const scenario = located(source);
+    return { scenario, id: { value: scenario.id, ...scenario.source.id }, problems };
+  }
+  const idValid = typeof value?.id === 'string' && !unsound(['id']);
+  return { ...(idValid ? { id: { value: value.id as string, ...source.position(['id']) } } : {}), problems };
+}
+
+/** {@link validateScenario} on a file; an unreadable file is its one problem. */
+export function validateScenarioFile(file: string, world: WorldSpec, now?: Date): ScenarioValidation {
+  let text: string;
+  try {
+    text = readScenarioText(file);
+  } catch (err) {
+    if (err instanceof ScenarioError) return { problems: [err] };
+    throw err;
+  }
+  return validateScenario(file, text, world, now);
+}
+
+/**
+ * The checks after the schema, each problem collected in the order checked. `unsound(path)` says
+ * the schema refused something at, above or below `path` (never, once the schema passed): those
+ * checks are skipped, since they would repeat the schema's line or follow from it. Values the
+ * schema refused may be of any type, so containers are read only when they have the right one.
+ */
+function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound: (path: readonly (string | number)[]) => boolean = () => false): ScenarioError[] {
+  const problems: ScenarioError[] = [];
   const raw = source.value as Omit<Scenario, 'source'>;
-  const local = raw.certificates ?? {};
+  const localsReadable = raw.certificates === undefined || isMapping(raw.certificates);
+  const local = localsReadable ? (raw.certificates ?? {}) : {};
   const worldCerts = Object.keys(world.certs);
   // Object.hasOwn, never `in`: a name like 'toString' must not resolve through Object.prototype.
   const has = (obj: object, name: string) => Object.hasOwn(obj, name);
   const known = (name: string) => has(local, name) || has(world.certs, name);
+  const sound = (name: string) => has(local, name) && !unsound(['certificates', name]);
   const hint = () => `a world certificate (${worldCerts.slice(0, 6).join(', ')}, …) or a name under certificates:`;
 
   for (const [name, input] of Object.entries(local)) {
+    if (!sound(name)) continue;
     const at = (field: string) => ['certificates', name, field];
-    if (name === 'self' || name === 'new') throw source.error(['certificates', name], `'${name}' is a reserved word: choose another name`, true);
-    if (has(world.certs, name)) throw source.error(['certificates', name], `'${name}' is already a world certificate: choose another name`, true);
+    if (name === 'self' || name === 'new') problems.push(source.error(['certificates', name], `'${name}' is a reserved word: choose another name`, true));
+    if (has(world.certs, name)) problems.push(source.error(['certificates', name], `'${name}' is already a world certificate: choose another name`, true));
     if (input.from !== undefined && !has(world.certs, input.from)) {
-      throw source.error(at('from'), `unknown world certificate '${input.from}' (expected one of: ${worldCerts.join(', ')})`);
+      // The rest of the recipe is read against the certificate it starts from: nothing to check it against.
+      problems.push(source.error(at('from'), `unknown world certificate '${input.from}' (expected one of: ${worldCerts.join(', ')})`));
+      continue;
     }
     const base = input.from !== undefined ? world.certs[input.from] : undefined;
     if (!base && (input.subject === undefined || input.issuer === undefined || input.key === undefined)) {
       const missing = ['subject', 'issuer', 'key'].filter((f) => input[f as keyof DerivedCertInput] === undefined);
-      throw source.error(['certificates', name], `missing ${missing.join(', ')}: a certificate without 'from' needs subject, issuer and key`, true);
+      problems.push(source.error(['certificates', name], `missing ${missing.join(', ')}: a certificate without 'from' needs subject, issuer and key`, true));
     }
     if (input.issuer !== undefined && input.issuer !== 'self' && !known(input.issuer)) {
-      throw source.error(at('issuer'), `unknown issuer '${input.issuer}' (expected 'self', ${hint()})`);
+      problems.push(source.error(at('issuer'), `unknown issuer '${input.issuer}' (expected 'self', ${hint()})`));
     }
-    if (input.key !== undefined && input.key !== 'new' && !has(world.keys, input.key)) {
-      throw source.error(at('key'), `unknown key '${input.key}' (expected 'new' or a world key: ${Object.keys(world.keys).join(', ')})`);
-    }
+    const keyKnown = input.key === undefined || input.key === 'new' || has(world.keys, input.key);
+    if (!keyKnown) problems.push(source.error(at('key'), `unknown key '${input.key}' (expected 'new' or a world key: ${Object.keys(world.keys).join(', ')})`));
     const keyName = input.key ?? base?.key;
-    if (input.keyType !== undefined && keyName !== 'new') {
-      const actual = keyName && has(world.keys, keyName) ? world.keys[keyName]!.type : undefined;
-      if (actual !== input.keyType) throw source.error(at('keyType'), `impossible: keyType ${input.keyType} applies only to key: new (key '${keyName}' is ${actual})`);
+    // A missing or unknown key is reported above; its type would only say so again.
+    if (input.keyType !== undefined && keyName !== 'new' && keyName !== undefined && keyKnown) {
+      const actual = has(world.keys, keyName) ? world.keys[keyName]!.type : undefined;
+      if (actual !== input.keyType) problems.push(source.error(at('keyType'), `impossible: keyType ${input.keyType} applies only to key: new (key '${keyName}' is ${actual})`));
     }
     const ca = input.ca ?? base?.ca;
-    if (input.pathLen !== undefined && ca !== true) throw source.error(at('pathLen'), 'impossible: pathLen needs ca: true');
+    if (input.pathLen !== undefined && ca !== true) problems.push(source.error(at('pathLen'), 'impossible: pathLen needs ca: true'));
     for (const [i, ip] of (input.ip ?? []).entries()) {
-      if (!isIP(ip)) throw source.error(['certificates', name, 'ip', i], `'${ip}' is not an IPv4 or IPv6 address`);
+      if (!isIP(ip)) problems.push(source.error(['certificates', name, 'ip', i], `'${ip}' is not an IPv4 or IPv6 address`));
     }
     const notBefore = input.notBefore ?? base?.notBefore ?? '-1d';
     const notAfter = input.notAfter ?? base?.notAfter ?? '+397d';
@@ -99,47 +167,77 @@ export function checkScenario(source: Located, world: WorldSpec, now: Date = new
       try {
         return resolveTime(spec, now);
       } catch (err) {
-        throw source.error(at(input[field] !== undefined ? field : 'from'), (err as InputError).message);
+        problems.push(source.error(at(input[field] !== undefined ? field : 'from'), (err as InputError).message));
+        return undefined;
       }
     };
-    if (resolved('notAfter', notAfter) <= resolved('notBefore', notBefore)) {
-      throw source.error(at(input.notAfter !== undefined ? 'notAfter' : 'notBefore'), `impossible validity: notAfter (${notAfter}) is not after notBefore (${notBefore})`);
+    const after = resolved('notAfter', notAfter);
+    const before = resolved('notBefore', notBefore);
+    if (after && before && after <= before) {
+      problems.push(source.error(at(input.notAfter !== undefined ? 'notAfter' : 'notBefore'), `impossible validity: notAfter (${notAfter}) is not after notBefore (${notBefore})`));
     }
   }
-  // Issuer cycles among the scenario's own certificates (world certificates cannot point back).
+  // Issuer cycles among the scenario's own certificates (world certificates cannot point back),
+  // one line per cycle: walks that reach a cycle already reported stop there.
+  const inCycle = new Set<string>();
+  const issuerOf = (name: string) => local[name]!.issuer ?? (has(world.certs, local[name]!.from ?? '') ? world.certs[local[name]!.from!]!.issuer : undefined);
   for (const start of Object.keys(local)) {
     const seen: string[] = [];
-    for (let cur: string | undefined = start; cur && has(local, cur); cur = local[cur]!.issuer ?? (has(world.certs, local[cur]!.from ?? '') ? world.certs[local[cur]!.from!]!.issuer : undefined)) {
-      if (seen.includes(cur)) throw source.error(['certificates', start, 'issuer'], `issuer cycle: ${[...seen, cur].join(' -> ')}`);
+    for (let cur: string | undefined = start; cur && sound(cur) && !inCycle.has(cur); cur = issuerOf(cur)) {
+      if (seen.includes(cur)) {
+        problems.push(source.error(['certificates', start, 'issuer'], `issuer cycle: ${[...seen, cur].join(' -> ')}`));
+        for (const c of seen.slice(seen.indexOf(cur))) inCycle.add(c);
+        break;
+      }
       seen.push(cur);
     }
   }
-  raw.chain.forEach((name, i) => {
-    if (!known(name)) throw source.error(['chain', i], `unknown certificate '${name}' (expected ${hint()})`);
-  });
-  (raw.trust ?? []).forEach((name, i) => {
-    if (!known(name)) throw source.error(['trust', i], `unknown certificate '${name}' (expected ${hint()})`);
-  });
-  if (raw.at !== undefined) {
+  // Names are checked only against a readable certificates: mapping, else every local name would be "unknown".
+  for (const field of ['chain', 'trust'] as const) {
+    const names = raw[field];
+    if (!localsReadable || !Array.isArray(names)) continue;
+    names.forEach((name, i) => {
+      if (!unsound([field, i]) && !known(name)) problems.push(source.error([field, i], `unknown certificate '${name}' (expected ${hint()})`));
+    });
+  }
+  if (raw.at !== undefined && !unsound(['at'])) {
     try {
       resolveTime(raw.at, now);
     } catch (err) {
-      throw source.error(['at'], (err as InputError).message);
+      problems.push(source.error(['at'], (err as InputError).message));
     }
   }
+  return problems;
+}
+
+/** The checked value with where it came from: the line of each chain entry, the id and expect: positions. */
+function located(source: Located): Scenario {
+  const raw = source.value as Omit<Scenario, 'source'>;
   const chainLines = raw.chain.map((_, i) => source.position(['chain', i]).line);
-  return { ...raw, source: { file, chainLines, id: source.position(['id']), ...(raw.expect ? { expect: source.position(['expect']) } : {}) } };
+  return { ...raw, source: { file: source.file, chainLines, id: source.position(['id']), ...(raw.expect ? { expect: source.position(['expect']) } : {}) } };
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Segments compare as text: a schema path reads a mapping key '0' as the index 0. */
+function startsWith(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => String(path[i]) === String(segment));
+}
+
+/** The text of a scenario file; an unreadable file is a ScenarioError at line 1. */
+function readScenarioText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(file, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 /** Load one scenario file; unreadable files are ScenarioErrors at line 1. */
 export function loadScenarioFile(file: string, world: WorldSpec, now?: Date): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ScenarioError(file, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseScenario(file, text, world, now);
+  return parseScenario(file, readScenarioText(file), world, now);
 }
 
 /** The YAML files of a folder, sorted by name (JSON schemas and other files skipped). */

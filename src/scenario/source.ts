@@ -117,16 +117,26 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 const schemaDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // verbose: errors carry their parentSchema, so messages can list the keys and descriptions expected.
-let ajvInstance: Ajv | undefined;
-const ajv = (): Ajv => (ajvInstance ??= new (require('ajv') as typeof import('ajv')).Ajv({ allErrors: false, strict: false, verbose: true }));
+// Two instances: loading stops at the first violation (every run and serve start pays for the
+// check); the one that collects them all is built only when `scenarios validate` asks for every problem.
+const ajvInstances = new Map<boolean, Ajv>();
+const ajv = (allErrors: boolean): Ajv => {
+  let instance = ajvInstances.get(allErrors);
+  if (!instance) {
+    instance = new (require('ajv') as typeof import('ajv')).Ajv({ allErrors, strict: false, verbose: true });
+    ajvInstances.set(allErrors, instance);
+  }
+  return instance;
+};
 const compiled = new Map<string, ValidateFunction>();
 
-/** The JSON Schema shipped at `relativePath` from the package root, compiled once. */
-function validator(relativePath: string): ValidateFunction {
-  let v = compiled.get(relativePath);
+/** The JSON Schema shipped at `relativePath` from the package root, compiled once per mode. */
+function validator(relativePath: string, allErrors = false): ValidateFunction {
+  const key = `${allErrors}:${relativePath}`;
+  let v = compiled.get(key);
   if (!v) {
-    v = ajv().compile(JSON.parse(readFileSync(join(schemaDir, relativePath), 'utf8')));
-    compiled.set(relativePath, v);
+    v = ajv(allErrors).compile(JSON.parse(readFileSync(join(schemaDir, relativePath), 'utf8')));
+    compiled.set(key, v);
   }
   return v;
 }
@@ -157,6 +167,12 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** One schema violation: the path it points at (for the checks that follow) and its located line. */
+export interface SchemaProblem {
+  readonly path: readonly (string | number)[];
+  readonly error: ScenarioError;
+}
+
 /**
  * Check a document against a shipped JSON Schema; the first violation becomes one line that says
  * where, what was expected and what was found.
@@ -164,19 +180,45 @@ function describeValue(v: unknown): string {
 export function checkSchema(source: SourceDocument, schemaPath: string): void {
   const validate = validator(schemaPath);
   if (validate(source.value)) return;
-  const errors = validate.errors!;
-  throw schemaError(source, pickError(source, errors));
+  throw schemaProblem(source, usefulErrors(source, validate.errors!)[0]!).error;
 }
 
-/** For an anyOf, the error of the branch whose type fits the value beats the first branch's type error. */
-function pickError(source: SourceDocument, errors: ErrorObject[]): ErrorObject {
-  const anyOf = errors.find((e) => e.keyword === 'anyOf');
-  if (anyOf) {
-    const value = valueAt(source, pathOf(anyOf.instancePath));
-    const fitting = errors.find((e) => e !== anyOf && e.instancePath.startsWith(anyOf.instancePath) && e.keyword !== 'type' && typeof value === 'object');
-    return fitting ?? anyOf;
+/**
+ * Every schema violation of a document, one line per place (file order is the caller's): the
+ * errors `checkSchema` would pick, with ajv's cascades left out.
+ */
+function schemaProblems(source: SourceDocument, schemaPath: string): SchemaProblem[] {
+  const validate = validator(schemaPath, true);
+  if (validate(source.value)) return [];
+  const byPlace = new Map<string, SchemaProblem>();
+  for (const err of usefulErrors(source, validate.errors!)) {
+    const problem = schemaProblem(source, err);
+    // One line per place: a wrong type, not also the minimum it misses; a bad name, not also its
+    // propertyNames wrapper. Each missing key is a problem of its own at the same place.
+    const place = positionKey(problem.path, problem.atKey) + (err.keyword === 'required' ? `:${String(err.params.missingProperty)}` : '');
+    if (!byPlace.has(place)) byPlace.set(place, { path: problem.path, error: problem.error });
   }
-  return errors[0]!;
+  return [...byPlace.values()];
+}
+
+/**
+ * The errors worth reporting, in ajv's order. For an anyOf, the errors of the branch whose type
+ * fits the value beat the other branch's type error and the anyOf's own "no branch matched".
+ */
+function usefulErrors(source: SourceDocument, errors: ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  for (const anyOf of errors.filter((e) => e.keyword === 'anyOf')) {
+    const branches = errors.filter((e) => e !== anyOf && e.schemaPath.startsWith(`${anyOf.schemaPath}/`) && within(e.instancePath, anyOf.instancePath));
+    const value = valueAt(source, pathOf(anyOf.instancePath));
+    const fitting = typeof value === 'object' ? branches.filter((e) => e.keyword !== 'type') : [];
+    for (const e of fitting.length ? [anyOf, ...branches.filter((b) => !fitting.includes(b))] : branches) dropped.add(e);
+  }
+  return errors.filter((e) => !dropped.has(e));
+}
+
+/** True when JSON pointer `pointer` is `parent` or below it. */
+function within(pointer: string, parent: string): boolean {
+  return pointer === parent || pointer.startsWith(`${parent}/`);
 }
 
 function pathOf(instancePath: string): (string | number)[] {
@@ -191,47 +233,47 @@ function valueAt(source: SourceDocument, path: (string | number)[]): unknown {
   return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], source.value);
 }
 
-function schemaError(source: SourceDocument, err: ErrorObject): ScenarioError {
-  if (err.propertyName !== undefined) {
-    return source.error([...pathOf(err.instancePath), err.propertyName], `bad name '${err.propertyName}': use lower-case letters, digits and '-'`, true);
-  }
+/** One ajv error in words, with the path it points at (a key itself when `atKey`). */
+function schemaProblem(source: SourceDocument, err: ErrorObject): { path: (string | number)[]; atKey: boolean; error: ScenarioError } {
+  const at = (path: (string | number)[], detail: string, atKey = false) => ({ path, atKey, error: source.error(path, detail, atKey) });
   const path = pathOf(err.instancePath);
-  const actual = valueAt(source, path);
   const params = err.params as Record<string, unknown>;
+  // A bad property name: its pattern error and the propertyNames wrapper both point at the name.
+  const badName = err.propertyName ?? (err.keyword === 'propertyNames' ? String(params.propertyName) : undefined);
+  if (badName !== undefined) return at([...path, badName], `bad name '${badName}': use lower-case letters, digits and '-'`, true);
+  const actual = valueAt(source, path);
   switch (err.keyword) {
     case 'additionalProperties': {
       const parent = err.parentSchema as { properties?: Record<string, unknown> } | undefined;
       const known = Object.keys(parent?.properties ?? {});
       const key = String(params.additionalProperty);
-      return source.error([...path, key], `unknown key '${key}'${known.length ? ` (expected one of: ${known.join(', ')})` : ''}`, true);
+      return at([...path, key], `unknown key '${key}'${known.length ? ` (expected one of: ${known.join(', ')})` : ''}`, true);
     }
     case 'required':
-      return source.error(path, `missing required key '${String(params.missingProperty)}'`);
+      return at(path, `missing required key '${String(params.missingProperty)}'`);
     case 'type':
-      return source.error(path, `expected ${params.type === 'object' ? 'a mapping' : params.type === 'array' ? 'a list' : `a ${String(params.type)}`}, got ${describeValue(actual)}`);
+      return at(path, `expected ${params.type === 'object' ? 'a mapping' : params.type === 'array' ? 'a list' : `a ${String(params.type)}`}, got ${describeValue(actual)}`);
     case 'enum':
-      return source.error(path, `expected one of: ${(params.allowedValues as unknown[]).join(', ')}; got ${describeValue(actual)}`);
+      return at(path, `expected one of: ${(params.allowedValues as unknown[]).join(', ')}; got ${describeValue(actual)}`);
     case 'pattern': {
       const words = PATTERN_WORDS[String(params.pattern)];
-      if (words) return source.error(path, `${describeValue(actual)} is not valid here; expected ${words}`);
+      if (words) return at(path, `${describeValue(actual)} is not valid here; expected ${words}`);
       const desc = (err.parentSchema as { description?: string } | undefined)?.description;
-      return source.error(path, `${describeValue(actual)} is not valid here${desc ? ` (${desc})` : ''}; expected to match ${String(params.pattern)}`);
+      return at(path, `${describeValue(actual)} is not valid here${desc ? ` (${desc})` : ''}; expected to match ${String(params.pattern)}`);
     }
     case 'minItems':
-      return source.error(path, `expected at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}, got ${Array.isArray(actual) ? actual.length : 0}`);
+      return at(path, `expected at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}, got ${Array.isArray(actual) ? actual.length : 0}`);
     case 'maxItems':
-      return source.error(path, `expected at most ${String(params.limit)} items`);
+      return at(path, `expected at most ${String(params.limit)} items`);
     case 'minLength':
-      return source.error(path, 'expected a non-empty string');
+      return at(path, 'expected a non-empty string');
     case 'minimum':
     case 'maximum':
-      return source.error(path, `expected a number ${err.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}, got ${describeValue(actual)}`);
-    case 'propertyNames':
-      return source.error(path, `bad name '${String(params.propertyName)}': use lower-case letters, digits and '-'`);
+      return at(path, `expected a number ${err.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}, got ${describeValue(actual)}`);
     case 'anyOf':
-      return source.error(path, `expected a host name or {pattern, includeSubdomains}, got ${describeValue(actual)}`);
+      return at(path, `expected a host name or {pattern, includeSubdomains}, got ${describeValue(actual)}`);
     default:
-      return source.error(path, err.message ?? 'invalid value');
+      return at(path, err.message ?? 'invalid value');
   }
 }
 
@@ -352,8 +394,23 @@ class CachedDocument implements Located {
  */
 export function checkedSource(file: string, text: string, schemaPath: string): Located {
   const entry = cachedEntry(text, schemaPath);
-  if (entry) return new CachedDocument(file, text, JSON.parse(entry.json), new Map(entry.positions.map(([key, line, col]) => [key, { line, col }])));
+  if (entry) return cachedDocument(file, text, entry);
   const source = SourceDocument.parse(file, text);
   checkSchema(source, schemaPath);
   return source;
+}
+
+/**
+ * {@link checkedSource} for `validate`: every schema violation rather than the first. A YAML
+ * syntax error still throws: past it, the parser's reading of the rest is guesswork.
+ */
+export function checkedSourceAll(file: string, text: string, schemaPath: string): { source: Located; problems: SchemaProblem[] } {
+  const entry = cachedEntry(text, schemaPath);
+  if (entry) return { source: cachedDocument(file, text, entry), problems: [] };
+  const source = SourceDocument.parse(file, text);
+  return { source, problems: schemaProblems(source, schemaPath) };
+}
+
+function cachedDocument(file: string, text: string, entry: ShippedCacheEntry): CachedDocument {
+  return new CachedDocument(file, text, JSON.parse(entry.json), new Map(entry.positions.map(([key, line, col]) => [key, { line, col }])));
 }

@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 describe('pinprick scenarios', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
@@ -46,6 +48,43 @@ describe('pinprick scenarios', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('validate reports every problem of a file (issue 14, defect 9), a used id included: one located line each, in file order, then exits 2', async () => {
+    const dir = join(tmp.path, 'many');
+    mkdirSync(dir);
+    const file = join(dir, 'five.yaml');
+    const good = join(dir, 'good.yaml');
+    writeFileSync(
+      file,
+      [
+        'id: control-genuine',
+        'title: Five problems',
+        'category: atack',
+        'description: a built-in id, a schema error, an unknown key, an impossible date and an unknown certificate',
+        'certificates:',
+        '  mine:',
+        '    from: genuine-leaf',
+        '    key: genuine-lef',
+        '    notAfter: 2026-02-30',
+        'chain: [mine, no-such-cert]',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(good, 'id: fine\ntitle: Fine\ncategory: control\ndescription: fine\nchain: [genuine-leaf, genuine-intermediate]\n');
+    const r = await runCli(['scenarios', 'validate', file, good], { certsDir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`ok   ${good} (fine)`);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith(file));
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^${esc(file)}:1:5: id 'control-genuine' is already used by .*control-genuine\\.yaml$`)),
+      `${file}:3:11: category: expected one of: attack, rotation, validation, control, calibration; got 'atack'`,
+      expect.stringMatching(new RegExp(`^${esc(file)}:8:10: certificates\\.mine\\.key: unknown key 'genuine-lef'`)),
+      `${file}:9:15: certificates.mine.notAfter: bad time '2026-02-30': expected 'now', an offset like -1d, +397d, +20y, or an ISO 8601 date`,
+      expect.stringMatching(new RegExp(`^${esc(file)}:10:15: chain\\[1\\]: unknown certificate 'no-such-cert'`)),
+    ]);
+    expect(r.stderr).toContain('pinprick: 1 of 2 scenario files invalid (5 problems)');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('checks expect: against the model (issue 14, defect 4): expect accept with an expired leaf is refused, naming the reason, in validate and in run', async () => {
     const dir = join(tmp.path, 'wrong-expect');
     mkdirSync(dir);
@@ -56,7 +95,7 @@ describe('pinprick scenarios', () => {
     );
     const v = await runCli(['scenarios', 'validate', file], { certsDir });
     expect(v.code).toBe(2);
-    expect(v.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5:\\d+: expect: accept, but a correct client with profile [\\w-]+ would REJECT: expired`));
+    expect(v.stderr).toMatch(new RegExp(`${esc(file)}:5:\\d+: expect: accept, but a correct client with profile [\\w-]+ would REJECT: expired`));
     expect(v.stdout).not.toContain('ok ');
     const r = await runCli(['run', '--client', 'true', '--scenarios', dir, 'expired-but-accept'], { certsDir });
     expect(r.code).toBe(2);

@@ -6,11 +6,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ScenarioError } from '../../src/errors.js';
-import { BUILTIN_SCENARIOS_DIR, CATEGORIES, parseScenario, type Scenario } from '../../src/scenario/scenario.js';
+import { BUILTIN_SCENARIOS_DIR, CATEGORIES, parseScenario, validateScenario, type Scenario } from '../../src/scenario/scenario.js';
 import { defaultWorldSpec } from '../../src/world/spec.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -327,6 +328,64 @@ describe('parseScenario never throws anything but a ScenarioError', () => {
       { numRuns: 300, seed: SEED },
     );
     expect(performance.now() - start).toBeLessThan(PROPERTY_MS);
+  });
+});
+
+/**
+ * What `scenarios validate` reports agrees with the loader: nothing when it loads (and the same
+ * scenario), else a list holding the loader's own line, every line located inside the text, in
+ * file order, none twice, and nothing thrown but through that list.
+ */
+function validateContract(text: string): void {
+  let loaded: Scenario | undefined;
+  let refusal: string | undefined;
+  try {
+    loaded = parseScenario(FILE, text, spec, NOW);
+  } catch (err) {
+    refusal = (err as Error).message;
+  }
+  let result: ReturnType<typeof validateScenario>;
+  try {
+    result = validateScenario(FILE, text, spec, NOW);
+  } catch (err) {
+    throw new Error(`validateScenario threw ${(err as Error)?.constructor?.name} (${String((err as Error)?.message ?? err)}) for ${JSON.stringify(text.slice(0, 300))}`);
+  }
+  const lines = result.problems.map((p) => p.message);
+  const context = `${JSON.stringify(text.slice(0, 300))}\n${lines.join('\n')}`;
+  if (loaded) {
+    if (lines.length || !isDeepStrictEqual(result.scenario, loaded)) throw new Error(`loads, but validate says otherwise: ${context}`);
+    return;
+  }
+  if (!lines.includes(refusal!)) throw new Error(`the loader's line ${JSON.stringify(refusal)} is not among validate's: ${context}`);
+  if (new Set(lines).size !== lines.length) throw new Error(`a line twice: ${context}`);
+  const maxLine = text.split('\n').length;
+  result.problems.forEach((p, i) => {
+    if (!(p instanceof ScenarioError) || p.file !== FILE || p.line < 1 || p.line > maxLine || p.col < 1) throw new Error(`badly located: ${p.message}`);
+    const prev = result.problems[i - 1];
+    if (prev && (prev.line > p.line || (prev.line === p.line && prev.col > p.col))) throw new Error(`out of file order: ${context}`);
+  });
+}
+
+describe('validateScenario (every problem) agrees with the loader (first problem)', () => {
+  const check = <T>(arb: fc.Arbitrary<T>, toText: (v: T) => string, runs: number) => {
+    const start = performance.now();
+    fc.assert(
+      fc.property(arb, (v) => validateContract(toText(v))),
+      { numRuns: runs, seed: SEED },
+    );
+    expect(performance.now() - start).toBeLessThan(PROPERTY_MS);
+  };
+
+  it("documents built from the scenario's own keys, mutated built-ins, valid scenarios", () => {
+    check(looseScenario, (o) => stringifyYaml(o), 300);
+    check(fc.tuple(builtinText, fc.array(mutation, { minLength: 1, maxLength: 3 })), ([text, ms]) => ms.reduce(mutate, text), 300);
+    check(validScenario, (t) => t, 100);
+  });
+
+  it('YAML punctuation soup and random JSON', () => {
+    const token = fc.constantFrom('id', 'chain', 'certificates', ':', ': ', ' ', '  ', '\n', '- ', '[', ']', '{', '}', ',', '&a ', '*a', '"', '#', 'genuine-leaf', 'self');
+    check(fc.array(token, { maxLength: 60 }), (ts) => ts.join(''), 200);
+    check(fc.jsonValue({ maxDepth: 3 }), (v) => JSON.stringify(v, null, 2) ?? 'null', 200);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { PinprickError } from '../../errors.js';
+import { byPosition, PinprickError, ScenarioError } from '../../errors.js';
 import { presentScenario, type PresentedCert } from '../../scenario/materialize.js';
-import { findScenario, loadCatalog, loadScenarioFile, type Scenario } from '../../scenario/scenario.js';
+import { findScenario, loadCatalog, validateScenarioFile, type Scenario } from '../../scenario/scenario.js';
 import { describeKey } from '../../world/keys.js';
 import { defaultWorldSpec } from '../../world/spec.js';
 import { out, table } from '../output.js';
@@ -71,39 +71,39 @@ const validate: CommandModule<ScenarioArgs, ScenarioArgs & { files: string[] }> 
   builder: (y) => y.positional('files', { type: 'string', array: true, demandOption: true }).example('$0 scenarios validate my-scenarios/*.yaml', ''),
   handler: async (args) => {
     const spec = defaultWorldSpec();
-    let bad = 0;
-    const loaded: Scenario[] = [];
-    for (const file of args.files) {
-      try {
-        loaded.push(loadScenarioFile(file, spec));
-      } catch (err) {
-        if (!(err instanceof PinprickError)) throw err;
-        bad++;
-        process.stderr.write(`${err.message}\n`);
-      }
-    }
-    // Ids must be unique across the catalog, as loading requires: built-ins and the files given.
+    // A file named twice is checked once: its problems are not news the second time.
+    const files = [...new Set(args.files)];
+    const checked = files.map((file) => ({ file, ...validateScenarioFile(file, spec) }));
+    // Ids must be unique across the catalog, as loading requires: built-ins and the files given,
+    // checked for every id the schema accepts, whatever else is wrong in its file.
     const seen = new Map<string, string>(loadCatalog(spec).map((b) => [b.id, b.source.file]));
-    const duplicate = new Map<string, string>();
-    for (const s of loaded) {
-      const other = seen.get(s.id);
-      if (other && other !== s.source.file) duplicate.set(s.source.file, `${s.source.file}:${s.source.id.line}:${s.source.id.col}: id '${s.id}' is already used by ${other}`);
-      else seen.set(s.id, s.source.file);
+    for (const { file, id, problems } of checked) {
+      if (!id) continue;
+      const other = seen.get(id.value);
+      if (other && other !== file) problems.push(new ScenarioError(file, id.line, id.col, `id '${id.value}' is already used by ${other}`));
+      else seen.set(id.value, file);
     }
-    // `expect:` against the model: needs the world (its keys issue the scenario's certificates).
-    const contradicted = new Map<string, string>(duplicate);
+    // `expect:` against the model, for the files that load: needs the world (its keys issue the
+    // scenario's certificates).
+    const loaded = checked.flatMap((c) => (c.scenario ? [c.scenario] : []));
     if (loaded.some((s) => s.expect)) {
-      for (const e of await expectationErrors(await openFromArgs(args), loaded)) contradicted.set(e.file, [contradicted.get(e.file), e.message].filter(Boolean).join('\n'));
+      const problemsOf = new Map(checked.map((c) => [c.file, c.problems]));
+      for (const e of await expectationErrors(await openFromArgs(args), loaded)) problemsOf.get(e.file)!.push(e);
     }
-    for (const s of loaded) {
-      const problem = contradicted.get(s.source.file);
-      if (problem) {
+    // Every problem of every file is reported before failing, so one run lists them all.
+    let bad = 0;
+    let count = 0;
+    for (const { file, scenario, problems } of checked) {
+      if (problems.length) {
+        problems.sort(byPosition);
         bad++;
-        process.stderr.write(`${problem}\n`);
-      } else out(`ok   ${s.source.file} (${s.id})`);
+        count += problems.length;
+        for (const p of problems) process.stderr.write(`${p.message}\n`);
+      } else out(`ok   ${file} (${scenario!.id})`);
     }
-    // Every file is reported before failing, so one run lists all problems.
-    if (bad) throw new PinprickError('E_SCENARIO', `${bad} of ${args.files.length} scenario file${args.files.length === 1 ? '' : 's'} invalid`);
+    if (bad) {
+      throw new PinprickError('E_SCENARIO', `${bad} of ${files.length} scenario file${files.length === 1 ? '' : 's'} invalid (${count} problem${count === 1 ? '' : 's'})`);
+    }
   },
 };
 
