@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../../proxy/connection.js';
 import { DEFAULT_LEAF_CACHE_SIZE } from '../../proxy/leaf-cache.js';
 import { DEFAULT_WINDOW, startProxy } from '../../proxy/server.js';
 import { pinReportLine, verdictLine } from '../../report/verdict-line.js';
-import { presentScenario } from '../../scenario/materialize.js';
+import { presentScenario, type PresentedScenario } from '../../scenario/materialize.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { findScenario, type Scenario } from '../../scenario/scenario.js';
 import { out, warn } from '../output.js';
@@ -123,6 +123,8 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
       upstreams: parseUpstreams(args.upstream),
       interceptAll: args['intercept-all'],
       world: opened.world,
+      // The model runs once per scenario and host, when a scenario is presented; each record carries the answer.
+      ...(profile ? { expect: { profile: profile.id, of: (s: PresentedScenario, host: string) => expectScenario(s, profile, opened.world, host) } } : {}),
       log: { verdicts: args.log, reports: reportLog },
       onLogFailure: (f) => warn(`cannot write ${f.path} (${f.error}): records from now on are kept in memory only (the last ${args.window}); the proxy goes on serving`),
       onOverload: (limit) => warn(`${limit} connections are open, the limit: new ones are closed at accept and recorded as dropped (raise it with --max-connections and ulimit -n)`),
@@ -147,14 +149,7 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     const statePath = controlStatePath();
     writeFileSync(statePath, JSON.stringify({ url: `http://127.0.0.1:${control.port}`, token: control.token, pid: process.pid }), { mode: 0o600 });
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-    proxy.verdicts.subscribe((v) => {
-      let line = verdictLine(v, { color });
-      if (profile) {
-        const expected = expectScenario(proxy.scenario(), profile, opened.world);
-        line += `  (a correct ${profile.id} client: ${expected.expected}, ${expected.code})`;
-      }
-      out(line);
-    });
+    proxy.verdicts.subscribe((v) => out(verdictLine(v, { color })));
     proxy.reports.subscribe((r) => out(pinReportLine(r)));
     const s = proxy.scenario();
     out(`pinprick: scenario ${s.scenario.id} (${s.scenario.title}) for ${s.hosts.join(', ')}`);
