@@ -30,7 +30,7 @@ async function allCommands(): Promise<Command[]> {
     import('./commands/run.js'),
     import('./commands/verify.js'),
   ]);
-  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, serve.serveCommand, serve.useCommand, run.runCommand, verify.verifyCommand];
+  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, verify.verifyCommand];
 }
 
 /** The yargs parser of the CLI, with these commands. */

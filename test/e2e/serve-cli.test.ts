@@ -95,6 +95,44 @@ describe('pinprick serve and pinprick use', () => {
     expect(output).not.toMatch(/^MISMATCH .*control-genuine/m);
   });
 
+  it('pinprick status finds the running serve and says what it serves, where, for which profile, and what it saw', async () => {
+    const r = await runCli(['status'], { certsDir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`pinprick serve at ${ports.control}`);
+    expect(r.stdout).toMatch(/^ {2}scenario: +attack-rogue-root \(.+\) for api\.pinprick\.test$/m);
+    expect(r.stdout).toMatch(/^ {2}profile: +intermediate-only: a correct client rejects \(pin-mismatch\) on api\.pinprick\.test$/m);
+    expect(r.stdout).toMatch(new RegExp(`^ {2}HTTP proxy: +http://127\\.0\\.0\\.1:${ports.proxy}\\b`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ {2}direct TLS: +127\\.0\\.0\\.1:${ports.tls}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ {2}control API: +${ports.control.replace(/\./g, '\\.')}$`, 'm'));
+    expect(r.stdout).toMatch(/^ {2}verdicts: +2 \(accepted 2\)$/m);
+    expect(r.stdout).toMatch(/^ {2}mismatches: +1$/m);
+    expect(r.stdout).toMatch(/^ {2}pin reports: +0$/m);
+    expect(r.stdout).toContain(`${log}: ok`);
+  });
+
+  it('pinprick status --json prints GET /status as it came', async () => {
+    const r = await runCli(['status', '--json'], { certsDir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ scenario: { id: 'attack-rogue-root' }, profile: 'intermediate-only', mismatches: 1, verdicts: 2, verdictsByKind: { accepted: 2 }, listen: { proxyPort: ports.proxy, tlsPort: ports.tls } });
+  });
+
+  it('pinprick status with no running serve: one line, exit 2', async () => {
+    const empty = join(tmp.path, 'no-serve');
+    mkdirSync(empty);
+    const none = await runCli(['status'], { certsDir, env: { TMPDIR: empty } });
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/^pinprick: no running pinprick serve found: [^\n]*start pinprick serve, or pass --control URL\n$/);
+    // A state file left by a serve that is gone (killed): nothing answers at its address.
+    writeFileSync(join(empty, `pinprick-control-${process.getuid!()}.json`), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 999_999_999 }));
+    const stale = await runCli(['status'], { certsDir, env: { TMPDIR: empty } });
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toMatch(/^pinprick: no running pinprick serve found: nothing answers at http:\/\/127\.0\.0\.1:1 [^\n]*\n$/);
+    const given = await runCli(['status', '--control', 'http://127.0.0.1:1'], { certsDir, env: { TMPDIR: empty } });
+    expect(given.code).toBe(2);
+    expect(given.stderr).toMatch(/^pinprick: no running pinprick serve found: nothing answers at http:\/\/127\.0\.0\.1:1\b/);
+  });
+
   it('pinprick use with a wrong token fails with one line and exit 2', async () => {
     const r = await runCli(['use', 'control-genuine', '--control', ports.control, '--token', 'wrong'], { certsDir });
     expect(r.code).toBe(2);

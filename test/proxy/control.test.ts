@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { expectScenario } from '../../src/model/index.js';
-import { controlHandler, newControlToken, startControl } from '../../src/proxy/control.js';
+import { controlHandler, newControlToken, startControl, type ControlStatus } from '../../src/proxy/control.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import type { ConnectionVerdict } from '../../src/proxy/verdict.js';
 import { presentScenario } from '../../src/scenario/materialize.js';
@@ -172,6 +172,22 @@ describe('control API of a proxy with a client pin profile (serve --profile)', (
     expect((await use('control-genuine')).status).toBe(200);
     const v = await connectWith([]);
     expect(v).toMatchObject({ kind: 'rejected', alert: { name: 'unknown_ca' }, expected: { verdict: 'accept', code: 'ok' }, mismatch: true });
+  });
+
+  it('GET /status: the profile, what it expects of the active scenario, counts by kind and mismatches (kept, not scanned), every port', async () => {
+    const r = await fetch(`${base()}/status`);
+    expect(r.status).toBe(200);
+    const status = (await r.json()) as ControlStatus;
+    expect(status).toMatchObject({
+      profile: 'intermediate-only',
+      scenario: { id: 'control-genuine', hosts: ['api.pinprick.test'], expected: { 'api.pinprick.test': { verdict: 'accept', code: 'ok', profile: 'intermediate-only' } } },
+      listen: { host: '127.0.0.1', proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort, controlHost: '127.0.0.1', controlPort: control.port },
+      verdicts: 3,
+      mismatches: 2,
+    });
+    expect(status.verdictsByKind).toMatchObject({ accepted: 2, rejected: 1, timeout: 0 });
+    expect(Object.keys(status.verdictsByKind)).toHaveLength(11);
+    expect(status.logs).toEqual([{ of: 'verdicts', path: join(tmp.path, 'verdicts.jsonl'), ok: true }]);
   });
 });
 
