@@ -68,7 +68,7 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     y
       .option('scenarios', { type: 'string', array: true, describe: 'Extra folder(s) of scenario files' })
       .option('scenario', { alias: 's', type: 'string', default: 'control-genuine', describe: 'Scenario to present at start' })
-      .option('profile', { alias: 'p', type: 'string', describe: 'Pin profile of the client: shows the expected verdict next to each connection' })
+      .option('profile', { alias: 'p', type: 'string', describe: 'Pin profile of the client under test: each record says what a correct client does (expected), and marks a client that did otherwise (mismatch; MISMATCH on the console)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (anything but loopback exposes the proxy to your network)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Explicit HTTP proxy port (CONNECT and plain HTTP); 0 = any' })
       .option('tls-port', { type: 'number', default: 8443, describe: 'Direct TLS port (SNI picks the chain); 0 = any' })
@@ -216,10 +216,10 @@ function isRunning(pid: number): boolean {
   }
 }
 
-const controlOptions = <T>(y: Argv<T>) =>
+const controlOptions = <T>(y: Argv<T>, token = 'Control token (default: the one the running serve recorded)') =>
   y
     .option('control', { type: 'string', describe: 'Control API URL (default: the one the running serve recorded)' })
-    .option('token', { type: 'string', describe: 'Control token (default: the one the running serve recorded)' });
+    .option('token', { type: 'string', describe: token });
 
 interface UseArgs extends ControlArgs {
   id: string;
@@ -254,7 +254,7 @@ const status: CommandModule<WorldArgs, StatusArgs> = {
   command: 'status',
   describe: 'What a running `pinprick serve` is doing: scenario, addresses, profile, counts (mismatches too), logs',
   builder: (y) =>
-    controlOptions(y)
+    controlOptions(y, 'Control token: not needed (GET /status is open), accepted as pinprick use takes it')
       .option('json', { type: 'boolean', describe: 'Print GET /status as it came (JSON)' })
       .example('$0 status', 'The serve started on this machine by this user')
       .example('$0 status --json | jq .verdictsByKind', 'Counts by kind, for a script'),
