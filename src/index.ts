@@ -20,8 +20,8 @@ export { loadBuiltinProfiles, loadProfileFile, parseProfile, findProfile, resolv
 // model
 export * from './model/index.js';
 // proxy
-export { startProxy, type ProxyOptions, type RunningProxy } from './proxy/server.js';
-export { VerdictStream, VERDICT_KINDS, type ConnectionVerdict, type VerdictKind, type VerdictListener, type Listener } from './proxy/verdict.js';
+export { startProxy, type Expectation, type ProxyOptions, type RunningProxy } from './proxy/server.js';
+export { VerdictStream, VERDICT_KINDS, clientAnswer, isMismatch, type ConnectionVerdict, type ExpectedVerdict, type VerdictKind, type VerdictListener, type Listener } from './proxy/verdict.js';
 export { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionSetup, type ConnectionEvent, type ConnectionCommand, type VerdictFacts } from './proxy/connection.js';
 export type { LogFailure } from './proxy/record-log.js';
 export { controlHandler, startControl, newControlToken } from './proxy/control.js';

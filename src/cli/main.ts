@@ -31,7 +31,7 @@ async function allCommands(): Promise<Command[]> {
     import('./commands/report.js'),
     import('./commands/verify.js'),
   ]);
-  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, serve.serveCommand, serve.useCommand, run.runCommand, report.reportCommand, verify.verifyCommand];
+  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, report.reportCommand, verify.verifyCommand];
 }
 
 /** The yargs parser of the CLI, with these commands. */

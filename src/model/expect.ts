@@ -6,14 +6,15 @@ import { evaluate, type Verdict } from './verdict.js';
 /**
  * What a correct client with this profile does with this scenario: the one place that turns a
  * scenario and a profile into model input. The client's trust store is the scenario's when it
- * sets one (an old device, a store with an expired root), else the profile's.
+ * sets one (an old device, a store with an expired root), else the profile's. The client connects
+ * to `host`, by default the scenario's first (the one clients are sent to).
  */
-export function expectScenario(presented: PresentedScenario, profile: ResolvedProfile, world: World): Verdict {
+export function expectScenario(presented: PresentedScenario, profile: ResolvedProfile, world: World, host: string | undefined = presented.hosts[0]): Verdict {
   const anchors = presented.trust ? presented.trust.map((c) => c.der) : profile.trust.map((name) => world.cert(name).der);
   return evaluate({
     presented: presented.chain.map((c) => c.der),
     anchors,
-    host: presented.hosts[0],
+    host,
     at: presented.at,
     policy: { domains: profile.domains, pins: profile.pins, enforce: profile.enforce, ...(profile.expiration ? { expiration: profile.expiration } : {}) },
   });

@@ -11,7 +11,7 @@
  */
 import { alertByCode, type Alert } from './alerts.js';
 import { ClientHelloReader, ClientHelloTooLargeError, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
-import type { ConnectionVerdict, Listener, VerdictKind } from './verdict.js';
+import { isMismatch, type ConnectionVerdict, type ExpectedVerdict, type Listener, type VerdictKind } from './verdict.js';
 
 /** Every bound on a connection's phases, in milliseconds. */
 export interface ConnectionLimits {
@@ -44,6 +44,8 @@ export interface ScenarioView {
   hosts: readonly string[];
   /** RFC 7469 pins of its chain, in order. */
   pins: string[];
+  /** With `serve --profile`: what a correct client does with its chain, by host (one entry per host). */
+  expected?: ReadonlyMap<string, ExpectedVerdict>;
 }
 
 /** Everything the machine needs to know at accept. */
@@ -537,6 +539,16 @@ export class Connection {
     if (awaited) verdict.awaited = awaited;
     verdict.chainPins = this.servedPins;
     Object.assign(verdict, extra);
+    const expectedByHost = this.setup.scenario.expected;
+    if (expectedByHost !== undefined && verdict.scenario !== undefined) {
+      // The host the client asked for (as the harness reads it: SNI, else the CONNECT host); a
+      // client that names none gets the chain chosen for the first host.
+      const expected = expectedByHost.get(this.info?.servername ?? this.target?.host ?? this.setup.scenario.hosts[0] ?? '');
+      if (expected) {
+        verdict.expected = expected;
+        if (isMismatch(kind, expected)) verdict.mismatch = true;
+      }
+    }
     return { type: 'record', verdict };
   }
 

@@ -6,7 +6,9 @@ import type { Scenario } from '../scenario/scenario.js';
 import { pemOf } from '../world/pem.js';
 import type { World } from '../world/world.js';
 import { listenAll } from './listeners.js';
+import type { LogFailure } from './record-log.js';
 import type { RunningProxy } from './server.js';
+import type { ExpectedVerdict, VerdictKind } from './verdict.js';
 
 /** What the control API needs: the proxy it steers, the catalog to switch within, the token. */
 export interface ControlOptions {
@@ -28,6 +30,60 @@ export interface ControlOptions {
  */
 export function newControlToken(): string {
   return randomBytes(18).toString('hex');
+}
+
+/** What `GET /status` answers (and `pinprick status` prints). Counts are kept as records come, never scanned. */
+export interface ControlStatus {
+  scenario: {
+    id: string;
+    title: string;
+    category: string;
+    hosts: string[];
+    /** With a profile: what a correct client does with this chain, by host. */
+    expected?: Record<string, ExpectedVerdict>;
+  };
+  /** The proxy's listeners, and the control API's own (the address the request came to). */
+  listen: { host: string; proxyPort: number; tlsPort: number; controlHost: string; controlPort: number };
+  world: string;
+  /** The pin profile records are judged against (`serve --profile`), when there is one. */
+  profile?: string;
+  /** Verdicts recorded in all. */
+  verdicts: number;
+  /** The same, by kind (every kind, zeros included). */
+  verdictsByKind: Record<VerdictKind, number>;
+  /** With a profile: records whose client did what a correct client does not. */
+  mismatches?: number;
+  /** Pin-failure reports collected in all. */
+  reports: number;
+  reportUri: string;
+  connections: { open: number; accepted: number; max: number };
+  limits: RunningProxy['limits'];
+  /** Each durable log: which records it holds, where, and whether its writes fail. */
+  logs: { of: 'verdicts' | 'reports'; path: string; ok: boolean; failure?: LogFailure }[];
+}
+
+/** The status of a running proxy, for `GET /status`; `control` is the address the request came to. */
+export function statusOf(proxy: RunningProxy, world: World, control: { host: string; port: number }): ControlStatus {
+  const s = proxy.scenario();
+  const expected = proxy.expected();
+  const logs: ControlStatus['logs'] = [];
+  for (const [of, log] of [['verdicts', proxy.verdicts.log], ['reports', proxy.reports.log]] as const) {
+    if (log) logs.push({ of, path: log.path, ok: !log.failure, ...(log.failure ? { failure: log.failure } : {}) });
+  }
+  return {
+    scenario: { id: s.scenario.id, title: s.scenario.title, category: s.scenario.category, hosts: s.hosts, ...(expected ? { expected: Object.fromEntries(expected) } : {}) },
+    listen: { host: proxy.host, proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort, controlHost: control.host, controlPort: control.port },
+    world: world.name,
+    ...(proxy.profile !== undefined ? { profile: proxy.profile } : {}),
+    verdicts: proxy.verdicts.count,
+    verdictsByKind: { ...proxy.verdicts.byKind },
+    ...(proxy.profile !== undefined ? { mismatches: proxy.verdicts.mismatches } : {}),
+    reports: proxy.reports.count,
+    reportUri: proxy.reportUri,
+    connections: { ...proxy.connections(), max: proxy.limits.maxConnections },
+    limits: proxy.limits,
+    logs,
+  };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -70,20 +126,9 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
     const route = `${req.method} ${url.pathname}`;
     void (async () => {
       switch (route) {
-        case 'GET /status': {
-          const s = proxy.scenario();
-          return json(res, 200, {
-            scenario: { id: s.scenario.id, title: s.scenario.title, category: s.scenario.category, hosts: s.hosts },
-            listen: { host: proxy.host, proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort },
-            world: world.name,
-            verdicts: proxy.verdicts.count,
-            reports: proxy.reports.count,
-            reportUri: proxy.reportUri,
-            connections: { ...proxy.connections(), max: proxy.limits.maxConnections },
-            limits: proxy.limits,
-            logs: [proxy.verdicts.log, proxy.reports.log].flatMap((log) => (log ? [{ path: log.path, ok: !log.failure, ...(log.failure ? { failure: log.failure } : {}) }] : [])),
-          });
-        }
+        case 'GET /status':
+          // Open like every GET (the token guards changes only): `pinprick status` needs only the address.
+          return json(res, 200, statusOf(proxy, world, { host: req.socket.localAddress ?? '', port: req.socket.localPort ?? 0 }));
         case 'GET /scenarios':
           return json(res, 200, catalog.map((s) => ({ id: s.id, title: s.title, category: s.category, expect: s.expect ?? null, active: s.id === proxy.scenario().scenario.id })));
         case 'PUT /scenario': {

@@ -12,7 +12,7 @@ import { isPinReportBody, PinReportStream, readPinReport, type PinReport } from 
 import { plainHttpHandler, readBody } from './plain-http.js';
 import { RecordLog, type LogFailure } from './record-log.js';
 import { connectUpstream, forwardTls, openTunnel, pipeTunnel } from './tunnel.js';
-import { VerdictStream, type Listener } from './verdict.js';
+import { VerdictStream, type ExpectedVerdict, type Listener } from './verdict.js';
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {
@@ -53,6 +53,19 @@ export interface ProxyOptions {
   onOverload?: (limit: number) => void;
   /** In-memory windows: recent verdicts and reports kept for polling, SSE replay and the harness. */
   window?: { verdicts?: number; reports?: number; reportBytes?: number };
+  /** `serve --profile`: each record about a scenario's chain says what a correct client does (`expected`, `mismatch`). */
+  expect?: Expectation;
+}
+
+/**
+ * The pin profile of the client under test, and what a correct client with it does with a
+ * scenario's chain for one of its hosts (the reference model: `expectScenario`, whose verdict has
+ * this shape). Asked once per host when a scenario is first presented (at start, on each switch),
+ * never per connection.
+ */
+export interface Expectation {
+  profile: string;
+  of: (scenario: PresentedScenario, host: string) => { expected: 'accept' | 'reject'; code: string };
 }
 
 /** A running proxy: its ports, its verdicts, and how to switch scenario and stop. */
@@ -71,6 +84,10 @@ export interface RunningProxy {
   connections(): { open: number; accepted: number };
   /** The active scenario. */
   scenario(): PresentedScenario;
+  /** The pin profile records are judged against (`expect`), when there is one. */
+  profile: string | undefined;
+  /** What a correct client with {@link profile} does with the active scenario's chain, by host. */
+  expected(): ReadonlyMap<string, ExpectedVerdict> | undefined;
   /** Switch scenario: connections from now on get its chain. */
   use(next: PresentedScenario): void;
   /** Stop: open connections are closed (each recorded), then the listeners and the logs. */
@@ -160,7 +177,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           context: createSecureContext({ key: s.leafKey.export({ type: 'pkcs8', format: 'pem' }), cert: s.chain.map((x) => pemOf(x.der, 'CERTIFICATE')).join('') }),
           pins,
         },
-        view: { id: s.scenario.id, hosts: s.hosts, pins },
+        view: { id: s.scenario.id, hosts: s.hosts, pins, ...(options.expect ? { expected: expectedOf(options.expect, s) } : {}) },
       };
       contexts.set(s, c);
     }
@@ -488,6 +505,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     limits: { ...limits, maxConnections },
     connections: () => ({ open: live.size, accepted: nextId - 1 }),
     scenario: () => active,
+    profile: options.expect?.profile,
+    expected: () => chainOf(active).view.expected,
     use: (next) => {
       chainOf(next);
       active = next;
@@ -516,6 +535,16 @@ export interface ScenarioAnswer {
 export function scenarioAnswer(scenario: { id: string; title: string }): ScenarioAnswer {
   const body = Buffer.from(`pinprick: scenario ${scenario.id}: ${scenario.title}\nThe client accepted the chain.\n`, 'utf8');
   return { body, headers: ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length), 'x-pinprick-scenario', scenario.id] };
+}
+
+/** What a correct client does with a scenario's chain on each of its hosts; shared by every record. */
+function expectedOf(expect: Expectation, s: PresentedScenario): ReadonlyMap<string, ExpectedVerdict> {
+  return new Map(
+    s.hosts.map((host) => {
+      const v = expect.of(s, host);
+      return [host, Object.freeze({ verdict: v.expected, code: v.code, profile: expect.profile })];
+    }),
+  );
 }
 
 /** A report's weight in the in-memory window: its body dominates. */

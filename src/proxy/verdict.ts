@@ -49,6 +49,36 @@ export const VERDICT_KINDS: readonly VerdictKind[] = [
   'dropped',
 ];
 
+/**
+ * What a correct client with the pin profile of `serve --profile` does with the chain a record is
+ * about: the reference model's answer, worked out once per scenario and host (at start and on each
+ * switch), never per connection.
+ */
+export interface ExpectedVerdict {
+  verdict: 'accept' | 'reject';
+  /** The model's reason code: `ok`, `pin-mismatch`, `untrusted`… (src/model/reason.ts). */
+  code: string;
+  /** The id of the pin profile it was worked out for. */
+  profile: string;
+}
+
+/**
+ * What the client answered to the chain, as the wire shows it: `accept` (application data after
+ * the handshake), `reject` (in the handshake or right after it), or undefined when it answered
+ * nothing (a timeout, bytes that are not TLS) or the record is not about the chain at all.
+ */
+export function clientAnswer(kind: VerdictKind): 'accept' | 'reject' | undefined {
+  if (kind === 'accepted') return 'accept';
+  if (kind === 'rejected' || kind === 'rejected-after-handshake') return 'reject';
+  return undefined;
+}
+
+/** Whether the client's answer on the wire contradicts what a correct client does (nothing answered: no). */
+export function isMismatch(kind: VerdictKind, expected: Pick<ExpectedVerdict, 'verdict'>): boolean {
+  const answer = clientAnswer(kind);
+  return answer !== undefined && answer !== expected.verdict;
+}
+
 /** Which listener accepted a connection: the HTTP proxy port or the direct TLS port. */
 export type Listener = 'proxy' | 'tls';
 
@@ -86,6 +116,18 @@ export interface ConnectionVerdict {
   bytes?: { in: number; out: number };
   /** RFC 7469 pins of the chain presented, in order (empty when none was). */
   chainPins: string[];
+  /**
+   * With `serve --profile`: what a correct client with the profile does with this chain. On every
+   * record that names the scenario for one of its hosts (the SNI, else the CONNECT host; a client
+   * that names none asks for the first), so not on tunnels, plain HTTP and the like.
+   */
+  expected?: ExpectedVerdict;
+  /**
+   * `true` when the client's answer on the wire (accepted; rejected in or after the handshake)
+   * contradicts `expected`; absent otherwise. A timeout or bytes that are not TLS answer nothing,
+   * so they are never a mismatch.
+   */
+  mismatch?: true;
 }
 
 /** A subscriber to verdicts as they are recorded. */
@@ -96,4 +138,24 @@ export type VerdictListener = (verdict: ConnectionVerdict) => void;
  * the first-class API the console, the JSONL log, the control API's SSE stream and the harness
  * all consume; none of them sees sockets.
  */
-export class VerdictStream extends RecordStream<ConnectionVerdict> {}
+export class VerdictStream extends RecordStream<ConnectionVerdict> {
+  private readonly kinds = Object.fromEntries(VERDICT_KINDS.map((k) => [k, 0])) as Record<VerdictKind, number>;
+  private mismatchCount = 0;
+
+  /** Record one, counting it by kind (and as a mismatch), so counts never need a scan of the log. */
+  override push(verdict: ConnectionVerdict): void {
+    this.kinds[verdict.kind]++;
+    if (verdict.mismatch) this.mismatchCount++;
+    super.push(verdict);
+  }
+
+  /** How many verdicts of each kind were recorded in all (every kind present, zeros included). */
+  get byKind(): Readonly<Record<VerdictKind, number>> {
+    return this.kinds;
+  }
+
+  /** How many recorded verdicts were mismatches (see {@link ConnectionVerdict.mismatch}). */
+  get mismatches(): number {
+    return this.mismatchCount;
+  }
+}

@@ -15,13 +15,25 @@ const COLORS: Record<ConnectionVerdict['kind'], string> = {
   dropped: '\x1b[31m',
 };
 
-/** One console line per verdict: time, kind, scenario, SNI, alert or request line, TLS details. */
+/** The mark of a record whose client did what a correct client does not: bold red. */
+const MISMATCH_COLOR = '\x1b[1;31m';
+
+/**
+ * One console line per verdict: time, kind, scenario, SNI, alert or request line, TLS details;
+ * with `serve --profile`, what a correct client does, and a record whose client did otherwise
+ * starts with MISMATCH and ends saying what was expected and what was observed.
+ */
 export function verdictLine(v: ConnectionVerdict, options: { color?: boolean } = {}): string {
   const kind = v.kind.padEnd(24);
   const what = v.alert ? `alert ${v.alert.name} (${v.alert.code})` : (v.requestLine ?? v.detail);
   const tls = [v.tlsVersion, v.cipher, v.alpn].filter(Boolean).join(' ');
   const text = `${v.time.slice(11, 23)} #${v.id} ${options.color ? `${COLORS[v.kind]}${kind}\x1b[0m` : kind} ${v.scenario ?? '-'}  ${v.sni ?? v.target ?? '(no SNI)'}  ${what}${tls ? `  [${tls}]` : ''}  from ${v.client.address}:${v.client.port}`;
-  return text;
+  const e = v.expected;
+  if (!e) return text;
+  if (!v.mismatch) return `${text}  (a correct ${e.profile} client: ${e.verdict}, ${e.code})`;
+  const mark = options.color ? `${MISMATCH_COLOR}MISMATCH\x1b[0m` : 'MISMATCH';
+  const why = `expected ${e.verdict} (${e.code}) for a correct ${e.profile} client, observed ${v.kind}`;
+  return `${mark} ${text}  ${options.color ? `${MISMATCH_COLOR}${why}\x1b[0m` : why}`;
 }
 
 /** One console line per pin-failure report: format, host, result, the client's pins. */

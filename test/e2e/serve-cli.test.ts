@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,10 @@ describe('pinprick serve and pinprick use', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
   const log = join(tmp.path, 'verdicts.jsonl');
+  // serve leaves its control address in TMPDIR (controlStatePath): one of its own, so that
+  // another serve on this machine is never the one `pinprick status` finds.
+  const stateDir = join(tmp.path, 'state');
+  const env = { TMPDIR: stateDir };
   let child: ChildProcess;
   let output = '';
   let ports: { proxy: number; tls: number; control: string; token: string };
@@ -23,9 +27,10 @@ describe('pinprick serve and pinprick use', () => {
   beforeAll(async () => {
     const { world } = await openWorld({ certsDir });
     roots = join(tmp.path, 'roots.pem');
+    mkdirSync(stateDir);
     writeFileSync(roots, world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
     child = spawn(process.execPath, [BIN, 'serve', '--proxy-port', '0', '--tls-port', '0', '--control-port', '0', '--log', log, '--profile', 'intermediate-only', '--grace', '500'], {
-      env: { ...process.env, PINPRICK_CERTS: certsDir, NO_COLOR: '1' },
+      env: { ...process.env, PINPRICK_CERTS: certsDir, NO_COLOR: '1', ...env },
     });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
@@ -55,7 +60,8 @@ describe('pinprick serve and pinprick use', () => {
     const deadline = Date.now() + 5_000;
     while (!existsSync(log) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(records.at(-1)).toMatchObject({ kind: 'accepted', requestLine: 'GET /cli HTTP/1.1', via: 'connect' });
+    expect(records.at(-1)).toMatchObject({ kind: 'accepted', requestLine: 'GET /cli HTTP/1.1', via: 'connect', expected: { verdict: 'accept', code: 'ok', profile: 'intermediate-only' } });
+    expect(records.at(-1)).not.toHaveProperty('mismatch');
     while (!output.includes('GET /cli') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     expect(output).toMatch(/accepted\s+control-genuine\s+api\.pinprick\.test\s+GET \/cli HTTP\/1\.1.*a correct intermediate-only client: accept, ok/);
   });
@@ -77,6 +83,54 @@ describe('pinprick serve and pinprick use', () => {
       await new Promise((res) => setTimeout(res, 50));
     }
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ scenario: 'attack-rogue-root', kind: 'accepted' });
+  });
+
+  it('a client that accepts what a correct client rejects (curl has no pins, the chain is from a rogue root): mismatch in the log, MISMATCH on the console', async () => {
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.at(-1)).toMatchObject({ scenario: 'attack-rogue-root', kind: 'accepted', expected: { verdict: 'reject', code: 'pin-mismatch', profile: 'intermediate-only' }, mismatch: true });
+    const deadline = Date.now() + 3_000;
+    while (!output.includes('MISMATCH') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(output).toMatch(/^MISMATCH \d\d:\d\d:\d\d\.\d{3} #\d+ accepted\s+attack-rogue-root .*expected reject \(pin-mismatch\) for a correct intermediate-only client, observed accepted$/m);
+    // The line as expected earlier carries no mark.
+    expect(output).not.toMatch(/^MISMATCH .*control-genuine/m);
+  });
+
+  it('pinprick status finds the running serve and says what it serves, where, for which profile, and what it saw', async () => {
+    const r = await runCli(['status'], { certsDir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`pinprick serve at ${ports.control}`);
+    expect(r.stdout).toMatch(/^ {2}scenario: +attack-rogue-root \(.+\) for api\.pinprick\.test$/m);
+    expect(r.stdout).toMatch(/^ {2}profile: +intermediate-only: a correct client rejects \(pin-mismatch\) on api\.pinprick\.test$/m);
+    expect(r.stdout).toMatch(new RegExp(`^ {2}HTTP proxy: +http://127\\.0\\.0\\.1:${ports.proxy}\\b`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ {2}direct TLS: +127\\.0\\.0\\.1:${ports.tls}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ {2}control API: +${ports.control.replace(/\./g, '\\.')}$`, 'm'));
+    expect(r.stdout).toMatch(/^ {2}verdicts: +2 \(accepted 2\)$/m);
+    expect(r.stdout).toMatch(/^ {2}mismatches: +1$/m);
+    expect(r.stdout).toMatch(/^ {2}pin reports: +0$/m);
+    expect(r.stdout).toContain(`${log}: ok`);
+  });
+
+  it('pinprick status --json prints GET /status as it came', async () => {
+    const r = await runCli(['status', '--json'], { certsDir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ scenario: { id: 'attack-rogue-root' }, profile: 'intermediate-only', mismatches: 1, verdicts: 2, verdictsByKind: { accepted: 2 }, listen: { proxyPort: ports.proxy, tlsPort: ports.tls } });
+  });
+
+  it('pinprick status with no running serve: one line, exit 2', async () => {
+    const empty = join(tmp.path, 'no-serve');
+    mkdirSync(empty);
+    const none = await runCli(['status'], { certsDir, env: { TMPDIR: empty } });
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/^pinprick: no running pinprick serve found: [^\n]*start pinprick serve, or pass --control URL\n$/);
+    // A state file left by a serve that is gone (killed): nothing answers at its address.
+    writeFileSync(join(empty, `pinprick-control-${process.getuid!()}.json`), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 999_999_999 }));
+    const stale = await runCli(['status'], { certsDir, env: { TMPDIR: empty } });
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toMatch(/^pinprick: no running pinprick serve found: nothing answers at http:\/\/127\.0\.0\.1:1 [^\n]*\n$/);
+    const given = await runCli(['status', '--control', 'http://127.0.0.1:1'], { certsDir, env: { TMPDIR: empty } });
+    expect(given.code).toBe(2);
+    expect(given.stderr).toMatch(/^pinprick: no running pinprick serve found: nothing answers at http:\/\/127\.0\.0\.1:1\b/);
   });
 
   it('pinprick use with a wrong token fails with one line and exit 2', async () => {

@@ -14,11 +14,11 @@ export interface CliResult {
  * Run the built CLI (`npm test` builds dist/ first) as a user would. Asynchronous on purpose:
  * tests that serve TLS in this process must keep their event loop running while the CLI connects.
  */
-export function runCli(args: string[], options: { certsDir: string; cwd?: string; input?: string; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(args: string[], options: { certsDir: string; cwd?: string; input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, PINPRICK_CERTS: options.certsDir, NO_COLOR: '1' },
+      env: { ...process.env, PINPRICK_CERTS: options.certsDir, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Connection, parseAuthority, type ConnectionCommand, type ConnectionEvent, type ConnectionSetup, type VerdictFacts } from '../../src/proxy/connection.js';
 import { MAX_CLIENT_HELLO_BYTES } from '../../src/proxy/tls-wire.js';
+import type { ExpectedVerdict } from '../../src/proxy/verdict.js';
 
 const HOST = 'api.pinprick.test';
 const LIMITS = { headTimeoutMs: 100, handshakeTimeoutMs: 200, graceMs: 300, tunnelIdleMs: 400 };
@@ -309,6 +310,45 @@ describe('exactly one record per connection', () => {
       // Ended: destroyed, or (a CONNECT not yet answered) told why with a 502 and closed.
       const end = machine.handle(timer());
       expect(end.some((c) => c.type === 'destroy' || (c.type === 'send' && c.then === 'end')), JSON.stringify(events.map((e) => e.type))).toBe(true);
+    }
+  });
+});
+
+describe('expected verdicts (serve --profile)', () => {
+  const CDN = 'cdn.pinprick.test';
+  const accept = { verdict: 'accept', code: 'ok', profile: 'intermediate-only' } as const;
+  const reject = { verdict: 'reject', code: 'pin-mismatch', profile: 'intermediate-only' } as const;
+  /** A scenario of two hosts, the profile pinning only the second: a correct client accepts the first, rejects the second. */
+  const withProfile = (over: Partial<ConnectionSetup> = {}): ConnectionSetup =>
+    setup({ scenario: { id: 'attack-rogue-root', hosts: [HOST, CDN], pins: ['ROGUE'], expected: new Map<string, ExpectedVerdict>([[HOST, accept], [CDN, reject]]) }, ...over });
+  const request: ConnectionEvent = { type: 'app-data', requestLine: 'GET / HTTP/1.1' };
+
+  const rows: { situation: string; setup?: Partial<ConnectionSetup>; events: ConnectionEvent[]; expected?: typeof accept | typeof reject; mismatch?: true }[] = [
+    { situation: 'CONNECT, the first host, accepted as a correct client does: expected, no mismatch', events: [connect(), bytes(clientHello(HOST)), done, request], expected: accept },
+    { situation: 'CONNECT, the pinned host, accepted where a correct client rejects: mismatch', events: [connect(`${CDN}:443`), bytes(clientHello(CDN)), done, request], expected: reject, mismatch: true },
+    { situation: 'CONNECT, the pinned host, rejected with an alert: as expected', events: [connect(`${CDN}:443`), bytes(clientHello(CDN)), unknownCa], expected: reject },
+    { situation: 'CONNECT, the first host, rejected after the handshake where a correct client accepts: mismatch', events: [connect(), bytes(clientHello(HOST)), done, fin], expected: accept, mismatch: true },
+    { situation: 'CONNECT with no SNI: the CONNECT host decides', events: [connect(`${CDN}:443`), bytes(clientHello()), done, request], expected: reject, mismatch: true },
+    { situation: 'direct with no SNI: the first host (the chain is chosen for it)', setup: { listener: 'tls' }, events: [bytes(clientHello()), done, request], expected: accept },
+    { situation: 'direct, SNI of a host the scenario does not name: the chain is served, but nothing is expected of it', setup: { listener: 'tls' }, events: [bytes(clientHello('other.test')), done, request] },
+    { situation: 'a timeout after the handshake answers nothing: expected, no mismatch', events: [connect(`${CDN}:443`), bytes(clientHello(CDN)), done, timer(500)], expected: reject },
+    { situation: 'not TLS answers nothing: expected, no mismatch', setup: { listener: 'tls' }, events: [bytes('GET / HTTP/1.1\r\nHost: x\r\n\r\n')], expected: accept },
+    { situation: 'a tunnel to another host is not about the chain: nothing expected', events: [connect('example.org:443'), { type: 'upstream-open' }, bytes(clientHello('example.org')), close(false, 700, 5000)] },
+    { situation: 'plain HTTP is not about the chain: nothing expected', events: [{ type: 'http-request', requestLine: 'GET http://example.org/ HTTP/1.1' }, close(false, 90, 400)] },
+  ];
+
+  it.each(rows.map((r) => [r.situation, r] as const))('%s', (_situation, row) => {
+    const { records } = play(withProfile(row.setup), row.events);
+    expect(records).toHaveLength(1);
+    expect(records[0]!.expected).toEqual(row.expected);
+    expect(records[0]!.mismatch).toBe(row.mismatch);
+  });
+
+  it('without a profile no record carries expected or mismatch', () => {
+    for (const row of rows) {
+      const { records } = play(setup({ scenario: { id: 'attack-rogue-root', hosts: [HOST, CDN], pins: ['ROGUE'] }, ...row.setup }), row.events);
+      expect(records[0]).not.toHaveProperty('expected');
+      expect(records[0]).not.toHaveProperty('mismatch');
     }
   });
 });

@@ -2,10 +2,15 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlHandler, newControlToken } from '../../src/proxy/control.js';
+import { writeFileSync } from 'node:fs';
+import { expectScenario } from '../../src/model/index.js';
+import { controlHandler, newControlToken, startControl, type ControlStatus } from '../../src/proxy/control.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
+import type { ConnectionVerdict } from '../../src/proxy/verdict.js';
 import { presentScenario } from '../../src/scenario/materialize.js';
+import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
 import { findScenario, loadCatalog, type Scenario } from '../../src/scenario/scenario.js';
+import { pemOf } from '../../src/world/pem.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';
 import { curl } from '../helpers/curl.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -33,6 +38,13 @@ describe('control API', () => {
   it('GET /status names the active scenario and the listening ports', async () => {
     const r = await request(app).get('/status').expect(200);
     expect(r.body).toMatchObject({ scenario: { id: 'control-genuine' }, listen: { host: '127.0.0.1', proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort } });
+  });
+
+  it('GET /status without a profile names none and counts no mismatches; it needs no token', async () => {
+    const r = await request(app).get('/status').expect(200);
+    expect(r.body).not.toHaveProperty('profile');
+    expect(r.body).not.toHaveProperty('mismatches');
+    expect(r.body.scenario).not.toHaveProperty('expected');
   });
 
   it('GET /scenarios lists the catalog and marks the active one', async () => {
@@ -93,6 +105,89 @@ describe('control API', () => {
   it('answers 404 with the list of routes for anything else', async () => {
     const r = await request(app).get('/nope').expect(404);
     expect(r.body.routes).toContain('PUT /scenario');
+  });
+});
+
+describe('control API of a proxy with a client pin profile (serve --profile)', () => {
+  const tmp = tempDir();
+  const token = 'test-token-456';
+  let opened: OpenedWorld;
+  let catalog: Scenario[];
+  let proxy: RunningProxy;
+  let control: Awaited<ReturnType<typeof startControl>>;
+  let roots: string;
+  const base = () => `http://127.0.0.1:${control.port}`;
+  const use = (id: string) => fetch(`${base()}/scenario`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ id }) });
+  /** One real curl to the direct TLS port; the proxy's record of it. */
+  const connectWith = async (args: string[]): Promise<ConnectionVerdict> => {
+    const verdict = proxy.verdicts.next();
+    await curl([...args, '--resolve', `api.pinprick.test:${proxy.tlsPort}:127.0.0.1`, `https://api.pinprick.test:${proxy.tlsPort}/`]);
+    return verdict;
+  };
+
+  beforeAll(async () => {
+    opened = await openWorld({ certsDir: join(tmp.path, 'certs') });
+    catalog = loadCatalog(opened.world.spec);
+    roots = join(tmp.path, 'roots.pem');
+    writeFileSync(roots, opened.world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
+    const present = (s: Scenario) => presentScenario(opened, s);
+    const profile = resolveProfile(findProfile('intermediate-only', opened.world.spec), opened.world);
+    proxy = await startProxy({
+      scenario: await present(findScenario(catalog, 'control-genuine')),
+      graceMs: 500,
+      log: { verdicts: join(tmp.path, 'verdicts.jsonl') },
+      expect: { profile: profile.id, of: (s, host) => expectScenario(s, profile, opened.world, host) },
+    });
+    control = await startControl({ proxy, catalog, present, world: opened.world, token });
+  });
+  afterAll(async () => {
+    await control.close();
+    await proxy.close();
+    tmp.cleanup();
+  });
+
+  it('a client that accepts the genuine chain, as a correct client does: the record carries expected, and no mismatch', async () => {
+    const v = await connectWith(['--cacert', roots]);
+    expect(v).toMatchObject({ kind: 'accepted', scenario: 'control-genuine', expected: { verdict: 'accept', code: 'ok', profile: 'intermediate-only' } });
+    expect(v).not.toHaveProperty('mismatch');
+  });
+
+  it('a client (curl, no pins) that accepts the rogue root: mismatch, in GET /verdicts and in the event stream', async () => {
+    expect((await use('attack-rogue-root')).status).toBe(200);
+    const v = await connectWith(['--cacert', roots]);
+    expect(v).toMatchObject({ kind: 'accepted', scenario: 'attack-rogue-root', expected: { verdict: 'reject', code: 'pin-mismatch', profile: 'intermediate-only' }, mismatch: true });
+    const page = (await (await fetch(`${base()}/verdicts?since=${v.id - 1}`)).json()) as ConnectionVerdict[];
+    expect(page).toEqual([expect.objectContaining({ id: v.id, expected: v.expected, mismatch: true })]);
+    const res = await fetch(`${base()}/verdicts/stream?since=${v.id - 1}`);
+    const reader = res.body!.getReader();
+    let text = '';
+    const deadline = Date.now() + 5_000;
+    while (!text.includes('\n\n') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const data = JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as ConnectionVerdict;
+    expect(data).toMatchObject({ id: v.id, expected: { verdict: 'reject', code: 'pin-mismatch' }, mismatch: true });
+  });
+
+  it('a client that does not trust the test CA rejects the genuine chain: a mismatch too (it rejects what a correct client accepts)', async () => {
+    expect((await use('control-genuine')).status).toBe(200);
+    const v = await connectWith([]);
+    expect(v).toMatchObject({ kind: 'rejected', alert: { name: 'unknown_ca' }, expected: { verdict: 'accept', code: 'ok' }, mismatch: true });
+  });
+
+  it('GET /status: the profile, what it expects of the active scenario, counts by kind and mismatches (kept, not scanned), every port', async () => {
+    const r = await fetch(`${base()}/status`);
+    expect(r.status).toBe(200);
+    const status = (await r.json()) as ControlStatus;
+    expect(status).toMatchObject({
+      profile: 'intermediate-only',
+      scenario: { id: 'control-genuine', hosts: ['api.pinprick.test'], expected: { 'api.pinprick.test': { verdict: 'accept', code: 'ok', profile: 'intermediate-only' } } },
+      listen: { host: '127.0.0.1', proxyPort: proxy.proxyPort, tlsPort: proxy.tlsPort, controlHost: '127.0.0.1', controlPort: control.port },
+      verdicts: 3,
+      mismatches: 2,
+    });
+    expect(status.verdictsByKind).toMatchObject({ accepted: 2, rejected: 1, timeout: 0 });
+    expect(Object.keys(status.verdictsByKind)).toHaveLength(11);
+    expect(status.logs).toEqual([{ of: 'verdicts', path: join(tmp.path, 'verdicts.jsonl'), ok: true }]);
   });
 });
 

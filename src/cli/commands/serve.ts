@@ -2,15 +2,16 @@ import { writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { expectScenario } from '../../model/index.js';
-import { startControl } from '../../proxy/control.js';
+import { startControl, type ControlStatus } from '../../proxy/control.js';
 import { DEFAULT_LIMITS } from '../../proxy/connection.js';
 import { DEFAULT_LEAF_CACHE_SIZE } from '../../proxy/leaf-cache.js';
 import { DEFAULT_WINDOW, startProxy } from '../../proxy/server.js';
+import { statusText } from '../../report/status.js';
 import { pinReportLine, verdictLine } from '../../report/verdict-line.js';
-import { presentScenario } from '../../scenario/materialize.js';
+import { presentScenario, type PresentedScenario } from '../../scenario/materialize.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { findScenario, type Scenario } from '../../scenario/scenario.js';
 import { out, warn } from '../output.js';
@@ -67,7 +68,7 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     y
       .option('scenarios', { type: 'string', array: true, describe: 'Extra folder(s) of scenario files' })
       .option('scenario', { alias: 's', type: 'string', default: 'control-genuine', describe: 'Scenario to present at start' })
-      .option('profile', { alias: 'p', type: 'string', describe: 'Pin profile of the client: shows the expected verdict next to each connection' })
+      .option('profile', { alias: 'p', type: 'string', describe: 'Pin profile of the client under test: each record says what a correct client does (expected), and marks a client that did otherwise (mismatch; MISMATCH on the console)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (anything but loopback exposes the proxy to your network)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Explicit HTTP proxy port (CONNECT and plain HTTP); 0 = any' })
       .option('tls-port', { type: 'number', default: 8443, describe: 'Direct TLS port (SNI picks the chain); 0 = any' })
@@ -123,6 +124,8 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
       upstreams: parseUpstreams(args.upstream),
       interceptAll: args['intercept-all'],
       world: opened.world,
+      // The model runs once per scenario and host, when a scenario is presented; each record carries the answer.
+      ...(profile ? { expect: { profile: profile.id, of: (s: PresentedScenario, host: string) => expectScenario(s, profile, opened.world, host) } } : {}),
       log: { verdicts: args.log, reports: reportLog },
       onLogFailure: (f) => warn(`cannot write ${f.path} (${f.error}): records from now on are kept in memory only (the last ${args.window}); the proxy goes on serving`),
       onOverload: (limit) => warn(`${limit} connections are open, the limit: new ones are closed at accept and recorded as dropped (raise it with --max-connections and ulimit -n)`),
@@ -147,14 +150,7 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     const statePath = controlStatePath();
     writeFileSync(statePath, JSON.stringify({ url: `http://127.0.0.1:${control.port}`, token: control.token, pid: process.pid }), { mode: 0o600 });
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-    proxy.verdicts.subscribe((v) => {
-      let line = verdictLine(v, { color });
-      if (profile) {
-        const expected = expectScenario(proxy.scenario(), profile, opened.world);
-        line += `  (a correct ${profile.id} client: ${expected.expected}, ${expected.code})`;
-      }
-      out(line);
-    });
+    proxy.verdicts.subscribe((v) => out(verdictLine(v, { color })));
     proxy.reports.subscribe((r) => out(pinReportLine(r)));
     const s = proxy.scenario();
     out(`pinprick: scenario ${s.scenario.id} (${s.scenario.title}) for ${s.hosts.join(', ')}`);
@@ -176,38 +172,109 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
   },
 };
 
-interface UseArgs extends WorldArgs {
-  id: string;
+/** Options naming a running serve's control API; by default what that serve recorded (see {@link controlStatePath}). */
+interface ControlArgs extends WorldArgs {
   control?: string;
   token?: string;
+}
+
+/** Bound on each call to the control API: it answers on loopback at once, or not at all. */
+const CONTROL_TIMEOUT_MS = 5_000;
+
+/** The control API to talk to: `--control`/`--token`, else the address and token the running serve recorded. */
+function controlTarget(args: ControlArgs): { url?: string; token?: string; pid?: number; from?: string } {
+  const path = controlStatePath();
+  let state: { url?: string; token?: string; pid?: number } = {};
+  if (existsSync(path)) {
+    try {
+      state = JSON.parse(readFileSync(path, 'utf8')) as typeof state;
+    } catch {
+      // A state file cut short (a serve killed while writing it): as if there were none.
+    }
+  }
+  const url = args.control ?? state.url;
+  return { url, token: args.token ?? state.token, ...(args.control === undefined && state.url ? { pid: state.pid, from: path } : {}) };
+}
+
+/** Call the control API; a serve that does not answer is one line saying so. */
+async function callControl(target: { url: string; pid?: number; from?: string }, path: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(`${target.url}${path}`, { ...init, signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
+  } catch {
+    const stale = target.from ? ` (the address in ${target.from}${target.pid !== undefined && !isRunning(target.pid) ? `, left by pid ${target.pid}, which has stopped` : ''})` : '';
+    throw new InputError(`no running pinprick serve found: nothing answers at ${target.url}${stale}`);
+  }
+}
+
+/** Whether a process with this id is alive (a process of another user counts). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const controlOptions = <T>(y: Argv<T>, token = 'Control token (default: the one the running serve recorded)') =>
+  y
+    .option('control', { type: 'string', describe: 'Control API URL (default: the one the running serve recorded)' })
+    .option('token', { type: 'string', describe: token });
+
+interface UseArgs extends ControlArgs {
+  id: string;
 }
 
 const use: CommandModule<WorldArgs, UseArgs> = {
   command: 'use <id>',
   describe: 'Switch the scenario of a running `pinprick serve` (a client of its control API)',
   builder: (y) =>
-    y
+    controlOptions(y)
       .positional('id', { type: 'string', demandOption: true })
-      .option('control', { type: 'string', describe: 'Control API URL (default: the one the running serve recorded)' })
-      .option('token', { type: 'string', describe: 'Control token (default: the one the running serve recorded)' })
       .example('$0 use attack-rogue-root', ''),
   handler: async (args) => {
-    let state: { url?: string; token?: string } = {};
-    if (existsSync(controlStatePath())) state = JSON.parse(readFileSync(controlStatePath(), 'utf8'));
-    const url = args.control ?? state.url;
-    const token = args.token ?? state.token;
+    const { url, token, ...target } = controlTarget(args);
     if (!url || !token) throw new InputError('no running pinprick serve found: start one, or pass --control URL --token TOKEN');
-    let res: Response;
-    try {
-      res = await fetch(`${url}/scenario`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: args.id }) });
-    } catch {
-      throw new InputError(`cannot reach the control API at ${url}: is pinprick serve running?`);
-    }
+    const res = await callControl({ url, ...target }, '/scenario', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: args.id }),
+    });
     const body = (await res.json()) as { scenario?: string; error?: string };
     if (!res.ok) throw new InputError(`control API: ${body.error ?? res.status}`);
     out(`now presenting ${body.scenario}`);
   },
 };
 
+interface StatusArgs extends ControlArgs {
+  json?: boolean;
+}
+
+const status: CommandModule<WorldArgs, StatusArgs> = {
+  command: 'status',
+  describe: 'What a running `pinprick serve` is doing: scenario, addresses, profile, counts (mismatches too), logs',
+  builder: (y) =>
+    controlOptions(y, 'Control token: not needed (GET /status is open), accepted as pinprick use takes it')
+      .option('json', { type: 'boolean', describe: 'Print GET /status as it came (JSON)' })
+      .example('$0 status', 'The serve started on this machine by this user')
+      .example('$0 status --json | jq .verdictsByKind', 'Counts by kind, for a script'),
+  handler: async (args) => {
+    // GET /status is open (the token guards changes only): the address is enough.
+    const { url, ...target } = controlTarget(args);
+    if (!url) throw new InputError(`no running pinprick serve found: ${controlStatePath()} does not exist; start pinprick serve, or pass --control URL`);
+    const res = await callControl({ url, ...target }, '/status');
+    const text = await res.text();
+    let body: ControlStatus;
+    try {
+      body = JSON.parse(text) as ControlStatus;
+    } catch {
+      body = {} as ControlStatus;
+    }
+    if (!res.ok || !body.scenario || !body.listen) throw new InputError(`${url}/status answered ${res.status} without a pinprick status: is that a pinprick serve's control API?`);
+    out(args.json ? text : statusText(body, url));
+  },
+};
+
 export const serveCommand = serve;
 export const useCommand = use;
+export const statusCommand = status;
