@@ -128,7 +128,14 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
   const has = (obj: object, name: string) => Object.hasOwn(obj, name);
   const known = (name: string) => has(local, name) || has(world.certs, name);
   const sound = (name: string) => has(local, name) && !unsound(['certificates', name]);
-  const hint = () => `a world certificate (${worldCerts.slice(0, 6).join(', ')}, …) or a name under certificates:`;
+  const localNames = Object.keys(local);
+  const hint = () => `a world certificate (${worldCerts.join(', ')}) or a name under certificates:`;
+  // A typo gets its nearest names first: the full list follows for anything else.
+  const didYouMean = (name: unknown, names: readonly string[]) => {
+    const near = typeof name === 'string' ? nearest(name, names) : [];
+    return near.length ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : '';
+  };
+  const certNames = () => [...worldCerts, ...localNames];
 
   for (const [name, input] of Object.entries(local)) {
     if (!sound(name)) continue;
@@ -137,7 +144,7 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     if (has(world.certs, name)) problems.push(source.error(['certificates', name], `'${name}' is already a world certificate: choose another name`, true));
     if (input.from !== undefined && !has(world.certs, input.from)) {
       // The rest of the recipe is read against the certificate it starts from: nothing to check it against.
-      problems.push(source.error(at('from'), `unknown world certificate '${input.from}' (expected one of: ${worldCerts.join(', ')})`));
+      problems.push(source.error(at('from'), `unknown world certificate '${input.from}'${didYouMean(input.from, worldCerts)} (expected one of: ${worldCerts.join(', ')})`));
       continue;
     }
     const base = input.from !== undefined ? world.certs[input.from] : undefined;
@@ -146,10 +153,10 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
       problems.push(source.error(['certificates', name], `missing ${missing.join(', ')}: a certificate without 'from' needs subject, issuer and key`, true));
     }
     if (input.issuer !== undefined && input.issuer !== 'self' && !known(input.issuer)) {
-      problems.push(source.error(at('issuer'), `unknown issuer '${input.issuer}' (expected 'self', ${hint()})`));
+      problems.push(source.error(at('issuer'), `unknown issuer '${input.issuer}'${didYouMean(input.issuer, certNames())} (expected 'self', ${hint()})`));
     }
     const keyKnown = input.key === undefined || input.key === 'new' || has(world.keys, input.key);
-    if (!keyKnown) problems.push(source.error(at('key'), `unknown key '${input.key}' (expected 'new' or a world key: ${Object.keys(world.keys).join(', ')})`));
+    if (!keyKnown) problems.push(source.error(at('key'), `unknown key '${input.key}'${didYouMean(input.key, Object.keys(world.keys))} (expected 'new' or a world key: ${Object.keys(world.keys).join(', ')})`));
     const keyName = input.key ?? base?.key;
     // A missing or unknown key is reported above; its type would only say so again.
     if (input.keyType !== undefined && keyName !== 'new' && keyName !== undefined && keyKnown) {
@@ -197,7 +204,7 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     const names = raw[field];
     if (!localsReadable || !Array.isArray(names)) continue;
     names.forEach((name, i) => {
-      if (!unsound([field, i]) && !known(name)) problems.push(source.error([field, i], `unknown certificate '${name}' (expected ${hint()})`));
+      if (!unsound([field, i]) && !known(name)) problems.push(source.error([field, i], `unknown certificate '${name}'${didYouMean(name, certNames())} (expected ${hint()})`));
     });
   }
   if (raw.at !== undefined && !unsound(['at'])) {
