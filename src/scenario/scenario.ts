@@ -298,6 +298,21 @@ function canonicalDir(dir: string): string {
   }
 }
 
+/**
+ * Whether a selector names the scenario's incident, as researchers look scenarios up
+ * (`DigiNotar`, `CVE-2016-2402`, `Barclays 2016`): every word of it, case-insensitively, in the
+ * incident's name and year. Three characters at least, so a stray short word selects nothing.
+ */
+export function incidentMatches(selector: string, incident: Scenario['incident']): boolean {
+  if (!incident || selector.trim().length < 3) return false;
+  const text = `${incident.name} ${incident.year ?? ''}`.toLowerCase();
+  return selector
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => text.includes(word));
+}
+
 /** A scenario by id; the error suggests the nearest ids (did you mean) and says how to list them all. */
 export function findScenario(catalog: readonly Scenario[], id: string): Scenario {
   const s = catalog.find((c) => c.id === id);

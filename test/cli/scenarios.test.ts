@@ -16,6 +16,9 @@ describe('pinprick scenarios', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/attack-pin-stuffing\s+attack\s+reject/);
     expect(r.stdout).toMatch(/calibration-canary\s+calibration\s+accept/);
+    // Each scenario's incident, for researchers who look scenarios up by incident.
+    expect(r.stdout).toMatch(/^id +category +expect +incident +title$/m);
+    expect(r.stdout).toMatch(/attack-rogue-root\s+attack\s+reject\s+DigiNotar \(2011\)/);
     expect(r.stdout.trim().split('\n')).toHaveLength(2 + 26);
   });
 

@@ -12,7 +12,7 @@ import { pemOf } from '../../world/pem.js';
 import { readRunReport, reportPath, writeRunReports } from '../../report/files.js';
 import { summary, tableRows, type RunMeta } from '../../report/run-report.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
-import { CATEGORIES, findScenario, type Scenario } from '../../scenario/scenario.js';
+import { CATEGORIES, findScenario, incidentMatches, type Scenario } from '../../scenario/scenario.js';
 import { out, table, UsageError } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { catalogFromArgs, type ScenarioArgs } from './scenarios.js';
@@ -61,13 +61,19 @@ export function conclude(results: readonly ScenarioResult[], dir: string): numbe
   return 0;
 }
 
-/** Select scenarios by id, glob (`attack-*`) or category. */
+/** Select scenarios by id, glob (`attack-*`), category or incident (`DigiNotar`, `CVE-2016-2402`). */
 export function selectScenarios(catalog: Scenario[], selectors: string[] | undefined): Scenario[] {
   if (!selectors?.length) return catalog;
   const picked = catalog.filter((s) =>
-    selectors.some((sel) => sel === s.id || sel === s.category || (sel.includes('*') && new RegExp(`^${sel.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(s.id))),
+    selectors.some(
+      (sel) =>
+        sel === s.id ||
+        sel === s.category ||
+        (sel.includes('*') && new RegExp(`^${sel.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(s.id)) ||
+        (!sel.includes('*') && incidentMatches(sel, s.incident)),
+    ),
   );
-  if (!picked.length) throw new InputError(`--only ${selectors.join(',')}: no scenario matches (ids, globs like attack-*, or a category: ${CATEGORIES.join(', ')})`);
+  if (!picked.length) throw new InputError(`--scenarios ${selectors.join(',')}: no scenario matches (ids, globs like attack-*, a category: ${CATEGORIES.join(', ')}, or an incident: pinprick scenarios list)`);
   return picked;
 }
 
@@ -77,7 +83,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   describe: 'Run scenarios against a client command and classify each: PASS, VULNERABLE, BRICKED, POLICY-RISK, INCONCLUSIVE',
   builder: (y) =>
     y
-      .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*) or categories; a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
+      .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*), categories or incidents (DigiNotar, CVE-2016-2402); a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
       .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri} are filled per scenario (shell-quoted)' })
       .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })

@@ -43,7 +43,8 @@ const list: CommandModule<ScenarioArgs, ScenarioArgs & { json?: boolean; categor
   handler: (args) => {
     const catalog = catalogFromArgs(args).filter((s) => !args.category || s.category === args.category);
     if (args.json) return out(JSON.stringify(catalog.map(({ source, ...s }) => ({ ...s, file: source.file })), null, 2));
-    out(table(catalog.map((s) => [s.id, s.category, s.expect ?? '', s.title]), ['id', 'category', 'expect', 'title']));
+    const incident = (s: Scenario) => (s.incident ? `${s.incident.name}${s.incident.year ? ` (${s.incident.year})` : ''}` : '');
+    out(table(catalog.map((s) => [s.id, s.category, s.expect ?? '', incident(s), s.title]), ['id', 'category', 'expect', 'incident', 'title']));
   },
 };
 
