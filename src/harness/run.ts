@@ -9,6 +9,7 @@ import { presentScenario, type PresentedScenario } from '../scenario/materialize
 import type { ResolvedProfile } from '../scenario/profile.js';
 import type { Category, Scenario } from '../scenario/scenario.js';
 import { pemOf } from '../world/pem.js';
+import { curlPinList } from '../world/pin.js';
 import type { OpenedWorld } from '../world/store.js';
 import { chainPicture, type ChainPicture } from './chain-picture.js';
 import { policyFix, type NamedKey } from './policy-fix.js';
@@ -43,7 +44,7 @@ export interface RunOptions {
   opened: OpenedWorld;
   scenarios: Scenario[];
   profile: ResolvedProfile;
-  /** Command template with {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri}. */
+  /** Command template with {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {profile} {reportUri}. */
   client: string;
   /** Per client run. */
   timeoutMs?: number;
@@ -62,7 +63,7 @@ function shellQuote(value: string): string {
 
 /** Fill a command template's placeholders (each shell-quoted). */
 export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(url|host|port|proxy|cafile|pins|pinsJson|reportUri)\}/g, (_m, key: string) => shellQuote(values[key]!));
+  return template.replace(/\{(url|host|port|proxy|cafile|pins|pinsJson|profile|reportUri)\}/g, (_m, key: string) => shellQuote(values[key]!));
 }
 
 function runCommand(command: string, env: Record<string, string>, timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
@@ -131,19 +132,25 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   const cafile = join(workDir, `${scenario.id}.ca.pem`);
   writeFileSync(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
   const host = presented.hosts[0]!;
+  // {pins} and {pinsJson} are the pins a correct client applies to the URL's host: empty when
+  // the profile does not pin it (the calibration canary), for clients whose pin option is not
+  // host-scoped (curl --pinnedpubkey). The whole policy is {profile}, for clients that scope
+  // pins themselves.
+  const covered = profileCovers(profile, [host]);
+  const hostPins = covered ? profile.pins.map((p) => p.sha256) : [];
+  const profileFile = join(workDir, `${scenario.id}.profile.json`);
+  writeFileSync(profileFile, profileJson(profile));
   const values = {
     url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
     host,
     port: String(proxy.tlsPort),
     proxy: `http://${proxy.host}:${proxy.proxyPort}`,
     cafile,
-    pins: profile.pins.map((p) => `sha256//${p.sha256}`).join(';'),
-    pinsJson: JSON.stringify(profile.pins.map((p) => p.sha256)),
+    pins: curlPinList(hostPins),
+    pinsJson: JSON.stringify(hostPins),
+    profile: profileFile,
     reportUri: proxy.reportUri,
   };
-  // The same values as environment variables; PINPRICK_PINS is empty when the profile does not
-  // cover the host, for clients whose pins are not host-scoped (curl --pinnedpubkey).
-  const covered = profileCovers(profile, [host]);
   const env = {
     PINPRICK_SCENARIO: scenario.id,
     PINPRICK_URL: values.url,
@@ -151,8 +158,9 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     PINPRICK_PORT: values.port,
     PINPRICK_PROXY: values.proxy,
     PINPRICK_CAFILE: cafile,
-    PINPRICK_PINS: covered ? values.pins : '',
-    PINPRICK_PINS_JSON: covered ? values.pinsJson : '[]',
+    PINPRICK_PINS: values.pins,
+    PINPRICK_PINS_JSON: values.pinsJson,
+    PINPRICK_PROFILE: profileFile,
     PINPRICK_REPORT_URI: values.reportUri,
   };
   return {
@@ -188,6 +196,27 @@ export function isVerdictOf(p: PreparedScenario): (v: ConnectionVerdict) => bool
     const host = hostAskedFor(v);
     return host === undefined || p.presented.hosts.includes(host);
   };
+}
+
+/**
+ * The whole pin policy as a client configures it (format `pinprick-profile/1`): host patterns,
+ * pins (base64 SHA-256 of the SPKI, with labels), expiration, enforcement.
+ */
+export function profileJson(profile: ResolvedProfile): string {
+  return (
+    JSON.stringify(
+      {
+        format: 'pinprick-profile/1',
+        id: profile.id,
+        hosts: profile.domains.map((d) => ({ pattern: d.pattern, includeSubdomains: d.includeSubdomains ?? false })),
+        pins: profile.pins.map((p) => ({ sha256: p.sha256, ...(p.label ? { label: p.label } : {}) })),
+        ...(profile.expiration ? { expiration: profile.expiration.toISOString().slice(0, 10) } : {}),
+        enforce: profile.enforce,
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 /** Whether the profile pins at least one of the scenario's hosts. */

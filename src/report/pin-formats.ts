@@ -1,6 +1,6 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { describeKey } from '../world/keys.js';
-import { pinOfCertificate, pinOfKey, type Pin } from '../world/pin.js';
+import { curlPinList, pinOfCertificate, pinOfKey, type Pin } from '../world/pin.js';
 
 /** Output formats of `pinprick pins`: each is what one client or tool consumes as-is. */
 export const PIN_FORMATS = ['plain', 'json', 'hpkp', 'okhttp', 'android', 'trustkit', 'curl'] as const;
@@ -178,7 +178,7 @@ export function formatPins(format: PinFormat, entries: readonly PinEntry[], opti
     case 'curl': {
       if (entries.some((e) => e.ca)) warnings.push("curl's --pinnedpubkey checks only the server's leaf key: pins of CA certificates never match");
       if (options.sha1) warnings.push('curl --pinnedpubkey accepts only sha256// hashes: --sha1 ignored');
-      return { text: `--pinnedpubkey '${unique.map((e) => `sha256//${e.pin.sha256}`).join(';')}'`, warnings };
+      return { text: `--pinnedpubkey '${curlPinList(unique.map((e) => e.pin.sha256))}'`, warnings };
     }
   }
 }

@@ -84,7 +84,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   builder: (y) =>
     y
       .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*), categories or incidents (DigiNotar, CVE-2016-2402); a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
-      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri} are filled per scenario (shell-quoted)' })
+      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} (the pins for the URL host, empty when unpinned) {profile} (the policy as JSON) {reportUri} are filled per scenario (shell-quoted)' })
       .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Proxy port in --manual mode (0 = any); command runs always use free ports' })
