@@ -1,5 +1,5 @@
 import { ScenarioError } from '../errors.js';
-import { checkExpect } from '../model/index.js';
+import { checkExpect } from '../scenario/expect.js';
 import { presentScenario } from '../scenario/materialize.js';
 import { loadBuiltinProfiles, resolveProfile } from '../scenario/profile.js';
 import type { Scenario } from '../scenario/scenario.js';

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { domainCovers, expectScenario, type ReasonCode, type Verdict } from '../model/index.js';
+import { domainCovers, type ReasonCode, type Verdict } from '../model/index.js';
+import { expectScenario } from '../scenario/expect.js';
 import type { PinReport } from '../proxy/pin-reports.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { ConnectionVerdict } from '../proxy/verdict.js';

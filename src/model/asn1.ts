@@ -3,7 +3,7 @@
  * strict universal types, times, integers, bit strings and strings. Every reader throws
  * {@link MalformedError} so one catch turns any bad encoding into the `malformed` outcome.
  */
-import { children, decodeOid, readTlv, type Tlv } from '../world/der.js';
+import { children, decodeOid, readTlv, type Tlv } from './der.js';
 
 /** A certificate (or one of its parts) that is not valid DER of the expected shape. */
 export class MalformedError extends Error {

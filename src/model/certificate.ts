@@ -67,9 +67,14 @@ export const UNIMPLEMENTED_EXTENSIONS: Readonly<Record<string, string>> = {
   [EXTENSIONS.inhibitAnyPolicy]: 'inhibitAnyPolicy',
 };
 
-/** extendedKeyUsage OIDs the model reasons about. */
+/** extendedKeyUsage purposes by name (RFC 5280 4.2.1.12): the one table, for the model and for recipes. */
 export const EKU = {
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  codeSigning: '1.3.6.1.5.5.7.3.3',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+  ocspSigning: '1.3.6.1.5.5.7.3.9',
   anyExtendedKeyUsage: '2.5.29.37.0',
 } as const;
 
@@ -164,6 +169,11 @@ const SIGNATURE_ALGORITHMS: Record<string, { name: string; family: Family; hash?
   '1.3.101.112': { family: 'eddsa', name: 'Ed25519', hash: 'intrinsic' },
   '1.3.101.113': { family: 'eddsa', name: 'Ed448', hash: 'intrinsic' },
 };
+
+/** A signature algorithm by its OID: OpenSSL's name, family and hash; undefined when unknown. */
+export function signatureAlgorithmByOid(oid: string): { name: string; family: Family; hash?: SignatureHashName } | undefined {
+  return Object.hasOwn(SIGNATURE_ALGORITHMS, oid) ? SIGNATURE_ALGORITHMS[oid] : undefined;
+}
 
 const WEAK_HASHES = new Set<SignatureHashName>(['MD2', 'MD4', 'MD5', 'SHA-1']);
 

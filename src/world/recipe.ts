@@ -1,5 +1,6 @@
 import { createHash, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { EKU, KEY_USAGE_BITS } from '../model/certificate.js';
 import { children, readTlv } from './der.js';
 import { spkiDer } from './keys.js';
 import { resolveTime, type TimeSpec } from './time.js';
@@ -9,30 +10,13 @@ export const SIGNATURE_HASHES = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'] as co
 /** One of {@link SIGNATURE_HASHES}. */
 export type SignatureHash = (typeof SIGNATURE_HASHES)[number];
 
-/** keyUsage bits by their RFC 5280 names. */
-export const KEY_USAGES = {
-  digitalSignature: 1,
-  nonRepudiation: 2,
-  keyEncipherment: 4,
-  dataEncipherment: 8,
-  keyAgreement: 16,
-  keyCertSign: 32,
-  cRLSign: 64,
-  encipherOnly: 128,
-  decipherOnly: 256,
-} as const;
+/** keyUsage bits by their RFC 5280 names: the model's one table. */
+export const KEY_USAGES = KEY_USAGE_BITS;
 /** A keyUsage bit name. */
-export type KeyUsageName = keyof typeof KEY_USAGES;
+export type KeyUsageName = keyof typeof KEY_USAGE_BITS;
 
-/** extendedKeyUsage purposes by name; any dotted OID is accepted too. */
-export const EXTENDED_KEY_USAGES: Record<string, string> = {
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
-  codeSigning: '1.3.6.1.5.5.7.3.3',
-  emailProtection: '1.3.6.1.5.5.7.3.4',
-  timeStamping: '1.3.6.1.5.5.7.3.8',
-  ocspSigning: '1.3.6.1.5.5.7.3.9',
-};
+/** extendedKeyUsage purposes by name (the model's one table); any dotted OID is accepted too. */
+export const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = EKU;
 
 /**
  * How to make one certificate. Pure data, so worlds and scenarios can store, hash and compare it.
@@ -166,7 +150,7 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
     extensions.push(new lib.KeyUsagesExtension(flags, true));
   }
   if (recipe.extKeyUsage?.length) {
-    extensions.push(new lib.ExtendedKeyUsageExtension(recipe.extKeyUsage.map((u) => EXTENDED_KEY_USAGES[u] ?? u), false));
+    extensions.push(new lib.ExtendedKeyUsageExtension(recipe.extKeyUsage.map((u) => (Object.hasOwn(EXTENDED_KEY_USAGES, u) ? EXTENDED_KEY_USAGES[u]! : u)), false));
   }
   const names = [...(recipe.dns ?? []).map((value) => ({ type: 'dns' as const, value })), ...(recipe.ip ?? []).map((value) => ({ type: 'ip' as const, value }))];
   if (names.length) extensions.push(new lib.SubjectAlternativeNameExtension(names, false));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyFix } from '../../src/harness/policy-fix.js';
-import { expectScenario } from '../../src/model/index.js';
+import { expectScenario } from '../../src/scenario/expect.js';
 import { presentScenario } from '../../src/scenario/materialize.js';
 import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
 import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, expectScenario, type ReasonCode } from '../../src/model/index.js';
+import { evaluate, type ReasonCode } from '../../src/model/index.js';
+import { expectScenario } from '../../src/scenario/expect.js';
 import { presentScenario, worldTrust, type PresentedScenario } from '../../src/scenario/materialize.js';
 import { loadBuiltinProfiles, resolveProfile, type ResolvedProfile } from '../../src/scenario/profile.js';
 import { loadCatalog } from '../../src/scenario/scenario.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { expectScenario } from '../../src/model/index.js';
+import { expectScenario } from '../../src/scenario/expect.js';
 import { controlHandler, newControlToken, startControl, type ControlStatus } from '../../src/proxy/control.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import type { ConnectionVerdict } from '../../src/proxy/verdict.js';

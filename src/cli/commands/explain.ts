@@ -4,7 +4,7 @@ import { presentScenario } from '../../scenario/materialize.js';
 import { findProfile, loadBuiltinProfiles, resolveProfile } from '../../scenario/profile.js';
 import { findScenario } from '../../scenario/scenario.js';
 import { out, table } from '../output.js';
-import { catalogFromArgs, chainLines, type ScenarioArgs } from './scenarios.js';
+import { catalogFromArgs, chainLines, type ScenarioArgs } from './scenario-args.js';
 import { openFromArgs } from './world.js';
 
 interface ExplainArgs extends ScenarioArgs {
@@ -51,7 +51,7 @@ export const explainCommand: CommandModule<ScenarioArgs, ExplainArgs> = {
       .example('$0 scenarios explain rotation-intermediate --profile ./my-app-pins.yaml', ''),
   handler: async (args) => {
     // The reference model is loaded here, not with the command list: `serve` shares this module's imports.
-    const { expectScenario } = await import('../../model/index.js');
+    const { expectScenario } = await import('../../scenario/expect.js');
     const opened = await openFromArgs(args);
     const world = opened.world;
     const scenario = findScenario(catalogFromArgs(args, world.spec), args.id);

@@ -1,36 +1,16 @@
 import type { CommandModule } from 'yargs';
 import { byPosition, PinprickError, ScenarioError } from '../../errors.js';
-import { presentScenario, type PresentedCert } from '../../scenario/materialize.js';
+import { presentScenario } from '../../scenario/materialize.js';
 import { findScenario, loadCatalog, validateScenarioFile, type Scenario } from '../../scenario/scenario.js';
-import { describeKey } from '../../world/keys.js';
 import { defaultWorldSpec } from '../../world/spec.js';
 import { out, table } from '../output.js';
 import { openFromArgs, type WorldArgs } from './world.js';
 import { expectationErrors } from '../../harness/expectations.js';
 import { explainCommand } from './explain.js';
 
-/** Options shared by the scenario commands. */
-export interface ScenarioArgs extends WorldArgs {
-  scenarios?: string[];
-}
-
-/** The catalog the options select: built-ins plus `--scenarios DIR` folders. */
-export function catalogFromArgs(args: ScenarioArgs, spec = defaultWorldSpec()): Scenario[] {
-  return loadCatalog(spec, { dirs: args.scenarios });
-}
-
-/** One line per certificate: position, subject, issuer, key, pin, validity. */
-export function chainLines(chain: readonly PresentedCert[]): string[][] {
-  return chain.map((c, i) => [
-    String(i),
-    c.name,
-    c.x509.subject.split('\n').join(', '),
-    c.x509.issuer.split('\n').join(', '),
-    describeKey(c.x509.publicKey),
-    c.pin.sha256,
-    `${new Date(c.x509.validFrom).toISOString().slice(0, 10)}..${new Date(c.x509.validTo).toISOString().slice(0, 10)}`,
-  ]);
-}
+// Shared with explain.ts, which scenarios.ts registers: in their own module, so the two do not import each other.
+export { catalogFromArgs, chainLines, type ScenarioArgs } from './scenario-args.js';
+import { catalogFromArgs, chainLines, type ScenarioArgs } from './scenario-args.js';
 
 const list: CommandModule<ScenarioArgs, ScenarioArgs & { json?: boolean; category?: string }> = {
   command: 'list',

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
-import { expectScenario } from '../../model/index.js';
+import { expectScenario } from '../../scenario/expect.js';
 import { startControl, type ControlStatus } from '../../proxy/control.js';
 import { DEFAULT_LIMITS } from '../../proxy/connection.js';
 import { DEFAULT_LEAF_CACHE_SIZE } from '../../proxy/leaf-cache.js';

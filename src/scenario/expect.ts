@@ -1,7 +1,7 @@
-import type { PresentedScenario } from '../scenario/materialize.js';
-import type { ResolvedProfile } from '../scenario/profile.js';
+import { evaluate, type Verdict } from '../model/index.js';
+import type { PresentedScenario } from './materialize.js';
+import type { ResolvedProfile } from './profile.js';
 import type { World } from '../world/world.js';
-import { evaluate, type Verdict } from './verdict.js';
 
 /**
  * What a correct client with this profile does with this scenario: the one place that turns a
