@@ -16,7 +16,8 @@ export function expectScenario(presented: PresentedScenario, profile: ResolvedPr
     anchors,
     host,
     at: presented.at,
-    policy: { domains: profile.domains, pins: profile.pins, enforce: profile.enforce, ...(profile.expiration ? { expiration: profile.expiration } : {}) },
+    // A resolved profile is a pin policy.
+    policy: profile,
   });
 }
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
 import type { WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
-import { hostPatternProblem } from '../model/policy.js';
+import { hostPatternProblem, type PinPolicy } from '../model/policy.js';
 import { checkedSource, type Located } from './source.js';
 import { nearest } from './scenario.js';
 
@@ -23,13 +23,12 @@ export interface Profile {
   source: { file: string };
 }
 
-/** A profile with names turned into key material: what the reference model takes. */
-export interface ResolvedProfile {
+/**
+ * A profile with names turned into key material: the model's one pin-policy type (domains, pins,
+ * enforcement, expiration), plus the profile's id and its client's trust store.
+ */
+export interface ResolvedProfile extends PinPolicy {
   id: string;
-  domains: { pattern: string; includeSubdomains?: boolean }[];
-  pins: { sha256: string; label?: string }[];
-  enforce: boolean;
-  expiration?: Date;
   /** Certificate names of the trusted roots (resolved against the world by the caller). */
   trust: string[];
 }

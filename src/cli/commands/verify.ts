@@ -78,8 +78,7 @@ export const verifyCommand: CommandModule<WorldArgs, VerifyArgs> = {
     if (args.pins !== undefined) policy = policyFor(parsePinList(args.pins), args.host);
     if (args.profile !== undefined) {
       const { world } = await openFromArgs(args);
-      const p = resolveProfile(findProfile(args.profile, world.spec), world);
-      policy = { domains: p.domains, pins: p.pins, enforce: p.enforce, ...(p.expiration ? { expiration: p.expiration } : {}) };
+      policy = resolveProfile(findProfile(args.profile, world.spec), world);
     }
     const verdict = evaluate({ presented: [peer!, ...chain], anchors, ...(args.host ? { host: args.host } : {}), at: parseAt(args.at), ...(policy ? { policy } : {}) });
     if (args.json) out(JSON.stringify(verdict, null, 2));
