@@ -23,6 +23,9 @@ describe('classification of one run', () => {
     ['wire accepted but the client failed is INCONCLUSIVE', 'attack', verdict('reject'), seen('accepted', 1), 'INCONCLUSIVE'],
     ['wire rejected but the client succeeded is INCONCLUSIVE', 'control', verdict('accept'), seen('rejected', 0), 'INCONCLUSIVE'],
     ['a client killed at the timeout is INCONCLUSIVE', 'control', verdict('accept'), seen('accepted', null), 'INCONCLUSIVE'],
+    // A rejecting wire says nothing when the client was killed: it might have accepted a moment later.
+    ['a client killed at the timeout on a rejecting wire is INCONCLUSIVE, not PASS', 'attack', verdict('reject'), seen('rejected', null), 'INCONCLUSIVE'],
+    ['a client that did not speak TLS is INCONCLUSIVE, not PASS', 'attack', verdict('reject'), seen('not-tls', 1), 'INCONCLUSIVE'],
     ["a TryTLS stub's REJECT with exit 0 counts as a rejection", 'attack', verdict('reject'), { wire: wire('rejected'), exitCode: 0, said: 'reject' }, 'PASS'],
   ];
   for (const [what, category, expected, observation, outcome] of cases) {

@@ -91,6 +91,10 @@ describe('wildcards: only the whole left-most label, exactly one label', () => {
     { san: { dns: ['*.com'] }, host: 'example.com', ok: false },
     { san: { dns: ['*'] }, host: 'localhost', ok: false },
     { san: { dns: ['*.*.example.com'] }, host: 'a.b.example.com', ok: false },
+    // The wildcard's suffix must be the host's (mutation testing: without the suffix check,
+    // *.example.com matched a.example.org).
+    { san: { dns: ['*.example.com'] }, host: 'a.example.org', ok: false },
+    { san: { dns: ['*.example.com'] }, host: 'a.xexample.com', ok: false },
   ]);
 });
 

@@ -447,6 +447,29 @@ describe('signatures and trust', () => {
       code: 'ok',
       openssl: { code: 'not-a-ca', why: 'with -x509_strict OpenSSL refuses v1 CA certificates (79); without it, and in browsers, v1 roots are accepted' },
     },
+    {
+      // Only a trust anchor may be v1 (RFC 5280 6.1.4 (k)): a v1 intermediate has no basicConstraints.
+      what: 'a v1 intermediate that is not a trust anchor is not a CA',
+      build: async () => {
+        const r = await rawIssue({ subject: 'CN=V3 Root', issuer: 'self', extensions: caExtensions(), notBefore: days(-365), notAfter: days(3650) });
+        const i = await rawIssue({ subject: 'CN=V1 Intermediate', issuer: r, version: 1 });
+        const l = await rawIssue({ subject: `CN=${HOST}`, issuer: i, extensions: leafExtensions({ dns: [HOST] }) });
+        return input([l, i], [r]);
+      },
+      code: 'not-a-ca',
+      depth: 1,
+    },
+    {
+      // RFC 5280 6.1.4 (l): a self-issued certificate (a CA's key rollover) does not count against pathLenConstraint.
+      what: 'a self-issued intermediate under a pathLen 0 root does not count toward pathLen',
+      build: async () => {
+        const r = await rawIssue({ subject: 'CN=Rollover Root', issuer: 'self', extensions: caExtensions([], 0), notBefore: days(-365), notAfter: days(3650) });
+        const rolled = await rawIssue({ subject: 'CN=Rollover Root', issuer: r, extensions: caExtensions() });
+        const l = await rawIssue({ subject: `CN=${HOST}`, issuer: rolled, extensions: leafExtensions({ dns: [HOST] }) });
+        return input([l, rolled], [r]);
+      },
+      code: 'ok',
+    },
   ]);
 });
 

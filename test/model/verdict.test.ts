@@ -236,6 +236,27 @@ describe('rotations: backup pins, several valid paths', () => {
       then: (v) => expect(v.pinCheck?.matched?.label).toBe('primary'),
     },
     {
+      // Mutation testing found this unchecked: the primary pin decides wherever it sits on the path.
+      what: 'a backup pin nearer the leaf than the primary pin: still the primary decides (ok, not ok-backup-pin)',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineInt.pin, label: 'backup-int' }, { sha256: w.genuineRoot.pin, label: 'primary-root' }] }) }),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck?.matched).toMatchObject({ label: 'primary-root', backup: false, certIndexInPath: 2 }),
+    },
+    {
+      what: 'only backup pins on the path, at two depths: ok-backup-pin',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'backup-root' }, { sha256: w.genuineInt.pin, label: 'backup-int' }] }) }),
+      code: 'ok-backup-pin',
+    },
+    {
+      what: 'two valid paths and no pin on either: pin-mismatch, not an exception',
+      build: async () => {
+        const cross = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
+        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ sha256: w.untrustedRoot.pin, label: 'elsewhere' }] }) });
+      },
+      code: 'pin-mismatch',
+      then: (v) => expect(v.paths.filter((p) => p.result.ok)).toHaveLength(2),
+    },
+    {
       what: 'two valid paths and the pin only on the second: rejected, and flagged as client-dependent',
       build: async () => {
         // The genuine intermediate cross-signed by the vendor root: leaf -> R1 -> Genuine Root, or leaf -> R1' -> Vendor Root.
