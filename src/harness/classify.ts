@@ -88,6 +88,12 @@ export function classify(category: Category, expected: Verdict, observation: Obs
   const { observed, why } = observedBehaviour(observation);
   if (observed === 'unknown') return { outcome: 'INCONCLUSIVE', observed, reason: why! };
   const how = observation.wire?.alert ? ` (${observation.wire.alert.name})` : observation.wire?.kind === 'rejected-after-handshake' ? ' (after the handshake)' : '';
+  // Where correct implementations differ, either behaviour is one a correct client has: never
+  // VULNERABLE or BRICKED.
+  if (expected.expected === 'either' && expected.either) {
+    const who = observed === 'accept' ? expected.either.accept : expected.either.reject;
+    return { outcome: 'PASS', observed, reason: `${observed === 'accept' ? 'accepted' : `rejected${how}`}, as correct clients on ${who.join(', ')} do (platform-dependent: ${expected.either.accept.join(', ')} accept, ${expected.either.reject.join(', ')} reject): ${observed === 'accept' ? expected.either.lenient.reason : expected.reason}` };
+  }
   if (expected.expected === 'accept') {
     if (observed === 'accept') return { outcome: 'PASS', observed, reason: `accepted, as a correct client does: ${expected.reason}` };
     return { outcome: 'BRICKED', observed, reason: `rejected${how} a chain its own pin set accepts: ${expected.reason}` };

@@ -31,7 +31,7 @@ export type DiagnosisCode =
 export interface DiagnosedResult {
   id: string;
   category: Category;
-  expected: { verdict: 'accept' | 'reject'; code: ReasonCode };
+  expected: { verdict: 'accept' | 'reject' | 'either'; code: ReasonCode };
   classification: Pick<Classification, 'outcome' | 'observed' | 'reason'>;
   /** Pinned keys sent but not on the validated path (pin-stuffing bait). */
   chain?: { offPathPins: readonly unknown[] };
@@ -86,7 +86,8 @@ export function diagnose(results: readonly DiagnosedResult[]): Diagnosis[] {
       found.push({ code: 'partial-pin-enforcement', text: `this client enforces pins only sometimes (accepted ${acceptedPlain.length} of ${plural(total, 'chain')} with no pinned key on the validated path)`, scenarios: ids(acceptedPlain) });
     }
   }
-  const invalid = results.filter((r) => !isAccepting(r.expected.code) && r.expected.code !== 'pin-mismatch' && accepted(r));
+  // Where correct platforms differ (`either`), accepting is one of the correct behaviours.
+  const invalid = results.filter((r) => r.expected.verdict !== 'either' && !isAccepting(r.expected.code) && r.expected.code !== 'pin-mismatch' && accepted(r));
   if (invalid.length) {
     const codes = [...new Set(invalid.map((r) => r.expected.code))].join(', ');
     found.push({ code: 'no-chain-validation', text: `this client does not validate the chain (accepted ${plural(invalid.length, 'chain')} a correct client rejects before any pin check: ${codes})`, scenarios: ids(invalid) });

@@ -152,7 +152,8 @@ function instruct(say: (line: string) => void, proxy: RunningProxy, p: PreparedS
   say(`[${index + 1}/${total}] ${p.scenario.id}: ${p.scenario.title}`);
   say(`  Now make the app connect to https://${host}/ through the proxy ${p.values.proxy}`);
   say(`  (or send ${host} to ${proxy.host}:${proxy.tlsPort} directly).`);
-  say(`  A correct client with this pin set would ${p.expected.expected.toUpperCase()}: ${p.expected.reason}`);
+  const would = p.expected.either ? `ACCEPT on ${p.expected.either.accept.join(', ')} and REJECT on ${p.expected.either.reject.join(', ')} (both correct)` : p.expected.expected.toUpperCase();
+  say(`  A correct client with this pin set would ${would}: ${p.expected.reason}`);
   if (p.presented.trust) say(`  Note: this scenario assumes the client trusts only ${p.presented.trust.map((c) => c.name).join(', ')}; on a device with the usual store, judge with care.`);
   say(`  Waiting for the connection... (Enter: skip, q + Enter: stop${index > 0 ? ', r + Enter: re-run the previous scenario' : ''})`);
 }

@@ -21,7 +21,8 @@ export interface ScenarioResult {
   id: string;
   title: string;
   category: Category;
-  expected: { verdict: 'accept' | 'reject'; code: ReasonCode; reason: string };
+  /** What a correct client does; `either` where correct platforms differ (then `either` says who does what). */
+  expected: { verdict: 'accept' | 'reject' | 'either'; code: ReasonCode; reason: string; either?: { accept: string[]; reject: string[]; lenientCode: ReasonCode } };
   wire?: ConnectionVerdict;
   /** The client's exit code; null when killed at --timeout; absent in manual mode. */
   exitCode?: number | null;
@@ -213,6 +214,7 @@ export function profileJson(profile: ResolvedProfile): string {
         pins: profile.pins.map((p) => ({ sha256: p.sha256, ...(p.label ? { label: p.label } : {}) })),
         ...(profile.expiration ? { expiration: profile.expiration.toISOString().slice(0, 10) } : {}),
         enforce: profile.enforce,
+        ...(profile.platform ? { platform: profile.platform } : {}),
       },
       null,
       2,
@@ -252,7 +254,12 @@ export function scenarioResult(
     id: scenario.id,
     title: scenario.title,
     category: scenario.category,
-    expected: { verdict: expected.expected, code: expected.code, reason: expected.reason },
+    expected: {
+      verdict: expected.expected,
+      code: expected.code,
+      reason: expected.reason,
+      ...(expected.either ? { either: { accept: expected.either.accept, reject: expected.either.reject, lenientCode: expected.either.lenient.code } } : {}),
+    },
     ...(observation.wire ? { wire: observation.wire } : {}),
     ...(observation.exitCode !== undefined ? { exitCode: observation.exitCode } : {}),
     stdout: run.stdout ?? '',

@@ -3,6 +3,7 @@
  * policy) to what a correct pinning client does, with a reason. No sockets, files or clock.
  */
 export { evaluate, type CertificateReport, type ModelInput, type PathReport, type ValidationSummary, type Verdict } from './verdict.js';
+export { DIVERGENCES, DIVERGENCE_IDS, PLATFORMS, describeDivergence, platformAnswer, type Divergence, type DivergenceId, type Platform } from './platforms.js';
 export { REASON_CODES, isAccepting, type ReasonCode, type ValidationCode } from './reason.js';
 export {
   coveringDomain,

@@ -8,7 +8,8 @@
  *  3. per certificate, leaf up (OpenSSL's check_chain_extensions order):
  *     unknown-critical-extension, not-a-ca, path-length, key-usage, extended-key-usage.
  *  4. weak-signature              — leaf up; the anchor's own signature never counts.
- *  5. expired / not-yet-valid     — from the anchor down, anchor included (OpenSSL; DST Root CA X3 in 2021).
+ *  5. expired / not-yet-valid     — from the anchor down, anchor included (OpenSSL; DST Root CA X3 in 2021);
+ *                                   Android and the JVM skip the anchor: `relax` 'anchor-validity' (platforms.ts).
  *  6. hostname-mismatch.
  *  7. unsupported-feature         — last: any failure above is a certain rejection, this one is "cannot say".
  * OpenSSL reports extension, purpose, weak-digest and host errors before signature and time
@@ -18,6 +19,7 @@
 import { EKU, KEY_USAGE_BITS, UNIMPLEMENTED_EXTENSIONS, type ParsedCertificate } from './certificate.js';
 import { matchHost, type HostMatch, type ParsedHost } from './hostname.js';
 import { isAnchor, MAX_PATH_LENGTH, type CandidatePath } from './path.js';
+import type { DivergenceId } from './platforms.js';
 import type { ValidationCode } from './reason.js';
 
 /** The outcome of validating one path. */
@@ -39,6 +41,8 @@ export interface ValidationContext {
   host?: ParsedHost;
   /** Number of anchors, for the reason of an untrusted path. */
   anchorCount: number;
+  /** Checks to leave out, as the platforms that do not make them (see platforms.ts). */
+  relax?: ReadonlySet<DivergenceId>;
 }
 
 const TLS_KEY_USAGES = KEY_USAGE_BITS.digitalSignature | KEY_USAGE_BITS.keyEncipherment | KEY_USAGE_BITS.keyAgreement;
@@ -143,6 +147,7 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
   // 5. Validity, from the anchor down, anchor included. RFC 5280: notBefore..notAfter inclusive.
   for (let i = n - 1; i >= 0; i--) {
     const cert = certs[i]!;
+    if (ctx.relax?.has('anchor-validity') && isAnchor(els[i]!)) continue;
     if (ctx.at < cert.notBefore) return fail('not-yet-valid', `${who(path, i)} is not valid before ${iso(cert.notBefore)}; the time is ${iso(ctx.at)}.`, i);
     if (ctx.at > cert.notAfter) {
       return fail('expired', `${who(path, i)} expired at ${iso(cert.notAfter)}; the time is ${iso(ctx.at)}.`, i);

@@ -11,6 +11,7 @@ import { checkPins, type PinCheck } from './pin-check.js';
 import type { PinPolicy } from './policy.js';
 import { isAccepting, type ReasonCode, type ValidationCode } from './reason.js';
 import { validatePath, type PathResult } from './validate.js';
+import { describeDivergence, DIVERGENCES, platformAnswer, type DivergenceId, type Platform } from './platforms.js';
 
 /** What the model is asked. */
 export interface ModelInput {
@@ -24,6 +25,8 @@ export interface ModelInput {
   at: Date;
   /** Absent = validation only. */
   policy?: PinPolicy;
+  /** The client's platform: narrows an `either` to that platform's answer (platforms.ts). */
+  platform?: Platform;
 }
 
 /** One certificate of a reported path. */
@@ -73,7 +76,13 @@ export interface ValidationSummary {
 
 /** What a correct client does. */
 export interface Verdict {
-  expected: 'accept' | 'reject';
+  /**
+   * `either` where correct implementations differ (platforms.ts): `code` and `reason` are then the
+   * stricter platforms' answer (a rejection), and `either` says who accepts and why.
+   */
+  expected: 'accept' | 'reject' | 'either';
+  /** For `either`: the difference, and the verdict of the platforms that accept. */
+  either?: { divergence: DivergenceId; accept: Platform[]; reject: Platform[]; lenient: { code: ReasonCode; reason: string } };
   code: ReasonCode;
   /** One human sentence. */
   reason: string;
@@ -138,8 +147,33 @@ function parseAll(ders: readonly Uint8Array[], what: (i: number) => string): Par
   return out;
 }
 
-/** Evaluate one connection: the expected verdict of a correct pinning client, with a reason and every path it considered. */
+/**
+ * Evaluate one connection: the expected verdict of a correct pinning client, with a reason and
+ * every path it considered. Where correct implementations differ on this input (platforms.ts),
+ * `either`; with `platform`, that platform's answer. The second evaluation runs only for a
+ * rejection a divergence can explain, so the common case costs one.
+ */
 export function evaluate(input: ModelInput): Verdict {
+  const strict = evaluateWith(input, undefined);
+  // Only a rejection for a reason some platforms do not check can turn into an acceptance.
+  if (strict.expected !== 'reject' || !(strict.code === 'expired' || strict.code === 'not-yet-valid')) return strict;
+  const relax: DivergenceId = 'anchor-validity';
+  const lenient = evaluateWith(input, new Set([relax]));
+  if (lenient.expected !== 'accept') return strict;
+  const d = DIVERGENCES[relax];
+  // A client whose platform the table knows gets that platform's answer.
+  const answer = input.platform && platformAnswer(d, input.platform);
+  if (answer === 'reject') return { ...strict, reason: `${strict.reason} (${input.platform} checks this; ${d.accept.platforms.join(', ')} would accept.)` };
+  if (answer === 'accept') return { ...lenient, reason: `${lenient.reason} (${input.platform}: ${d.accept.behaviour}; ${d.reject.platforms.join(', ')} would reject.)` };
+  return {
+    ...strict,
+    expected: 'either',
+    reason: `${strict.reason} Correct clients differ here, ${describeDivergence(d)}; for those that accept: ${lenient.reason}`,
+    either: { divergence: relax, accept: d.accept.platforms, reject: d.reject.platforms, lenient: { code: lenient.code, reason: lenient.reason } },
+  };
+}
+
+function evaluateWith(input: ModelInput, relax: ReadonlySet<DivergenceId> | undefined): Verdict {
   const at = input.at.getTime();
   if (!Number.isFinite(at)) throw new InputError('the model needs a valid time (`at`)');
   if (!input.presented.length) return early('empty-chain', 'The server presented no certificate.');
@@ -150,7 +184,7 @@ export function evaluate(input: ModelInput): Verdict {
 
   const host = input.host === undefined ? undefined : parseHost(input.host);
   const candidates = buildPaths(presented, anchors);
-  const ctx = { at, ...(host ? { host } : {}), anchorCount: anchors.length };
+  const ctx = { at, ...(host ? { host } : {}), anchorCount: anchors.length, ...(relax ? { relax } : {}) };
   const results = candidates.map((p) => validatePath(p, ctx));
   const firstOk = results.findIndex((r) => r.ok);
   const chosen = firstOk >= 0 ? firstOk : 0;

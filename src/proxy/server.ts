@@ -65,7 +65,7 @@ export interface ProxyOptions {
  */
 export interface Expectation {
   profile: string;
-  of: (scenario: PresentedScenario, host: string) => { expected: 'accept' | 'reject'; code: string };
+  of: (scenario: PresentedScenario, host: string) => { expected: 'accept' | 'reject' | 'either'; code: string };
 }
 
 /** A running proxy: its ports, its verdicts, and how to switch scenario and stop. */

@@ -55,7 +55,8 @@ export const VERDICT_KINDS: readonly VerdictKind[] = [
  * switch), never per connection.
  */
 export interface ExpectedVerdict {
-  verdict: 'accept' | 'reject';
+  /** `either` where correct platforms differ (the model's platforms.ts): no answer is a mismatch. */
+  verdict: 'accept' | 'reject' | 'either';
   /** The model's reason code: `ok`, `pin-mismatch`, `untrusted`… (src/model/reason.ts). */
   code: string;
   /** The id of the pin profile it was worked out for. */
@@ -76,7 +77,7 @@ export function clientAnswer(kind: VerdictKind): 'accept' | 'reject' | undefined
 /** Whether the client's answer on the wire contradicts what a correct client does (nothing answered: no). */
 export function isMismatch(kind: VerdictKind, expected: Pick<ExpectedVerdict, 'verdict'>): boolean {
   const answer = clientAnswer(kind);
-  return answer !== undefined && answer !== expected.verdict;
+  return answer !== undefined && expected.verdict !== 'either' && answer !== expected.verdict;
 }
 
 /** Which listener accepted a connection: the HTTP proxy port or the direct TLS port. */

@@ -18,16 +18,17 @@ export function expectScenario(presented: PresentedScenario, profile: ResolvedPr
     at: presented.at,
     // A resolved profile is a pin policy.
     policy: profile,
+    ...(profile.platform ? { platform: profile.platform } : {}),
   });
 }
 
 /**
  * Check a scenario's `expect:` (what every correct client does, whatever its pins) against the
  * model with each of `profiles`: `accept` needs every profile to accept, `reject` every profile to
- * reject, `depends-on-pins` a chain that validates (the model accepts it with no pins), so that
+ * reject, `either` every profile to meet a chain on which correct platforms differ, `depends-on-pins` a chain that validates (the model accepts it with no pins), so that
  * only pins decide. Returns what is wrong, naming the model's reason, or undefined.
  */
-export function checkExpect(expect: 'accept' | 'reject' | 'depends-on-pins', presented: PresentedScenario, profiles: readonly ResolvedProfile[], world: World): string | undefined {
+export function checkExpect(expect: 'accept' | 'reject' | 'either' | 'depends-on-pins', presented: PresentedScenario, profiles: readonly ResolvedProfile[], world: World): string | undefined {
   if (expect === 'depends-on-pins') {
     const unpinned = expectScenario(presented, { id: '(no pins)', domains: [], pins: [], enforce: false, trust: profiles[0]?.trust ?? [] } as ResolvedProfile, world);
     if (unpinned.expected === 'accept') return undefined;

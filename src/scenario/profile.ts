@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
 import type { WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
+import type { Platform } from '../model/platforms.js';
 import { hostPatternProblem, type PinPolicy } from '../model/policy.js';
 import { checkedSource, type Located } from './source.js';
 import { nearest } from './scenario.js';
@@ -20,6 +21,8 @@ export interface Profile {
   expiration?: string;
   trust?: string[];
   enforce?: boolean;
+  /** The client's platform, which narrows the model's `either` (model/platforms.ts). */
+  platform?: Platform;
   source: { file: string };
 }
 
@@ -31,6 +34,8 @@ export interface ResolvedProfile extends PinPolicy {
   id: string;
   /** Certificate names of the trusted roots (resolved against the world by the caller). */
   trust: string[];
+  /** The client's platform, which narrows the model's `either`. */
+  platform?: Platform;
 }
 
 /** Folder of the shipped profiles. */
@@ -108,5 +113,6 @@ export function resolveProfile(profile: Profile, world: World): ResolvedProfile 
     enforce: profile.enforce ?? true,
     ...(profile.expiration ? { expiration: new Date(`${profile.expiration}T00:00:00Z`) } : {}),
     trust: profile.trust ?? world.trustedRoots().map((c) => c.name),
+    ...(profile.platform ? { platform: profile.platform } : {}),
   };
 }

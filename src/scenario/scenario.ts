@@ -33,7 +33,7 @@ export interface Scenario {
   hosts?: string[];
   trust?: string[];
   at?: TimeSpec;
-  expect?: 'accept' | 'reject' | 'depends-on-pins';
+  expect?: 'accept' | 'reject' | 'either' | 'depends-on-pins';
   certificates?: Record<string, DerivedCertInput>;
   chain: string[];
   /** Where it was loaded from (for messages), with the line of each chain entry and of the id. */

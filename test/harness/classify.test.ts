@@ -32,6 +32,27 @@ describe('classification of one run', () => {
     it(what, () => expect(classify(category, expected, observation).outcome).toBe(outcome));
   }
 
+  describe('where correct platforms differ (either): both behaviours PASS, never VULNERABLE or BRICKED', () => {
+    const either = {
+      ...verdict('reject', 'expired'),
+      expected: 'either',
+      either: { divergence: 'anchor-validity', accept: ['android', 'jvm'], reject: ['openssl', 'go'], lenient: { code: 'ok', reason: 'Valid.' } },
+    } as Verdict;
+    it('accepting: PASS, as the jvm and android do', () => {
+      const c = classify('rotation', either, seen('accepted'));
+      expect(c.outcome).toBe('PASS');
+      expect(c.reason).toMatch(/^accepted, as correct clients on android, jvm do \(platform-dependent/);
+    });
+    it('rejecting: PASS, as openssl and go do', () => {
+      const c = classify('rotation', either, seen('rejected'));
+      expect(c.outcome).toBe('PASS');
+      expect(c.reason).toMatch(/^rejected, as correct clients on openssl, go do/);
+    });
+    it('nothing observed is still INCONCLUSIVE', () => {
+      expect(classify('rotation', either, seen('timeout')).outcome).toBe('INCONCLUSIVE');
+    });
+  });
+
   it('POLICY-RISK comes with a fix', () => {
     expect(classify('rotation', verdict('reject'), seen('rejected')).fix).toMatch(/backup key/);
   });

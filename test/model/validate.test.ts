@@ -52,6 +52,8 @@ interface Row {
   extra?: string[];
   /** What openssl says when it is not the model's code, and why. */
   openssl?: { code: ReasonCode; why: string };
+  /** Correct platforms differ here: the model says either (openssl rejects with `code`). */
+  either?: true;
 }
 
 /** Every row runs the model and openssl on the same bytes. */
@@ -60,7 +62,7 @@ function check(rows: Row[]): void {
     const inp = await row.build();
     const v = evaluate(inp);
     expect(v.validation.code, v.reason).toBe(row.code);
-    expect(v.expected).toBe(row.code === 'ok' ? 'accept' : 'reject');
+    expect(v.expected).toBe(row.either ? 'either' : row.code === 'ok' ? 'accept' : 'reject');
     if (row.depth !== undefined) expect(v.validation.depth).toBe(row.depth);
     if (row.reason) expect(v.reason).toMatch(row.reason);
     const o = opensslOutcome(files, inp, row.extra);
@@ -138,7 +140,7 @@ describe('time: every certificate, the trust anchor included, must be valid at `
       depth: 1,
     },
     {
-      what: 'expired trust anchor (DST Root CA X3 after 30 September 2021): rejected as expired',
+      what: 'expired trust anchor (DST Root CA X3 after 30 September 2021): expired for OpenSSL, Go, Apple; either, since Android and the JVM do not check an anchor\'s dates',
       build: async () => {
         const r = await pki.root('CN=Expired Root', { notBefore: '-20y', notAfter: '-30d' });
         const i = await pki.intermediate('CN=Under Expired Root', r, { notBefore: '-60d', notAfter: '+1y' });
@@ -146,7 +148,8 @@ describe('time: every certificate, the trust anchor included, must be valid at `
       },
       code: 'expired',
       depth: 2,
-      reason: /^The trust anchor 'CN=Expired Root' \(depth 2\) expired/,
+      either: true,
+      reason: /^The trust anchor 'CN=Expired Root' \(depth 2\) expired.* Correct clients differ here, platform-dependent: android, jvm accept/,
     },
     {
       what: 'at exactly the leaf\'s notAfter second: valid (RFC 5280: inclusive)',

@@ -1,0 +1,70 @@
+/**
+ * Where correct clients differ, measured with the real platform clients (issue 16): on a chain
+ * whose only path ends at an expired trust anchor (rotation-old-store-root-expired), OpenJDK's
+ * HttpsURLConnection accepts and curl (OpenSSL) rejects. Both are correct: both PASS. A profile's
+ * `platform:` narrows the expectation, and then the other behaviour is a finding.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSuite, type ScenarioResult } from '../../src/harness/run.js';
+import { findProfile, loadProfileFile, resolveProfile } from '../../src/scenario/profile.js';
+import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
+import { openWorld, type OpenedWorld } from '../../src/world/store.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+/** Debian's OpenJDK; CI installs it (.ci/run), so there a missing JVM fails instead of skipping. */
+const NO_JAVA = !existsSync('/usr/bin/java') && !process.env.CI;
+if (NO_JAVA) process.stderr.write('skipping the JVM platform tests: java not found (Debian package openjdk-17-jdk-headless)\n');
+
+const CURL = 'curl -sS --max-time 10 --proxy {proxy} --cacert {cafile} --capath /nonexistent {url}';
+const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired'];
+
+describe.skipIf(NO_JAVA)('an expired trust anchor, with the JVM and with OpenSSL', () => {
+  const tmp = tempDir();
+  let opened: OpenedWorld;
+  // Compiled once (java File.java would compile it at every run, ~3 s each).
+  const JAVA = `java -cp ${join(tmp.path, 'classes')} JavaClient --url {url} --proxy {proxy} --cafile {cafile}`;
+  const run = async (client: string, profileFile?: string): Promise<ScenarioResult> => {
+    const w = opened.world;
+    const profile = resolveProfile(profileFile ? loadProfileFile(profileFile, w.spec) : findProfile('intermediate-backup', w.spec), w);
+    const catalog = loadCatalog(w.spec);
+    const results = await runSuite({ opened, scenarios: SCENARIOS.map((id) => findScenario(catalog, id)), profile, client, timeoutMs: 30_000, graceMs: 1_000, workDir: join(tmp.path, `work-${Math.random()}`) });
+    expect(results[0]!.classification.outcome, results[0]!.classification.reason).toBe('PASS');
+    return results[1]!;
+  };
+  const platformProfile = (platform: string) => {
+    const file = join(tmp.path, `${platform}.yaml`);
+    writeFileSync(file, `id: intermediate-backup-${platform}\npins: [genuine-intermediate, backup-1]\nplatform: ${platform}\n`);
+    return file;
+  };
+  beforeAll(async () => {
+    execFileSync('javac', ['-d', join(tmp.path, 'classes'), `${ROOT}examples/clients/JavaClient.java`]);
+    opened = await openWorld({ certsDir: join(tmp.path, 'certs') });
+  }, 60_000);
+  afterAll(() => tmp.cleanup());
+
+  it('the JVM accepts (a trust anchor is a name and a key): PASS, platform-dependent', async () => {
+    const r = await run(JAVA);
+    expect(r.expected.verdict).toBe('either');
+    expect(r.wire?.kind).toBe('accepted');
+    expect(r.stdout).toMatch(/^ACCEPT 200/);
+    expect(r.classification).toMatchObject({ outcome: 'PASS', observed: 'accept' });
+    expect(r.classification.reason).toMatch(/as correct clients on android, jvm do/);
+  }, 60_000);
+
+  it('curl (OpenSSL) rejects the expired root: PASS too', async () => {
+    const r = await run(CURL);
+    expect(r.wire?.kind).toBe('rejected');
+    expect(r.classification).toMatchObject({ outcome: 'PASS', observed: 'reject' });
+  }, 60_000);
+
+  it('with platform: openssl in the profile, the JVM\'s acceptance is VULNERABLE; with platform: jvm it is expected', async () => {
+    expect((await run(JAVA, platformProfile('openssl'))).classification.outcome).toBe('VULNERABLE');
+    const jvm = await run(JAVA, platformProfile('jvm'));
+    expect(jvm.expected).toMatchObject({ verdict: 'accept', code: 'ok' });
+    expect(jvm.classification.outcome).toBe('PASS');
+  }, 90_000);
+});
