@@ -93,7 +93,7 @@ export interface HostMatch {
 }
 
 /** Check a host against a leaf certificate. */
-export function matchHost(cert: ParsedCertificate, host: string | ParsedHost): HostMatch {
+export function matchHost(cert: ParsedCertificate, host: string | ParsedHost, options: { commonNameFallback?: boolean } = {}): HostMatch {
   const parsed = typeof host === 'string' ? parseHost(host) : host;
   const san = cert.subjectAltName;
   if (parsed.kind === 'ip') {
@@ -113,6 +113,16 @@ export function matchHost(cert: ParsedCertificate, host: string | ParsedHost): H
     };
   }
   const hit = cert.commonNames.find((n) => dnsNameMatches(n, parsed.name));
+  // Without a subjectAltName, OpenSSL's X509_check_host (curl, Node) and the JVM fall back to the
+  // commonName; Go (1.15+), Apple (iOS 13 / macOS 10.15), Android (9+) and Chrome do not
+  // (RFC 9525 6.3): a divergence (platforms.ts 'cn-fallback'), so only when asked.
+  if (hit && !options.commonNameFallback) {
+    return {
+      ok: false,
+      commonNameFallback: false,
+      reason: `The host '${parsed.name}' is only in the leaf's commonName '${hit}': the leaf has no subjectAltName, and RFC 9525 clients (Go, Apple, Android, Chrome) do not use the commonName.`,
+    };
+  }
   if (hit) {
     return {
       ok: true,

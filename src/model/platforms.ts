@@ -10,7 +10,7 @@ export const PLATFORMS = ['android', 'jvm', 'apple', 'openssl', 'go', 'node', 'g
 export type Platform = (typeof PLATFORMS)[number];
 
 /** The ways in which correct implementations differ that the model knows about. */
-export const DIVERGENCE_IDS = ['anchor-validity'] as const;
+export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback'] as const;
 export type DivergenceId = (typeof DIVERGENCE_IDS)[number];
 
 /** One difference between correct implementations. */
@@ -48,6 +48,32 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'gnutls', where: 'gnutls_certificate_verify_peers: GNUTLS_CERT_EXPIRED for an expired CA certificate in the trust list' },
     ],
   },
+  'cn-fallback': {
+    id: 'cn-fallback',
+    question: "Without a subjectAltName, is the host matched against the leaf's commonName?",
+    accept: {
+      platforms: ['openssl', 'node', 'jvm'],
+      behaviour: 'without a subjectAltName the commonName is used as the host name',
+    },
+    reject: {
+      platforms: ['go', 'apple', 'android'],
+      behaviour: 'only subjectAltName entries name the host (RFC 9525 6.3; RFC 6125 6.4.4 deprecated the commonName)',
+    },
+    sources: [
+      { about: 'openssl', where: 'X509_check_host(3): the subject commonName is checked when there are no DNS subjectAltName entries, unless X509_CHECK_FLAG_NEVER_CHECK_SUBJECT; curl uses it. Measured: curl accepts' },
+      { about: 'node', where: 'tls.checkServerIdentity: the subject CN is used when the certificate has no DNS subjectAltName. Measured: Node 20' },
+      { about: 'jvm', where: 'OpenJDK sun.security.util.HostnameChecker.matchDNS: the most specific commonName when there is no dNSName. Measured: OpenJDK 17 HttpsURLConnection accepts' },
+      { about: 'go', where: 'Go 1.15 release notes: the deprecated CommonName is no longer a host name when there are no SANs (crypto/x509)' },
+      { about: 'apple', where: 'Apple, "Requirements for trusted certificates in iOS 13 and macOS 10.15" (HT210176): DNS names in the CommonName are no longer trusted' },
+      { about: 'android', where: 'Android 9 (API 28) behaviour changes: OkHostnameVerifier no longer falls back to the commonName' },
+    ],
+  },
+};
+
+/** The rejection codes each divergence can turn into an acceptance: the model re-evaluates only these. */
+export const DIVERGENCE_TRIGGERS: Readonly<Record<DivergenceId, readonly string[]>> = {
+  'anchor-validity': ['expired', 'not-yet-valid'],
+  'cn-fallback': ['hostname-mismatch'],
 };
 
 /** "android, jvm accept (…); openssl, node, … reject (…)". */

@@ -157,7 +157,7 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
   // 6. The host, against the leaf the server presented.
   let host: HostMatch | undefined;
   if (ctx.host) {
-    host = matchHost(leaf, ctx.host);
+    host = matchHost(leaf, ctx.host, { commonNameFallback: ctx.relax?.has('cn-fallback') ?? false });
     if (!host.ok) return { ...fail('hostname-mismatch', host.reason, 0), host };
   }
 

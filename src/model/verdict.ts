@@ -11,7 +11,7 @@ import { checkPins, type PinCheck } from './pin-check.js';
 import type { PinPolicy } from './policy.js';
 import { isAccepting, type ReasonCode, type ValidationCode } from './reason.js';
 import { validatePath, type PathResult } from './validate.js';
-import { describeDivergence, DIVERGENCES, platformAnswer, type DivergenceId, type Platform } from './platforms.js';
+import { describeDivergence, DIVERGENCE_IDS, DIVERGENCE_TRIGGERS, DIVERGENCES, platformAnswer, type DivergenceId, type Platform } from './platforms.js';
 
 /** What the model is asked. */
 export interface ModelInput {
@@ -156,8 +156,9 @@ function parseAll(ders: readonly Uint8Array[], what: (i: number) => string): Par
 export function evaluate(input: ModelInput): Verdict {
   const strict = evaluateWith(input, undefined);
   // Only a rejection for a reason some platforms do not check can turn into an acceptance.
-  if (strict.expected !== 'reject' || !(strict.code === 'expired' || strict.code === 'not-yet-valid')) return strict;
-  const relax: DivergenceId = 'anchor-validity';
+  if (strict.expected !== 'reject') return strict;
+  const relax = DIVERGENCE_IDS.find((id) => DIVERGENCE_TRIGGERS[id].includes(strict.code));
+  if (!relax) return strict;
   const lenient = evaluateWith(input, new Set([relax]));
   if (lenient.expected !== 'accept') return strict;
   const d = DIVERGENCES[relax];

@@ -20,21 +20,22 @@ const NO_JAVA = !existsSync('/usr/bin/java') && !process.env.CI;
 if (NO_JAVA) process.stderr.write('skipping the JVM platform tests: java not found (Debian package openjdk-17-jdk-headless)\n');
 
 const CURL = 'curl -sS --max-time 10 --proxy {proxy} --cacert {cafile} --capath /nonexistent {url}';
-const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired'];
+const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired', 'validation-cn-only-leaf'];
 
-describe.skipIf(NO_JAVA)('an expired trust anchor, with the JVM and with OpenSSL', () => {
+describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL (curl)', () => {
   const tmp = tempDir();
   let opened: OpenedWorld;
   // Compiled once (java File.java would compile it at every run, ~3 s each).
   const JAVA = `java -cp ${join(tmp.path, 'classes')} JavaClient --url {url} --proxy {proxy} --cafile {cafile}`;
-  const run = async (client: string, profileFile?: string): Promise<ScenarioResult> => {
+  const runAll = async (client: string, profileFile?: string): Promise<ScenarioResult[]> => {
     const w = opened.world;
     const profile = resolveProfile(profileFile ? loadProfileFile(profileFile, w.spec) : findProfile('intermediate-backup', w.spec), w);
     const catalog = loadCatalog(w.spec);
     const results = await runSuite({ opened, scenarios: SCENARIOS.map((id) => findScenario(catalog, id)), profile, client, timeoutMs: 30_000, graceMs: 1_000, workDir: join(tmp.path, `work-${Math.random()}`) });
     expect(results[0]!.classification.outcome, results[0]!.classification.reason).toBe('PASS');
-    return results[1]!;
+    return results;
   };
+  const run = async (client: string, profileFile?: string) => (await runAll(client, profileFile))[1]!;
   const platformProfile = (platform: string) => {
     const file = join(tmp.path, `${platform}.yaml`);
     writeFileSync(file, `id: intermediate-backup-${platform}\npins: [genuine-intermediate, backup-1]\nplatform: ${platform}\n`);
@@ -60,6 +61,16 @@ describe.skipIf(NO_JAVA)('an expired trust anchor, with the JVM and with OpenSSL
     expect(r.wire?.kind).toBe('rejected');
     expect(r.classification).toMatchObject({ outcome: 'PASS', observed: 'reject' });
   }, 60_000);
+
+  it('a host name only in the commonName (no SAN): the JVM and curl both fall back to it and accept: PASS, platform-dependent', async () => {
+    for (const client of [JAVA, CURL]) {
+      const r = (await runAll(client))[2]!;
+      expect(r.expected).toMatchObject({ verdict: 'either', code: 'hostname-mismatch', either: { lenientCode: 'ok' } });
+      expect(r.wire?.kind, client).toBe('accepted');
+      expect(r.classification.outcome, r.classification.reason).toBe('PASS');
+      expect(r.classification.reason).toMatch(/as correct clients on openssl, node, jvm do/);
+    }
+  }, 90_000);
 
   it('with platform: openssl in the profile, the JVM\'s acceptance is VULNERABLE; with platform: jvm it is expected', async () => {
     expect((await run(JAVA, platformProfile('openssl'))).classification.outcome).toBe('VULNERABLE');

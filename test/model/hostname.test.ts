@@ -27,6 +27,8 @@ interface Row {
   matchedBy?: 'dNSName' | 'iPAddress' | 'commonName';
   /** Why Node/OpenSSL decides otherwise. */
   nodeDiffers?: string;
+  /** Match as OpenSSL, Node and the JVM do: the commonName when there is no subjectAltName. */
+  commonNameFallback?: true;
 }
 
 /** A leaf with exactly these names (signed by a throwaway CA; only the names matter here). */
@@ -51,7 +53,7 @@ function nodeSays(der: Uint8Array, host: string): boolean {
 function check(rows: Row[]): void {
   it.each(rows.map((r) => ({ ...r, label: `${r.san ? `SAN ${JSON.stringify(r.san)}` : 'no SAN'}${r.cn ? `, CN ${r.cn}` : ''}: '${r.host}' ${r.ok ? 'matches' : 'does not match'}` })))('$label', async (row) => {
     const der = await leafWith(row);
-    const m = matchHost(parseCertificate(der), row.host);
+    const m = matchHost(parseCertificate(der), row.host, { commonNameFallback: row.commonNameFallback ?? false });
     expect(m.ok, m.reason).toBe(row.ok);
     if (row.matchedBy) expect(m.matchedBy).toBe(row.matchedBy);
     expect(m.reason).toMatch(/^The (host|IP address) .*\.$/);
@@ -98,10 +100,12 @@ describe('wildcards: only the whole left-most label, exactly one label', () => {
   ]);
 });
 
-describe('the commonName: only without any subjectAltName', () => {
+describe('the commonName: only without any subjectAltName, and only for the platforms that fall back to it', () => {
   check([
-    { cn: 'api.example', host: 'api.example', ok: true, matchedBy: 'commonName' },
-    { cn: '*.example.com', host: 'a.example.com', ok: true, matchedBy: 'commonName' },
+    { cn: 'api.example', host: 'api.example', ok: true, matchedBy: 'commonName', commonNameFallback: true },
+    { cn: '*.example.com', host: 'a.example.com', ok: true, matchedBy: 'commonName', commonNameFallback: true },
+    // RFC 9525 clients (Go, Apple, Android, Chrome) never use it: the model's strict answer.
+    { cn: 'api.example', host: 'api.example', ok: false, nodeDiffers: 'OpenSSL X509_check_host falls back to the CN without a SAN; Go, Apple, Android and Chrome do not (platforms.ts cn-fallback)' },
     { cn: 'api.example', host: 'www.example', ok: false },
     { host: 'api.example', ok: false },
     { san: { dns: ['other.example'] }, cn: 'api.example', host: 'api.example', ok: false },
@@ -115,7 +119,7 @@ describe('the commonName: only without any subjectAltName', () => {
   ]);
 
   it('says in the reason that the commonName was used because there is no subjectAltName', async () => {
-    const m = matchHost(parseCertificate(await leafWith({ cn: 'api.example', host: 'api.example', ok: true })), 'api.example');
+    const m = matchHost(parseCertificate(await leafWith({ cn: 'api.example', host: 'api.example', ok: true })), 'api.example', { commonNameFallback: true });
     expect(m).toMatchObject({ ok: true, commonNameFallback: true, name: 'api.example' });
     expect(m.reason).toMatch(/used only because the leaf has no subjectAltName/);
   });

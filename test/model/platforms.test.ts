@@ -8,7 +8,8 @@ import { ders, NOW, TestPki, type TestCert } from '../helpers/pki.js';
 
 const pki = new TestPki();
 const HOST = 'api.example';
-let expiredRoot: TestCert, futureRoot: TestCert, liveRoot: TestCert, underExpired: TestCert, underFuture: TestCert, expiredInt: TestCert;
+let expiredRoot: TestCert, futureRoot: TestCert, liveRoot: TestCert, underExpired: TestCert, underFuture: TestCert, expiredInt: TestCert, live: TestCert;
+const underLive = () => live;
 
 beforeAll(async () => {
   expiredRoot = await pki.root('CN=Expired Root', { notBefore: '-20y', notAfter: '-30d' });
@@ -17,6 +18,7 @@ beforeAll(async () => {
   underFuture = await pki.intermediate('CN=Under Future Root', futureRoot, { notBefore: '-60d', notAfter: '+1y' });
   liveRoot = await pki.root('CN=Live Root');
   expiredInt = await pki.intermediate('CN=Expired Intermediate', liveRoot, { notBefore: '-1y', notAfter: '-1d' });
+  live = await pki.intermediate('CN=Live Intermediate', liveRoot);
 });
 
 const pins = (...certs: TestCert[]): PinPolicy => ({ domains: [{ pattern: HOST }], pins: certs.map((c) => ({ sha256: c.pin })), enforce: true });
@@ -65,6 +67,23 @@ describe('an expired (or not yet valid) trust anchor: either', () => {
     const v = evaluate(await chain(underExpired, expiredRoot, { platform }));
     expect(v).toMatchObject({ expected, code });
     expect(v.reason).toMatch(expected === 'either' ? /Correct clients differ here/ : new RegExp(`\\(${platform}`));
+  });
+});
+
+describe('a leaf without a subjectAltName, the host in its commonName: either', () => {
+  it('hostname-mismatch for Go, Apple and Android; ok for OpenSSL, Node and the JVM; narrowed per platform', async () => {
+    const leaf = await pki.leaf(HOST, underLive(), { dns: undefined, subject: `CN=${HOST}` });
+    const input: ModelInput = { presented: ders(leaf, live), anchors: ders(liveRoot), host: HOST, at: NOW };
+    expect(evaluate(input)).toMatchObject({ expected: 'either', code: 'hostname-mismatch', either: { divergence: 'cn-fallback', accept: ['openssl', 'node', 'jvm'], lenient: { code: 'ok' } } });
+    expect(evaluate({ ...input, platform: 'node' })).toMatchObject({ expected: 'accept', code: 'ok' });
+    expect(evaluate({ ...input, platform: 'android' })).toMatchObject({ expected: 'reject', code: 'hostname-mismatch' });
+  });
+
+  it('a commonName for another host is no divergence: every platform rejects', async () => {
+    const leaf = await pki.leaf('other.example', underLive(), { dns: undefined, subject: 'CN=other.example' });
+    const v = evaluate({ presented: ders(leaf, live), anchors: ders(liveRoot), host: HOST, at: NOW });
+    expect(v).toMatchObject({ expected: 'reject', code: 'hostname-mismatch' });
+    expect(v.either).toBeUndefined();
   });
 });
 

@@ -33,6 +33,7 @@ const BUILTIN_IDS = [
   'validation-expired-leaf',
   'validation-not-yet-valid-leaf',
   'validation-wrong-host',
+  'validation-cn-only-leaf',
   'validation-untrusted-issuer',
   'rotation-missing-intermediate',
   'rotation-leaf-key',
