@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { domainCovers, expectScenario, type ReasonCode, type Verdict } from '../model/index.js';
 import type { PinReport } from '../proxy/pin-reports.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
@@ -13,6 +14,7 @@ import { pemOf } from '../world/pem.js';
 import type { OpenedWorld } from '../world/store.js';
 import { chainPicture, type ChainPicture } from './chain-picture.js';
 import { policyFix, type NamedKey } from './policy-fix.js';
+import { fillTemplate, templateProblem } from './template.js';
 import { applyCalibration, calibrated, calibrationState, classify, type CalibrationState, type Classification, type Observation } from './classify.js';
 
 /** One scenario's result: expectation, observation, classification. */
@@ -92,16 +94,6 @@ function writeNewFile(path: string, data: string): void {
     unlinkSync(path);
     writeFileSync(path, data, { flag: 'wx', mode: 0o644 });
   }
-}
-
-/** Quote for a POSIX shell: placeholders are data, never code. */
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Fill a command template's placeholders (each shell-quoted). */
-export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(url|host|port|proxy|cafile|pins|pinsJson|reportUri)\}/g, (_m, key: string) => shellQuote(values[key]!));
 }
 
 function runCommand(command: string, env: Record<string, string>, timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
@@ -279,6 +271,9 @@ export function scenarioResult(
  * parallel worker), and classify each run against the reference model. Results keep the input order.
  */
 export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
+  // Before anything runs: a placeholder quoted again would be unquoted by the fill (see templateProblem).
+  const problem = templateProblem(options.client);
+  if (problem) throw new InputError(`client: ${problem}`);
   const timeoutMs = options.timeoutMs ?? 20_000;
   const graceMs = options.graceMs ?? 2_000;
   const work = openWorkDir(options.workDir);

@@ -2,6 +2,7 @@
  * Issue 15, finding 2, for library callers: the trust files ({cafile}) go into the work folder
  * without following a symlink found there, and runSuite without a workDir makes a private one of
  * its own and removes it. A caller that passes a workDir owns it: it is made if missing and kept.
+ * (And finding 7: runSuite checks its client template first.)
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,5 +62,13 @@ describe('the work folder of runSuite and prepareScenario', () => {
     const given = join(tmp.path, 'given', 'work');
     await runSuite({ opened, scenarios: [canary], profile, client: 'true', timeoutMs: 5_000, graceMs: 100, workDir: given });
     expect(readdirSync(given)).toEqual(['calibration-canary.ca.pem']);
+  });
+
+  it('runSuite refuses a client template with a placeholder inside quotes before anything runs (issue 15, finding 7)', async () => {
+    const ran = join(tmp.path, 'ran');
+    await expect(runSuite({ opened, scenarios: [canary], profile, client: `touch ${ran}; curl --pinnedpubkey '{pins}' {url}`, timeoutMs: 5_000 })).rejects.toThrow(
+      /^client: \{pins\} is inside single quotes at column \d+; placeholders are shell-quoted already: write \{pins\}, not '\{pins\}'$/,
+    );
+    expect(existsSync(ran)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { NOT_RUN, runManual } from '../../harness/manual.js';
 import { makeWorkDir, planRun, profileCovers, runSuite, type ScenarioResult } from '../../harness/run.js';
+import { templateProblem } from '../../harness/template.js';
 import { testedNothing } from '../../harness/classify.js';
 import { diagnose } from '../../harness/diagnosis.js';
 import { expectationErrors } from '../../harness/expectations.js';
@@ -78,7 +79,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   builder: (y) =>
     y
       .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*) or categories; a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
-      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri} are filled per scenario (shell-quoted)' })
+      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {reportUri} are filled per scenario, shell-quoted: write them bare, never inside quotes (refused)' })
       .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Proxy port in --manual mode (0 = any); command runs always use free ports' })
@@ -103,17 +104,26 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
         'curl pins only the leaf key, and only for pinned hosts (placeholders are already shell-quoted)',
       ),
   handler: async (args) => {
-    const opened = await openFromArgs(args);
-    const world = opened.world;
     // --rerun-failed: the scenarios that did not PASS, with the report's client and profile unless given.
     const previous = args['rerun-failed'] === undefined ? undefined : { path: reportPath(args['rerun-failed']), report: readRunReport(args['rerun-failed']) };
     if (previous && (args.only?.length || (args.scenarios ?? []).some((v) => !(existsSync(v) && statSync(v).isDirectory())))) {
       throw new InputError('--rerun-failed selects the scenarios itself: give scenario folders with --scenarios, but no ids or categories');
     }
+    // A placeholder quoted again breaks the command silently: refused before anything runs (issue 15, finding 7).
+    if (args.client !== undefined) {
+      const problem = templateProblem(args.client);
+      if (problem) throw new InputError(`--client: ${problem}`);
+    }
     if (previous && !args.client && !args.manual) {
       if (previous.report.client === '(manual)') args.manual = true;
-      else args.client = previous.report.client;
+      else {
+        const problem = templateProblem(previous.report.client);
+        if (problem) throw new InputError(`${previous.path}: client: ${problem} (give --client to run another)`);
+        args.client = previous.report.client;
+      }
     }
+    const opened = await openFromArgs(args);
+    const world = opened.world;
     const profile = resolveProfile(findProfile(args.profile ?? previous?.report.profile ?? 'intermediate-backup', world.spec), world);
     // --scenarios takes selectors and folders alike: an existing folder adds scenario files, anything else selects.
     const isDir = (v: string) => existsSync(v) && statSync(v).isDirectory();
