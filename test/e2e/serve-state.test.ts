@@ -181,6 +181,11 @@ describe('the serve state file: private folder, exclusive creation, checked when
         expect(r.stderr, what).toMatch(message);
         expect(r.stderr, what).toMatch(/^pinprick: [^\n]+\n$/);
       }
+      // Given what it needs on the command line, neither reads the file: it does not stand in the way.
+      for (const args of [['status', '--control', 'http://127.0.0.1:1'], ['use', 'control-genuine', '--control', 'http://127.0.0.1:1', '--token', 'x']]) {
+        const r = await runCli(args, { certsDir, env: { TMPDIR: tmpdir, XDG_RUNTIME_DIR: '' } });
+        expect(r.stderr, `${what}: ${args[0]}`).toMatch(/^pinprick: no running pinprick serve found: nothing answers at http:\/\/127\.0\.0\.1:1\n$/);
+      }
     }
   });
 });

@@ -183,9 +183,9 @@ interface ControlArgs extends WorldArgs {
 const CONTROL_TIMEOUT_MS = 5_000;
 
 /** The control API to talk to: `--control`/`--token`, else the address and token the running serve recorded. */
-function controlTarget(args: ControlArgs): { url?: string; token?: string; pid?: number; from?: string; path?: string } {
-  // With both given, the state file is not needed (and a bad one does not stand in the way).
-  if (args.control !== undefined && args.token !== undefined) return { url: args.control, token: args.token };
+function controlTarget(args: ControlArgs, needsToken: boolean): { url?: string; token?: string; pid?: number; from?: string; path?: string } {
+  // With what is needed given, the state file is not read (and a bad one does not stand in the way).
+  if (args.control !== undefined && (args.token !== undefined || !needsToken)) return { url: args.control, token: args.token };
   const { path, state = {} } = readControlState();
   const url = args.control ?? state.url;
   return { url, token: args.token ?? state.token, path, ...(args.control === undefined && state.url ? { pid: state.pid, from: path } : {}) };
@@ -213,7 +213,7 @@ function isRunning(pid: number): boolean {
 
 const controlOptions = <T>(y: Argv<T>, token = 'Control token (default: the one the running serve recorded)') =>
   y
-    .option('control', { type: 'string', describe: 'Control API URL (default: the one the running serve recorded)' })
+    .option('control', { type: 'string', describe: 'Control API URL (default: the one the running serve recorded in its runtime folder, $XDG_RUNTIME_DIR/pinprick or $TMPDIR/pinprick-<uid>)' })
     .option('token', { type: 'string', describe: token });
 
 interface UseArgs extends ControlArgs {
@@ -228,7 +228,7 @@ const use: CommandModule<WorldArgs, UseArgs> = {
       .positional('id', { type: 'string', demandOption: true })
       .example('$0 use attack-rogue-root', ''),
   handler: async (args) => {
-    const { url, token, ...target } = controlTarget(args);
+    const { url, token, ...target } = controlTarget(args, true);
     if (!url || !token) throw new InputError('no running pinprick serve found: start one, or pass --control URL --token TOKEN');
     const res = await callControl({ url, ...target }, '/scenario', {
       method: 'PUT',
@@ -255,7 +255,7 @@ const status: CommandModule<WorldArgs, StatusArgs> = {
       .example('$0 status --json | jq .verdictsByKind', 'Counts by kind, for a script'),
   handler: async (args) => {
     // GET /status is open (the token guards changes only): the address is enough.
-    const { url, path, ...target } = controlTarget(args);
+    const { url, path, ...target } = controlTarget(args, false);
     if (!url) throw new InputError(`no running pinprick serve found: ${path} does not exist; start pinprick serve, or pass --control URL`);
     const res = await callControl({ url, ...target }, '/status');
     const text = await res.text();
