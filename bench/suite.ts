@@ -21,7 +21,8 @@ import { connect as netConnect, createServer as createNetServer, type AddressInf
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runSuite, fillTemplate } from '../src/harness/run.js';
+import { runSuite } from '../src/harness/run.js';
+import { fillTemplate } from '../src/harness/template.js';
 import { domainCovers } from '../src/model/index.js';
 import { presentScenario, type PresentedScenario } from '../src/scenario/materialize.js';
 import { findProfile, resolveProfile, type ResolvedProfile } from '../src/scenario/profile.js';

@@ -30,7 +30,8 @@ export { alertByCode, alertFromError, type Alert } from './proxy/alerts.js';
 export { RecordStream } from './proxy/stream.js';
 export { PinReportStream, readPinReport, isPinReportBody, type PinReport } from './proxy/pin-reports.js';
 // harness
-export { runSuite, planRun, fillTemplate, shard, prepareScenario, scenarioResult, type RunOptions, type ScenarioResult, type PreparedScenario } from './harness/run.js';
+export { runSuite, planRun, shard, prepareScenario, scenarioResult, type RunOptions, type ScenarioResult, type PreparedScenario } from './harness/run.js';
+export { fillTemplate, templateProblem, PLACEHOLDERS } from './harness/template.js';
 export { runManual, type ManualOptions } from './harness/manual.js';
 export { classify, applyCalibration, calibrationState, testedNothing, rejectionReason, observedBehaviour, type CalibrationState, type Outcome, type Classification, type Observation } from './harness/classify.js';
 export { chainPicture, type ChainPicture, type SentCertificate, type PathCertificate } from './harness/chain-picture.js';

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
@@ -8,7 +7,7 @@ import type { ResolvedProfile } from '../scenario/profile.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { OpenedWorld } from '../world/store.js';
 import { applyCalibration } from './classify.js';
-import { hostAskedFor, isVerdictOf, prepareScenario, scenarioResult, type PreparedScenario, type ScenarioResult } from './run.js';
+import { hostAskedFor, isVerdictOf, openWorkDir, prepareScenario, scenarioResult, type PreparedScenario, type ScenarioResult } from './run.js';
 
 /** The command of a scenario a stopped manual run did not get to. */
 export const NOT_RUN = '(manual, not run)';
@@ -27,7 +26,8 @@ export interface ManualOptions {
   waitMs?: number;
   /** After the first connection, how long to keep collecting the pin-failure reports it causes. */
   reportWaitMs?: number;
-  workDir: string;
+  /** Folder for per-scenario trust files: the caller's (made if missing, kept), else a private one removed at the end (see runSuite). */
+  workDir?: string;
   /** The person's answers: Enter skips a scenario, `q` stops the run, `r` re-runs the previous scenario. */
   input: Readable;
   /** Instructions for the person. */
@@ -52,10 +52,18 @@ type Ending = { kind: 'connection'; wire: ConnectionVerdict } | { kind: 'skip' }
  * the wire alone; there is no exit code to compare with.
  */
 export async function runManual(options: ManualOptions): Promise<ScenarioResult[]> {
+  if (!options.scenarios.length) return [];
+  const work = openWorkDir(options.workDir);
+  try {
+    return await runManualIn(options, work.dir);
+  } finally {
+    work.done();
+  }
+}
+
+async function runManualIn(options: ManualOptions, workDir: string): Promise<ScenarioResult[]> {
   const { opened, profile, say } = options;
-  mkdirSync(options.workDir, { recursive: true });
-  const first = options.scenarios[0];
-  if (!first) return [];
+  const first = options.scenarios[0]!;
   const proxy = await startProxy({
     scenario: await presentScenario(opened, first),
     host: options.listen ?? '127.0.0.1',
@@ -91,7 +99,7 @@ export async function runManual(options: ManualOptions): Promise<ScenarioResult[
   try {
     for (let index = 0; index < options.scenarios.length; index++) {
       const scenario = options.scenarios[index]!;
-      const p = await prepareScenario(proxy, opened, scenario, profile, options.workDir);
+      const p = await prepareScenario(proxy, opened, scenario, profile, workDir);
       instruct(say, proxy, p, index, options.scenarios.length);
       const ending = await waitFor(proxy, p, nextLine, options.waitMs ?? 0, say);
       if (ending.kind === 'again') {
@@ -107,7 +115,7 @@ export async function runManual(options: ManualOptions): Promise<ScenarioResult[
         say(`stopped: the remaining scenarios were not run (${rest.map((x) => x.id).join(', ')})`);
         // In the table and the reports as not run, so a stopped run is never mistaken for a whole one.
         for (const [k, s] of rest.entries()) {
-          const q = k === 0 ? p : await prepareScenario(proxy, opened, s, profile, options.workDir);
+          const q = k === 0 ? p : await prepareScenario(proxy, opened, s, profile, workDir);
           results[index + k] = (
             scenarioResult(proxy, q, profile, {}, {
               command: NOT_RUN,

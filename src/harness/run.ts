@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { domainCovers, type ReasonCode, type Verdict } from '../model/index.js';
 import { expectScenario } from '../scenario/expect.js';
 import type { PinReport } from '../proxy/pin-reports.js';
@@ -14,6 +16,7 @@ import { curlPinList } from '../world/pin.js';
 import type { OpenedWorld } from '../world/store.js';
 import { chainPicture, type ChainPicture } from './chain-picture.js';
 import { policyFix, type NamedKey } from './policy-fix.js';
+import { fillTemplate, templateProblem } from './template.js';
 import { applyCalibration, calibrated, calibrationState, classify, type CalibrationState, type Classification, type Observation } from './classify.js';
 
 /** One scenario's result: expectation, observation, classification. */
@@ -51,21 +54,49 @@ export interface RunOptions {
   /** Per client run. */
   timeoutMs?: number;
   graceMs?: number;
-  /** Folder for per-scenario trust files ({cafile}). */
-  workDir: string;
+  /**
+   * Folder for per-scenario trust files ({cafile}); the caller's: made if missing, never removed.
+   * Default: a fresh private folder ({@link makeWorkDir}) removed when the run ends.
+   */
+  workDir?: string;
   /** Scenarios run at once, each worker with its own proxy ports (default 1). */
   parallel?: number;
   onResult?: (r: ScenarioResult, index: number, total: number) => void;
 }
 
-/** Quote for a POSIX shell: placeholders are data, never code. */
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+/**
+ * A fresh private folder for a run's trust files: `mkdtemp` makes `$TMPDIR/pinprick-run-XXXXXX`
+ * with a random name and mode 0700, so a folder someone else made (or a symlink) is never used
+ * (issue 15, finding 2; a fixed /tmp/pinprick-run-<pid> was).
+ */
+export function makeWorkDir(): string {
+  return mkdtempSync(join(tmpdir(), 'pinprick-run-'));
 }
 
-/** Fill a command template's placeholders (each shell-quoted). */
-export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(url|host|port|proxy|cafile|pins|pinsJson|profile|reportUri)\}/g, (_m, key: string) => shellQuote(values[key]!));
+/** The work folder of one run: the caller's (made if missing, kept), or a private one removed by `done`. */
+export function openWorkDir(given: string | undefined): { dir: string; done: () => void } {
+  if (given === undefined) {
+    const dir = makeWorkDir();
+    return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  mkdirSync(given, { recursive: true, mode: 0o700 });
+  return { dir: given, done: () => undefined };
+}
+
+/**
+ * Write a new file without following a symlink or reusing a file found at its name: created
+ * exclusively (`wx`: O_CREAT|O_EXCL, which fails on a symlink too). A file already there (this
+ * run's own, when a manual run goes back to a scenario, or one planted) is unlinked, never
+ * written through, and the file created again.
+ */
+function writeNewFile(path: string, data: string): void {
+  try {
+    writeFileSync(path, data, { flag: 'wx', mode: 0o644 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    unlinkSync(path);
+    writeFileSync(path, data, { flag: 'wx', mode: 0o644 });
+  }
 }
 
 function runCommand(command: string, env: Record<string, string>, timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
@@ -132,7 +163,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   const expected = expectScenario(presented, profile, world);
   const anchors = presented.trust ?? profile.trust.map((n) => world.cert(n));
   const cafile = join(workDir, `${scenario.id}.ca.pem`);
-  writeFileSync(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
+  writeNewFile(cafile, anchors.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
   const host = presented.hosts[0]!;
   // {pins} and {pinsJson} are the pins a correct client applies to the URL's host: empty when
   // the profile does not pin it (the calibration canary), for clients whose pin option is not
@@ -141,7 +172,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   const covered = profileCovers(profile, [host]);
   const hostPins = covered ? profile.pins.map((p) => p.sha256) : [];
   const profileFile = join(workDir, `${scenario.id}.profile.json`);
-  writeFileSync(profileFile, profileJson(profile));
+  writeNewFile(profileFile, profileJson(profile));
   const values = {
     url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
     host,
@@ -277,10 +308,21 @@ export function scenarioResult(
  * parallel worker), and classify each run against the reference model. Results keep the input order.
  */
 export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
-  const { opened, profile } = options;
+  // Before anything runs: a placeholder quoted again would be unquoted by the fill (see templateProblem).
+  const problem = templateProblem(options.client);
+  if (problem) throw new InputError(`client: ${problem}`);
   const timeoutMs = options.timeoutMs ?? 20_000;
   const graceMs = options.graceMs ?? 2_000;
-  mkdirSync(options.workDir, { recursive: true });
+  const work = openWorkDir(options.workDir);
+  try {
+    return await runPhases(options, work.dir, timeoutMs, graceMs);
+  } finally {
+    work.done();
+  }
+}
+
+async function runPhases(options: RunOptions, workDir: string, timeoutMs: number, graceMs: number): Promise<ScenarioResult[]> {
+  const { opened, profile } = options;
   const results: ScenarioResult[] = new Array(options.scenarios.length);
   let finished = 0;
   // Calibration first, on its own: its outcome decides what every later rejection means, so each
@@ -300,7 +342,7 @@ export async function runSuite(options: RunOptions): Promise<ScenarioResult[]> {
       try {
         while (next < indices.length) {
           const index = indices[next++]!;
-          const p = await prepareScenario(proxy, opened, options.scenarios[index]!, profile, options.workDir);
+          const p = await prepareScenario(proxy, opened, options.scenarios[index]!, profile, workDir);
           const command = fillTemplate(options.client, p.values);
           const run = await runCommand(command, p.env, timeoutMs);
           // The verdict of a connection closed at exit lands a moment later: wait for it, bounded.

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Document, LineCounter, Node } from 'yaml';
 import { ScenarioError } from '../errors.js';
+import { HOST_PATTERN, HOST_WORDS } from '../world/spec.js';
 
 // yaml and ajv cost ~100 ms to load; most runs read the built-in catalog from its build-time cache
 // (see builtin-cache.ts) and never need them. Both are CommonJS, so a synchronous require keeps
@@ -151,7 +152,8 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[a-z0-9][a-z0-9-]{0,63}$': 'a kebab-case name: lowercase letters, digits and -, starting with a letter or digit, at most 64 characters (e.g. my-rotation)',
   '^[a-z0-9][a-z0-9+-]{0,63}$': 'a kebab-case name: lowercase letters, digits, - and +, starting with a letter or digit, at most 64 characters (e.g. leaf+backup)',
   '^https?://': 'a web address starting with http:// or https://',
-  '^[A-Za-z0-9*._:-]+$': 'a host name or IP address (letters, digits, . - : and a leading *. for a wildcard)',
+  // The hosts pattern is the world's (one definition of a host).
+  [HOST_PATTERN]: HOST_WORDS,
   '^(now|[+-]\\d+[smhdwy]|\\d{4}-\\d{2}-\\d{2}(T[\\d:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)$':
     "a time: now, an offset from now such as -1d or +397d (units s, m, h, d, w, y), or a date such as 2026-03-01 or 2026-03-01T12:00:00Z",
   '^[A-Za-z][A-Za-z0-9.]*=': 'a distinguished name such as CN=api.example.test, O=Example',

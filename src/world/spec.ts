@@ -51,6 +51,24 @@ export function isIpLiteral(host: string): boolean {
   return host.includes(':') ? isIPv6(host) : isIPv4(host);
 }
 
+/**
+ * What a host may be, in a world (`--hosts`, the manifest's `hosts`) and in a scenario (`hosts:`):
+ * a DNS name, a wildcard name or an IP address. The one definition: scenarios/scenario.schema.json
+ * holds the same pattern for `hosts:` (JSON cannot import it; test/world/hosts.test.ts checks the
+ * two are equal). Besides being what certificates and SNI can carry, it keeps hosts free of
+ * anything a shell reads: `{host}` and PINPRICK_HOST reach a client command line (issue 15,
+ * finding 6).
+ */
+export const HOST_PATTERN = '^[A-Za-z0-9*._:-]+$';
+/** {@link HOST_PATTERN} in words, for messages. */
+export const HOST_WORDS = 'a host name or IP address (letters, digits, . - : and a leading *. for a wildcard)';
+const HOST_RE = new RegExp(HOST_PATTERN);
+
+/** What is wrong with a host (quoted as JSON, so the message stays one line), or undefined when it matches {@link HOST_PATTERN}. */
+export function hostProblem(host: string): string | undefined {
+  return HOST_RE.test(host) ? undefined : `${JSON.stringify(host)}: not ${HOST_WORDS}`;
+}
+
 /** The host a fresh world serves when none is configured. */
 export const DEFAULT_HOSTS = ['api.pinprick.test'];
 /** ECDSA P-256 by default: what modern CAs issue, and a cold world generates in well under a second. */

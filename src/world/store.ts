@@ -7,7 +7,7 @@ import { signatureAlgorithmName } from './der.js';
 import { describeKey, privateKeyFromPem, type KeyType } from './keys.js';
 import { pemOf } from './pem.js';
 import { MANIFEST_FORMAT, type Manifest } from './manifest.js';
-import { defaultWorldSpec, type WorldSpec } from './spec.js';
+import { defaultWorldSpec, hostProblem, type WorldSpec } from './spec.js';
 import { materializeWorld, type ExistingMaterial, type World } from './world.js';
 
 /**
@@ -70,6 +70,9 @@ export async function openWorld(options: OpenWorldOptions = {}): Promise<OpenedW
   const now = options.now ?? new Date();
   const manifestPath = join(dir, 'manifest.json');
 
+  // Before anything is written: a host that is not a DNS name or IP address never reaches a manifest.
+  const badHost = hostsProblem(options.hosts);
+  if (badHost) throw new WorldError(`hosts${badHost}`);
   if (options.mustExist && !existsSync(manifestPath)) {
     throw new WorldError(`world '${name}' does not exist in ${certsDir}; create it with: pinprick world init --world ${name}`);
   }
@@ -83,6 +86,9 @@ export async function openWorld(options: OpenWorldOptions = {}): Promise<OpenedW
         `world '${name}' in ${certsDir} was generated ${stored.seeded ? 'with another seed' : 'without a seed'}; use --force to regenerate it from this seed, or another --world name`,
       );
     }
+    // A manifest edited by hand is checked as --hosts is (given hosts replace its own).
+    const storedProblem = options.hosts?.length ? undefined : hostsProblem(stored?.hosts);
+    if (storedProblem) throw new WorldError(`${manifestPath}: hosts${storedProblem}; fix it there, or give the hosts again with pinprick world init --hosts`);
     const spec = defaultWorldSpec({ name, hosts: options.hosts ?? stored?.hosts, keyType: options.keyType ?? stored?.keyType });
     const existing = stored ? readMaterial(dir, stored) : undefined;
     if (stored?.seeded && options.seed === undefined && missingKeys(spec, existing)) {
@@ -93,6 +99,17 @@ export async function openWorld(options: OpenWorldOptions = {}): Promise<OpenedW
     const manifest = changed || !stored ? writeWorld(dir, built.world, stored, seedDigest ?? stored?.seedDigest, now) : stored;
     return { world: built.world, dir, manifest, created: !stored, generatedKeys: built.generatedKeys, issuedCerts: built.issuedCerts };
   });
+}
+
+/** `[i] "bad host": why`, for the first host that is not a DNS name or IP address (see hostProblem); undefined when all are fine. */
+function hostsProblem(hosts: unknown): string | undefined {
+  if (hosts === undefined) return undefined;
+  if (!Array.isArray(hosts)) return ': expected a list of host names';
+  for (const [i, host] of hosts.entries()) {
+    const problem = typeof host === 'string' ? hostProblem(host) : `${JSON.stringify(host)}: not a string`;
+    if (problem) return `[${i}] ${problem}`;
+  }
+  return undefined;
 }
 
 function missingKeys(spec: WorldSpec, existing: ExistingMaterial | undefined): boolean {

@@ -15,10 +15,11 @@ describe('pinprick serve and pinprick use', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
   const log = join(tmp.path, 'verdicts.jsonl');
-  // serve leaves its control address in TMPDIR (controlStatePath): one of its own, so that
-  // another serve on this machine is never the one `pinprick status` finds.
+  // serve leaves its control address in its runtime folder (TMPDIR/pinprick-<uid>/ without
+  // XDG_RUNTIME_DIR): one of its own, so that another serve on this machine is never the one
+  // `pinprick status` finds.
   const stateDir = join(tmp.path, 'state');
-  const env = { TMPDIR: stateDir };
+  const env = { TMPDIR: stateDir, XDG_RUNTIME_DIR: '' };
   let child: ChildProcess;
   let output = '';
   let ports: { proxy: number; tls: number; control: string; token: string };
@@ -119,16 +120,17 @@ describe('pinprick serve and pinprick use', () => {
   it('pinprick status with no running serve: one line, exit 2', async () => {
     const empty = join(tmp.path, 'no-serve');
     mkdirSync(empty);
-    const none = await runCli(['status'], { certsDir, env: { TMPDIR: empty } });
+    const none = await runCli(['status'], { certsDir, env: { TMPDIR: empty, XDG_RUNTIME_DIR: '' } });
     expect(none.code).toBe(2);
     expect(none.stdout).toBe('');
     expect(none.stderr).toMatch(/^pinprick: no running pinprick serve found: [^\n]*start pinprick serve, or pass --control URL\n$/);
     // A state file left by a serve that is gone (killed): nothing answers at its address.
-    writeFileSync(join(empty, `pinprick-control-${process.getuid!()}.json`), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 999_999_999 }));
-    const stale = await runCli(['status'], { certsDir, env: { TMPDIR: empty } });
+    mkdirSync(join(empty, `pinprick-${process.getuid!()}`), { mode: 0o700 });
+    writeFileSync(join(empty, `pinprick-${process.getuid!()}`, 'control.json'), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 999_999_999 }), { mode: 0o600 });
+    const stale = await runCli(['status'], { certsDir, env: { TMPDIR: empty, XDG_RUNTIME_DIR: '' } });
     expect(stale.code).toBe(2);
     expect(stale.stderr).toMatch(/^pinprick: no running pinprick serve found: nothing answers at http:\/\/127\.0\.0\.1:1 [^\n]*\n$/);
-    const given = await runCli(['status', '--control', 'http://127.0.0.1:1'], { certsDir, env: { TMPDIR: empty } });
+    const given = await runCli(['status', '--control', 'http://127.0.0.1:1'], { certsDir, env: { TMPDIR: empty, XDG_RUNTIME_DIR: '' } });
     expect(given.code).toBe(2);
     expect(given.stderr).toMatch(/^pinprick: no running pinprick serve found: nothing answers at http:\/\/127\.0\.0\.1:1\b/);
   });

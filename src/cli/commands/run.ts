@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { NOT_RUN, runManual } from '../../harness/manual.js';
-import { planRun, profileCovers, runSuite, type ScenarioResult } from '../../harness/run.js';
+import { makeWorkDir, planRun, profileCovers, runSuite, type ScenarioResult } from '../../harness/run.js';
+import { templateProblem } from '../../harness/template.js';
 import { testedNothing } from '../../harness/classify.js';
 import { diagnose } from '../../harness/diagnosis.js';
 import { expectationErrors } from '../../harness/expectations.js';
@@ -32,6 +32,7 @@ interface RunArgs extends ScenarioArgs {
   'rerun-failed'?: string;
   parallel: number;
   shard?: string;
+  'keep-work'?: boolean;
 }
 
 /** `pinprick run`'s exit code when the run tested nothing (calibration not passed, or all INCONCLUSIVE). */
@@ -84,7 +85,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   builder: (y) =>
     y
       .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*), categories or incidents (DigiNotar, CVE-2016-2402); a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
-      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} (the pins for the URL host, empty when unpinned) {profile} (the policy as JSON) {reportUri} are filled per scenario (shell-quoted)' })
+      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} (the pins for the URL host, empty when unpinned) {profile} (the policy as JSON) {reportUri} are filled per scenario, shell-quoted: write them bare, never inside quotes (refused)' })
       .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Proxy port in --manual mode (0 = any); command runs always use free ports' })
@@ -97,6 +98,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       .option('shard', { type: 'string', describe: 'i/n: run every n-th scenario starting at i, for a CI matrix (merged reports stay valid)' })
       .option('report', { type: 'string', defaultDescription: 'reports; with --rerun-failed, rerun/ in the report\'s folder', describe: 'Folder for report.json, junit.xml, summary.md and report.html' })
       .option('rerun-failed', { type: 'string', describe: 'Run again every scenario that did not PASS in this report.json (or report folder), with its client and profile unless given' })
+      .option('keep-work', { type: 'boolean', describe: 'Keep the run\'s work folder (a private $TMPDIR/pinprick-run-XXXXXX holding each scenario\'s {cafile}) and print where it is; by default it is removed at the end' })
       .check((a) => {
         if (a.client && a.manual) throw new UsageError('give one of --client COMMAND or --manual, not both');
         if (!a.client && !a.manual && !a['rerun-failed']) throw new UsageError('give exactly one of --client COMMAND or --manual');
@@ -108,17 +110,26 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
         'curl pins only the leaf key, and only for pinned hosts (placeholders are already shell-quoted)',
       ),
   handler: async (args) => {
-    const opened = await openFromArgs(args);
-    const world = opened.world;
     // --rerun-failed: the scenarios that did not PASS, with the report's client and profile unless given.
     const previous = args['rerun-failed'] === undefined ? undefined : { path: reportPath(args['rerun-failed']), report: readRunReport(args['rerun-failed']) };
     if (previous && (args.only?.length || (args.scenarios ?? []).some((v) => !(existsSync(v) && statSync(v).isDirectory())))) {
       throw new InputError('--rerun-failed selects the scenarios itself: give scenario folders with --scenarios, but no ids or categories');
     }
+    // A placeholder quoted again breaks the command silently: refused before anything runs (issue 15, finding 7).
+    if (args.client !== undefined) {
+      const problem = templateProblem(args.client);
+      if (problem) throw new InputError(`--client: ${problem}`);
+    }
     if (previous && !args.client && !args.manual) {
       if (previous.report.client === '(manual)') args.manual = true;
-      else args.client = previous.report.client;
+      else {
+        const problem = templateProblem(previous.report.client);
+        if (problem) throw new InputError(`${previous.path}: client: ${problem} (give --client to run another)`);
+        args.client = previous.report.client;
+      }
     }
+    const opened = await openFromArgs(args);
+    const world = opened.world;
     const profile = resolveProfile(findProfile(args.profile ?? previous?.report.profile ?? 'intermediate-backup', world.spec), world);
     // --scenarios takes selectors and folders alike: an existing folder adds scenario files, anything else selects.
     const isDir = (v: string) => existsSync(v) && statSync(v).isDirectory();
@@ -165,60 +176,108 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new InputError(`--parallel ${args.parallel}: expected a positive integer`);
     const dir = resolve(args.report ?? (previous ? join(dirname(previous.path), 'rerun') : 'reports'));
     mkdirSync(dir, { recursive: true });
+    if (args.manual && args.timeout !== undefined && (!Number.isFinite(args.timeout) || args.timeout < 0)) throw new InputError(`--timeout ${args.timeout}: expected milliseconds >= 0`);
+    if (!args.manual && args.timeout !== undefined && (!Number.isFinite(args.timeout) || args.timeout <= 0)) throw new InputError(`--timeout ${args.timeout}: expected milliseconds > 0`);
     const startedAt = new Date().toISOString();
-    const workDir = join(tmpdir(), `pinprick-run-${process.pid}`);
-    let results: ScenarioResult[];
-    if (args.manual) {
-      if (args.timeout !== undefined && (!Number.isFinite(args.timeout) || args.timeout < 0)) throw new InputError(`--timeout ${args.timeout}: expected milliseconds >= 0`);
-      // The device must trust the world's roots: written next to the reports, to install once.
-      const caPath = join(dir, 'pinprick-ca.pem');
-      writeFileSync(caPath, world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
-      results = await runManual({
-        opened,
-        scenarios,
-        profile,
-        listen: args.listen,
-        proxyPort: args['proxy-port'],
-        tlsPort: args['tls-port'],
-        graceMs: args.grace,
-        waitMs: args.timeout ?? 0,
-        workDir,
-        input: process.stdin,
-        say: out,
-        onStart: (proxy) => {
-          out(`pinprick run --manual: ${scenarios.length} scenario(s), profile ${profile.id}`);
-          out(`  Set the device's HTTP proxy to ${proxy.host}:${proxy.proxyPort} (direct TLS: ${proxy.host}:${proxy.tlsPort}).`);
-          out(`  The device must trust the test CA: ${caPath} (install it once; the calibration scenario checks it).`);
-          out(`  Pin-failure reports (HPKP report-uri, TrustKit reportUris): ${proxy.reportUri}`);
-        },
-        onResult: (r) => out(`  => ${r.classification.outcome}: ${r.classification.reason}`),
-      });
-    } else {
-      if (args.timeout !== undefined && (!Number.isFinite(args.timeout) || args.timeout <= 0)) throw new InputError(`--timeout ${args.timeout}: expected milliseconds > 0`);
-      const progress = progressReporter(process.stderr);
-      results = await runSuite({
-        opened,
-        scenarios,
-        profile,
-        client: args.client!,
-        timeoutMs: args.timeout ?? 20_000,
-        graceMs: args.grace,
-        parallel: args.parallel,
-        workDir,
-        onResult: (r, i, n) => progress.update(r.id, r.classification.outcome, i + 1, n),
-      });
-      progress.end();
+    // A fresh private folder (mkdtemp, 0700) for the trust files, removed at the end, on an error,
+    // and on Ctrl-C or SIGTERM, unless --keep-work (issue 15, finding 2).
+    const workDir = makeWorkDir();
+    const removeWork = () => rmSync(workDir, { recursive: true, force: true });
+    const stopRemoving = args['keep-work'] ? () => undefined : removeOnSignal(removeWork);
+    try {
+      process.exitCode = await runAndReport(args, { opened, scenarios, profile, catalog, selectors, dir, startedAt, workDir });
+    } finally {
+      stopRemoving();
+      if (args['keep-work']) out(`work folder kept (--keep-work): ${workDir}`);
+      else removeWork();
     }
-    const meta: RunMeta = {
-      profile: profile.id,
-      client: args.manual ? '(manual)' : args.client!,
-      world: world.name,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      selection: planRun(catalog, selectScenarios(catalog, selectors)).map((s) => s.id),
-      ...(args.shard ? { shard: args.shard } : {}),
-    };
-    writeRunReports(dir, results, meta);
-    process.exitCode = conclude(results, dir);
   },
 };
+
+/**
+ * Until the returned function is called, SIGINT and SIGTERM first run `cleanup`, then end the
+ * process with the same signal, as it would have ended without this handler.
+ */
+function removeOnSignal(cleanup: () => void): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop();
+    cleanup();
+    process.kill(process.pid, signal);
+  };
+  const stop = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return stop;
+}
+
+/** What the handler worked out before the run: the run itself needs all of it. */
+interface RunPlan {
+  opened: Awaited<ReturnType<typeof openFromArgs>>;
+  scenarios: Scenario[];
+  profile: ReturnType<typeof resolveProfile>;
+  catalog: Scenario[];
+  selectors: string[];
+  dir: string;
+  startedAt: string;
+  workDir: string;
+}
+
+/** Run the scenarios (by command, or by hand with --manual), write the reports, and return the exit code. */
+async function runAndReport(args: RunArgs, plan: RunPlan): Promise<number> {
+  const { opened, scenarios, profile, catalog, selectors, dir, startedAt, workDir } = plan;
+  const world = opened.world;
+  let results: ScenarioResult[];
+  if (args.manual) {
+    // The device must trust the world's roots: written next to the reports, to install once.
+    const caPath = join(dir, 'pinprick-ca.pem');
+    writeFileSync(caPath, world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
+    results = await runManual({
+      opened,
+      scenarios,
+      profile,
+      listen: args.listen,
+      proxyPort: args['proxy-port'],
+      tlsPort: args['tls-port'],
+      graceMs: args.grace,
+      waitMs: args.timeout ?? 0,
+      workDir,
+      input: process.stdin,
+      say: out,
+      onStart: (proxy) => {
+        out(`pinprick run --manual: ${scenarios.length} scenario(s), profile ${profile.id}`);
+        out(`  Set the device's HTTP proxy to ${proxy.host}:${proxy.proxyPort} (direct TLS: ${proxy.host}:${proxy.tlsPort}).`);
+        out(`  The device must trust the test CA: ${caPath} (install it once; the calibration scenario checks it).`);
+        out(`  Pin-failure reports (HPKP report-uri, TrustKit reportUris): ${proxy.reportUri}`);
+      },
+      onResult: (r) => out(`  => ${r.classification.outcome}: ${r.classification.reason}`),
+    });
+  } else {
+    const progress = progressReporter(process.stderr);
+    results = await runSuite({
+      opened,
+      scenarios,
+      profile,
+      client: args.client!,
+      timeoutMs: args.timeout ?? 20_000,
+      graceMs: args.grace,
+      parallel: args.parallel,
+      workDir,
+      onResult: (r, i, n) => progress.update(r.id, r.classification.outcome, i + 1, n),
+    });
+    progress.end();
+  }
+  const meta: RunMeta = {
+    profile: profile.id,
+    client: args.manual ? '(manual)' : args.client!,
+    world: world.name,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    selection: planRun(catalog, selectScenarios(catalog, selectors)).map((s) => s.id),
+    ...(args.shard ? { shard: args.shard } : {}),
+  };
+  writeRunReports(dir, results, meta);
+  return conclude(results, dir);
+}

@@ -1,7 +1,4 @@
-import { writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { expectScenario } from '../../scenario/expect.js';
@@ -15,6 +12,7 @@ import { presentScenario, type PresentedScenario } from '../../scenario/material
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
 import { findScenario, type Scenario } from '../../scenario/scenario.js';
 import { out, warn } from '../output.js';
+import { readControlState, removeControlState, runtimeDir, writeControlState } from '../runtime-dir.js';
 import { catalogFromArgs, type ScenarioArgs } from './scenarios.js';
 import { openFromArgs, type WorldArgs } from './world.js';
 
@@ -37,11 +35,6 @@ interface ServeArgs extends ScenarioArgs {
   'report-log'?: string;
   upstream?: string[];
   'intercept-all'?: boolean;
-}
-
-/** Where `serve` leaves its control address and token for `pinprick use` (mode 0600, per user). */
-export function controlStatePath(): string {
-  return join(tmpdir(), `pinprick-control-${process.getuid?.() ?? 'user'}.json`);
 }
 
 /** The pin-failure report log beside a verdict log: `reports/verdicts.jsonl` -> `reports/verdicts.pin-reports.jsonl`. */
@@ -104,6 +97,8 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
   handler: async (args) => {
     if (isIP(args.listen) === 0 && args.listen !== 'localhost') throw new InputError(`--listen '${args.listen}': expected an IP address`);
     if (!['127.0.0.1', '::1', 'localhost'].includes(args.listen)) warn(`listening on ${args.listen}: other machines can use this proxy and its test CAs`);
+    // Before anything starts: a runtime folder another user could read or plant in is refused (issue 15).
+    const runtime = runtimeDir({ create: true });
     const opened = await openFromArgs(args);
     const catalog = catalogFromArgs(args, opened.world.spec);
     const present = (s: Scenario) => presentScenario(opened, s);
@@ -147,8 +142,14 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
       await proxy.close();
       throw err;
     }
-    const statePath = controlStatePath();
-    writeFileSync(statePath, JSON.stringify({ url: `http://127.0.0.1:${control.port}`, token: control.token, pid: process.pid }), { mode: 0o600 });
+    let statePath: string;
+    try {
+      statePath = writeControlState(runtime.dir, { url: `http://127.0.0.1:${control.port}`, token: control.token, pid: process.pid });
+    } catch (err) {
+      await control.close();
+      await proxy.close();
+      throw err;
+    }
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     proxy.verdicts.subscribe((v) => out(verdictLine(v, { color })));
     proxy.reports.subscribe((r) => out(pinReportLine(r)));
@@ -168,11 +169,11 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     });
     await control.close();
     await proxy.close();
-    if (existsSync(statePath)) rmSync(statePath, { force: true });
+    removeControlState(statePath, control.token);
   },
 };
 
-/** Options naming a running serve's control API; by default what that serve recorded (see {@link controlStatePath}). */
+/** Options naming a running serve's control API; by default what that serve recorded (see {@link readControlState}). */
 interface ControlArgs extends WorldArgs {
   control?: string;
   token?: string;
@@ -182,18 +183,12 @@ interface ControlArgs extends WorldArgs {
 const CONTROL_TIMEOUT_MS = 5_000;
 
 /** The control API to talk to: `--control`/`--token`, else the address and token the running serve recorded. */
-function controlTarget(args: ControlArgs): { url?: string; token?: string; pid?: number; from?: string } {
-  const path = controlStatePath();
-  let state: { url?: string; token?: string; pid?: number } = {};
-  if (existsSync(path)) {
-    try {
-      state = JSON.parse(readFileSync(path, 'utf8')) as typeof state;
-    } catch {
-      // A state file cut short (a serve killed while writing it): as if there were none.
-    }
-  }
+function controlTarget(args: ControlArgs, needsToken: boolean): { url?: string; token?: string; pid?: number; from?: string; path?: string } {
+  // With what is needed given, the state file is not read (and a bad one does not stand in the way).
+  if (args.control !== undefined && (args.token !== undefined || !needsToken)) return { url: args.control, token: args.token };
+  const { path, state = {} } = readControlState();
   const url = args.control ?? state.url;
-  return { url, token: args.token ?? state.token, ...(args.control === undefined && state.url ? { pid: state.pid, from: path } : {}) };
+  return { url, token: args.token ?? state.token, path, ...(args.control === undefined && state.url ? { pid: state.pid, from: path } : {}) };
 }
 
 /** Call the control API; a serve that does not answer is one line saying so. */
@@ -218,7 +213,7 @@ function isRunning(pid: number): boolean {
 
 const controlOptions = <T>(y: Argv<T>, token = 'Control token (default: the one the running serve recorded)') =>
   y
-    .option('control', { type: 'string', describe: 'Control API URL (default: the one the running serve recorded)' })
+    .option('control', { type: 'string', describe: 'Control API URL (default: the one the running serve recorded in its runtime folder, $XDG_RUNTIME_DIR/pinprick or $TMPDIR/pinprick-<uid>)' })
     .option('token', { type: 'string', describe: token });
 
 interface UseArgs extends ControlArgs {
@@ -233,7 +228,7 @@ const use: CommandModule<WorldArgs, UseArgs> = {
       .positional('id', { type: 'string', demandOption: true })
       .example('$0 use attack-rogue-root', ''),
   handler: async (args) => {
-    const { url, token, ...target } = controlTarget(args);
+    const { url, token, ...target } = controlTarget(args, true);
     if (!url || !token) throw new InputError('no running pinprick serve found: start one, or pass --control URL --token TOKEN');
     const res = await callControl({ url, ...target }, '/scenario', {
       method: 'PUT',
@@ -260,8 +255,8 @@ const status: CommandModule<WorldArgs, StatusArgs> = {
       .example('$0 status --json | jq .verdictsByKind', 'Counts by kind, for a script'),
   handler: async (args) => {
     // GET /status is open (the token guards changes only): the address is enough.
-    const { url, ...target } = controlTarget(args);
-    if (!url) throw new InputError(`no running pinprick serve found: ${controlStatePath()} does not exist; start pinprick serve, or pass --control URL`);
+    const { url, path, ...target } = controlTarget(args, false);
+    if (!url) throw new InputError(`no running pinprick serve found: ${path} does not exist; start pinprick serve, or pass --control URL`);
     const res = await callControl({ url, ...target }, '/status');
     const text = await res.text();
     let body: ControlStatus;

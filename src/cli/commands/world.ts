@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
+import { InputError } from '../../errors.js';
 import { parseKeyType } from '../../world/keys.js';
+import { hostProblem } from '../../world/spec.js';
 import { openWorld, type OpenedWorld } from '../../world/store.js';
 import { out, table, warn } from '../output.js';
 
@@ -29,7 +31,7 @@ const init: CommandModule<WorldArgs, InitArgs> = {
   describe: 'Create the world (or load it: an existing world generates nothing) and print its keys and pins',
   builder: (y) =>
     y
-      .option('hosts', { type: 'string', array: true, describe: 'Hosts of the genuine and rogue leaves (default: as stored, else api.pinprick.test)', coerce: splitList })
+      .option('hosts', { type: 'string', array: true, describe: 'Hosts of the genuine and rogue leaves: DNS names (a leading *. for a wildcard) or IP addresses (default: as stored, else api.pinprick.test)', coerce: splitList })
       .option('key-type', { type: 'string', describe: 'Key type of every key: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 (default: as stored, else ec-p256)' })
       .option('seed', { type: 'string', describe: 'Reproducible generation for CI: same seed, same keys and pins anywhere. NEVER trust a seeded CA on a real device.' })
       .option('force', { type: 'boolean', describe: 'Regenerate the world from scratch: every pin changes' })
@@ -38,6 +40,11 @@ const init: CommandModule<WorldArgs, InitArgs> = {
       .example('$0 world init --hosts api.example.test,cdn.example.test', 'Issue the leaves for these hosts (keys, and so pins, are kept)')
       .example('$0 world init --world ci --seed ci-2026 --key-type rsa-2048', 'A reproducible RSA world for CI'),
   handler: async (args) => {
+    // Checked as scenario hosts are, before anything is written (issue 15, finding 6).
+    for (const host of args.hosts ?? []) {
+      const problem = hostProblem(host);
+      if (problem) throw new InputError(`--hosts ${problem}`);
+    }
     const opened = await openFromArgs(args, {
       hosts: args.hosts,
       keyType: args['key-type'] === undefined ? undefined : parseKeyType(args['key-type']),
