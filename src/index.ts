@@ -3,6 +3,7 @@
  * world -> scenario -> model -> proxy -> harness -> report. Nothing else is public.
  */
 export * from './errors.js';
+export { printable, hasUnsafeCharacter, DEFAULT_PRINTABLE_MAX, type PrintableOptions } from './printable.js';
 // world
 export { KEY_TYPES, generateKey, parseKeyType, describeKey, spkiDer, type KeyType } from './world/keys.js';
 export { pinOfCertificate, pinOfKey, pinOfSpki, curlPinList, type Pin } from './world/pin.js';

@@ -2,6 +2,7 @@ import type { ChainPicture, PathCertificate, SentCertificate } from '../harness/
 import type { Outcome } from '../harness/classify.js';
 import { diagnose } from '../harness/diagnosis.js';
 import type { ScenarioResult } from '../harness/run.js';
+import { printable } from '../printable.js';
 import type { PinReport } from '../proxy/pin-reports.js';
 import { summary, type RunMeta } from './run-report.js';
 
@@ -13,20 +14,19 @@ import { summary, type RunMeta } from './run-report.js';
 
 const OUTCOMES: readonly Outcome[] = ['PASS', 'VULNERABLE', 'BRICKED', 'POLICY-RISK', 'INCONCLUSIVE'];
 
-/** Bidi controls can make a subject read as something else (Trojan Source); shown as code points. */
-const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
-
-/** Escape text for HTML content and double-quoted attributes; control characters become visible. */
+/**
+ * Escape text for HTML content and double-quoted attributes. First the project's one escaper of
+ * peer text (src/printable.ts): controls and bidi characters, which can make a subject read as
+ * something else (Trojan Source), are shown as `\xHH` / `\u{HHHH}`; newlines and tabs of client
+ * output stay, uncut.
+ */
 function esc(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
+  return printable(text.replace(/\r\n/g, '\n'), { keep: '\n\t', max: Infinity })
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => String.fromCharCode(0x2400 + (c === '\u007f' ? 0x21 : c.charCodeAt(0))))
-    .replace(BIDI, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase()}]`);
+    .replace(/'/g, '&#39;');
 }
 
 /** CSS class of an outcome: `o-pass`, `o-policy-risk`… */

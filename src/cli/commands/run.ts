@@ -8,6 +8,7 @@ import { planRun, profileCovers, runSuite, type ScenarioResult } from '../../har
 import { testedNothing } from '../../harness/classify.js';
 import { diagnose } from '../../harness/diagnosis.js';
 import { expectationErrors } from '../../harness/expectations.js';
+import { printable } from '../../printable.js';
 import { pemOf } from '../../world/pem.js';
 import { readRunReport, reportPath, writeRunReports } from '../../report/files.js';
 import { summary, tableRows, type RunMeta } from '../../report/run-report.js';
@@ -185,7 +186,8 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
           out(`  The device must trust the test CA: ${caPath} (install it once; the calibration scenario checks it).`);
           out(`  Pin-failure reports (HPKP report-uri, TrustKit reportUris): ${proxy.reportUri}`);
         },
-        onResult: (r) => out(`  => ${r.classification.outcome}: ${r.classification.reason}`),
+        // The reason can quote the wire (a request line, bytes that are not TLS): escaped as peer text.
+        onResult: (r) => out(`  => ${r.classification.outcome}: ${printable(r.classification.reason, { max: 1_024 })}`),
       });
     } else {
       if (args.timeout !== undefined && (!Number.isFinite(args.timeout) || args.timeout <= 0)) throw new InputError(`--timeout ${args.timeout}: expected milliseconds > 0`);
