@@ -57,6 +57,8 @@ export interface ConnectionSetup {
   interceptAll: boolean;
   /** The proxy is at its connection limit: this one is closed at once (and recorded). */
   overloaded?: { limit: number };
+  /** Targets a CONNECT may not reach (the control API): why, or undefined. One Set lookup per target. */
+  forbidden?: { refusal(host: string, port: number): string | undefined };
 }
 
 /** What the listener tells the machine. */
@@ -165,8 +167,10 @@ const NO_PINS: string[] = [];
 const PLAIN_HTTP_ON_TLS =
   'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npinprick: this port speaks TLS; use https:// (or the proxy port for plain HTTP)\n';
 
-function httpError(status: 400 | 431 | 502, text: string): string {
-  const reason = status === 431 ? 'Request Header Fields Too Large' : status === 502 ? 'Bad Gateway' : 'Bad Request';
+const REASONS = { 400: 'Bad Request', 403: 'Forbidden', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' } as const;
+
+function httpError(status: keyof typeof REASONS, text: string): string {
+  const reason = REASONS[status];
   const body = `pinprick: ${text}\n`;
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
@@ -311,6 +315,11 @@ export class Connection {
       return this.finish('malformed', `a bad CONNECT request: ${why}`, [{ type: 'send', data: httpError(400, why), then: 'end' }], { target: authority.slice(0, 255) });
     }
     this.target = target;
+    const refused = this.setup.forbidden?.refusal(target.host, target.port);
+    if (refused) {
+      // Before any upstream is opened: the proxy must not be a way into pinprick's own API.
+      return this.finish('malformed', `a CONNECT to ${this.targetText()} was refused (403): ${refused}`, [{ type: 'send', data: httpError(403, refused), then: 'end' }]);
+    }
     if (!this.setup.interceptAll && !this.setup.scenario.hosts.includes(target.host)) {
       // A host outside the scenario is most likely tunnelled: reach it before answering, so a
       // host that cannot be reached gets a 502 with the reason, not a 200 and then a dropped

@@ -276,9 +276,12 @@ export async function startControl(options: ControlOptions & { host?: string; po
   const server = createServer(controlHandler({ ...options, token }));
   await listenAll([{ server, host: options.host ?? '127.0.0.1', port: options.port ?? 0, label: 'the control API port' }]);
   const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  // The proxy must not reach its own control API for a client (serve --listen 0.0.0.0 lets the network use the proxy).
+  options.proxy.forbid(port);
   return {
     server,
-    port: typeof address === 'object' && address ? address.port : 0,
+    port,
     token,
     close: () =>
       new Promise<void>((resolve) => {

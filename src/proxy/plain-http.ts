@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { LookupFunction } from './forbidden.js';
 import { isPinReportBody, MAX_REPORT_BYTES, type PinReport } from './pin-reports.js';
 
 /** What the plain-HTTP side of the proxy listener needs from the proxy. */
@@ -13,6 +14,8 @@ export interface PlainHttpContext {
   upstreams?: Record<string, { host: string; port: number }>;
   /** An upstream that sends nothing for this long is cut off (502 or a reset). */
   upstreamIdleMs: number;
+  /** For a refused port (the control API's), a lookup that refuses names resolving to this machine. */
+  lookupFor?(port: number): LookupFunction | undefined;
 }
 
 /**
@@ -66,8 +69,10 @@ function forwardPlain(ctx: PlainHttpContext, req: IncomingMessage, res: ServerRe
     return;
   }
   const up = ctx.upstreams?.[url.hostname];
+  const port = up?.port ?? Number(url.port || 80);
+  const lookup = ctx.lookupFor?.(port);
   const upstreamReq = httpRequest(
-    { host: up?.host ?? url.hostname, port: up?.port ?? (url.port || 80), method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers, timeout: ctx.upstreamIdleMs },
+    { host: up?.host ?? url.hostname, port, method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers, timeout: ctx.upstreamIdleMs, ...(lookup ? { lookup } : {}) },
     (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);

@@ -3,15 +3,40 @@
  * tls and http, curl), on 127.0.0.1 only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorld } from '../../src/world/store.js';
+import { curl } from '../helpers/curl.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const BIN = fileURLToPath(new URL('../../bin/pinprick.js', import.meta.url));
+
+/** A raw CONNECT to the proxy: the status line of its answer. */
+function rawConnect(proxyPort: number, authority: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host: '127.0.0.1', port: proxyPort }, () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      text += d;
+      if (text.includes('\r\n')) socket.destroy();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text.split('\r\n')[0]!));
+    socket.setTimeout(5_000, () => socket.destroy());
+  });
+}
+
+/** The verdict records so far. */
+function records(log: string): { kind: string; target?: string; detail: string }[] {
+  return readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; target?: string; detail: string });
+}
 
 /** A TLS client whose SNI is `servername`, as sent (Node passes it to OpenSSL untouched); resolves when the connection ends. */
 function tlsWithSni(port: number, servername: string): Promise<void> {
@@ -27,6 +52,7 @@ describe('pinprick serve against hostile peers (issue 15)', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
   const stateDir = join(tmp.path, 'state');
+  const log = join(tmp.path, 'verdicts.jsonl');
   let child: ChildProcess;
   let stdout = '';
   let ports: { proxy: number; tls: number; control: number; token: string };
@@ -40,7 +66,7 @@ describe('pinprick serve against hostile peers (issue 15)', () => {
   beforeAll(async () => {
     await openWorld({ certsDir });
     mkdirSync(stateDir);
-    child = spawn(process.execPath, [BIN, 'serve', '--proxy-port', '0', '--tls-port', '0', '--control-port', '0', '--log', join(tmp.path, 'verdicts.jsonl'), '--grace', '500'], {
+    child = spawn(process.execPath, [BIN, 'serve', '--proxy-port', '0', '--tls-port', '0', '--control-port', '0', '--log', log, '--grace', '500'], {
       env: { ...process.env, PINPRICK_CERTS: certsDir, NO_COLOR: '1', TMPDIR: stateDir },
     });
     child.stdout!.on('data', (d) => (stdout += d));
@@ -68,5 +94,53 @@ describe('pinprick serve against hostile peers (issue 15)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} #\d+ rejected +control-genuine {2}evil\.test\\x0D\\x0A12:00:00\.000 #99 accepted .*GET \/ HTTP\/1\.1\\x1B\]0;title\\x07 {2}/);
     expect(stdout.slice(before)).not.toMatch(/[\x1b\x07\r]/);
+  });
+
+  it('finding 4: a plain-HTTP proxy request to the loopback-only control API is refused (403) and recorded', async () => {
+    const r = await curl(['-i', '--proxy', `http://127.0.0.1:${ports.proxy}`, `http://127.0.0.1:${ports.control}/status`]);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+    expect(r.stdout).toContain("pinprick's control API");
+    expect(r.stdout).not.toContain('"scenario"');
+    const viaLocalhost = await curl(['-i', '--proxy', `http://127.0.0.1:${ports.proxy}`, `http://localhost:${ports.control}/verdicts`]);
+    expect(viaLocalhost.stdout).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+    const deadline = Date.now() + 5_000;
+    while (!records(log).some((v) => v.kind === 'plain-http' && /refused/.test(v.detail)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(records(log).find((v) => v.kind === 'plain-http' && /refused/.test(v.detail))?.detail).toMatch(/refused GET http:\/\/127\.0\.0\.1:\d+\/status HTTP\/1\.1: .*control API.*\(403\)/);
+  });
+
+  it('finding 4: a CONNECT tunnel to the control API is refused (403) and recorded, in any spelling of a local address', async () => {
+    const r = await curl(['-i', '--proxytunnel', '--proxy', `http://127.0.0.1:${ports.proxy}`, `http://127.0.0.1:${ports.control}/status`]);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+    expect(r.stdout).not.toContain('"scenario"');
+    for (const host of ['localhost', '127.1', '127.0.0.2', '0.0.0.0', '[::ffff:127.0.0.1]', '[::1]', '2130706433']) {
+      expect(await rawConnect(ports.proxy, `${host}:${ports.control}`), host).toBe('HTTP/1.1 403 Forbidden');
+    }
+    const deadline = Date.now() + 5_000;
+    while (records(log).filter((v) => v.kind === 'malformed').length < 8 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    const refused = records(log).filter((v) => v.kind === 'malformed' && /control API/.test(v.detail));
+    expect(refused).toHaveLength(8);
+    expect(refused[0]).toMatchObject({ target: `127.0.0.1:${ports.control}` });
+  });
+
+  it('finding 4: a host name that resolves to a local address is refused when the proxy would connect', async () => {
+    // This machine's own name, when the resolver maps it to a local address (/etc/hosts usually does).
+    const name = hostname();
+    const address = await lookup(name).then((a) => a.address, () => undefined);
+    if (!address || !/^127\.|^::1$/.test(address)) return;
+    // The name is not local by its spelling: the proxy tries, and its lookup refuses the address.
+    expect(await rawConnect(ports.proxy, `${name}:${ports.control}`)).toBe('HTTP/1.1 502 Bad Gateway');
+    const r = await curl(['-i', '--proxy', `http://127.0.0.1:${ports.proxy}`, `http://${name}:${ports.control}/status`]);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 502 /);
+    expect(r.stdout).toContain(`refused: ${name} resolves to ${address}`);
+    expect(r.stdout).not.toContain('"scenario"');
+    const deadline = Date.now() + 5_000;
+    while (!records(log).some((v) => v.kind === 'upstream-failed') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(records(log).find((v) => v.kind === 'upstream-failed')?.detail).toMatch(new RegExp(`could not be opened: refused: ${name} resolves to .*control API`));
+  });
+
+  it('finding 4: other ports on loopback are still proxied as before', async () => {
+    // The proxy's own TLS port, through a tunnel: the scenario's chain answers (curl rejects it: untrusted).
+    const r = await curl(['--proxy', `http://127.0.0.1:${ports.proxy}`, `https://127.0.0.1:${ports.tls}/`]);
+    expect(r.code).toBe(60);
   });
 });
