@@ -9,6 +9,7 @@
  * Its promise: exactly one `record` command per connection, whatever happens, and every phase
  * bounded by a timer.
  */
+import { hostNameProblem } from '../model/hostname.js';
 import { alertByCode, type Alert } from './alerts.js';
 import { ClientHelloReader, ClientHelloTooLargeError, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
 import { isMismatch, type ConnectionVerdict, type ExpectedVerdict, type Listener, type VerdictKind } from './verdict.js';
@@ -387,6 +388,18 @@ export class Connection {
     if (this.upstreamHeld) return this.pipeHeld();
     if (this.setup.interceptAll) {
       this.scenarioServed = false;
+      // The name becomes the subject of a leaf under the genuine intermediate: only a host name
+      // gets one. RFC 6066 section 3: a server that does not recognize the name may abort with a
+      // fatal unrecognized_name alert; the client is told, and the record says why.
+      const problem = hostNameProblem(name);
+      if (problem) {
+        const alert = alertByCode(112);
+        const shown = name.length > 255 ? `${name.slice(0, 255)}…` : name;
+        const what = this.info.servername === undefined ? 'the CONNECT host' : 'the SNI';
+        return this.finish('malformed', `refused with an ${alert.name} alert: ${what} '${shown}' is not a DNS host name (${problem}), so no certificate was issued for it`, [
+          { type: 'send', data: alertRecord(alert), then: 'destroy' },
+        ]);
+      }
       this.phaseNow = 'issuing';
       return [{ type: 'issue-leaf', name }];
     }

@@ -187,6 +187,22 @@ const rows: Row[] = [
     record: { kind: 'accepted', sni: 'other.test', chainPins: ['HOSTLEAF', 'INT'] },
     commands: [{ type: 'issue-leaf', name: 'other.test' }, { type: 'start-tls', chain: 'host-leaf', name: 'other.test' }],
   },
+  {
+    situation: 'intercept-all: an SNI that is not a host name (DN syntax in it) gets no leaf: unrecognized_name alert, malformed',
+    setup: { interceptAll: true },
+    events: [connect('evil.test:443'), bytes(clientHello('evil.test,O=Injected+OU=x'))],
+    record: { kind: 'malformed', sni: 'evil.test,O=Injected+OU=x', chainPins: [] },
+    detail: /^refused with an unrecognized_name alert: the SNI 'evil\.test,O=Injected\+OU=x' is not a DNS host name/,
+    commands: [{ type: 'send', data: Buffer.from([21, 3, 3, 0, 2, 2, 112]), then: 'destroy' }],
+  },
+  {
+    situation: 'intercept-all on the direct listener: an SNI with CR LF gets no leaf either',
+    setup: { interceptAll: true, listener: 'tls' },
+    events: [bytes(clientHello('a.test\r\nb'))],
+    record: { kind: 'malformed', via: 'direct' },
+    detail: /the SNI 'a\.test\r\nb' is not a DNS host name/,
+  },
+  { situation: 'intercept-all: a valid host name is issued a leaf', setup: { interceptAll: true }, events: [connect('other.test:443'), bytes(clientHello('Other-1.test'))], record: {}, commands: [{ type: 'issue-leaf', name: 'Other-1.test' }] },
   { situation: 'intercept-all: a leaf that cannot be issued: malformed', setup: { interceptAll: true }, events: [connect('other.test:443'), bytes(clientHello('other.test')), { type: 'chain-failed', reason: 'bad name' }], record: { kind: 'malformed' }, detail: /could not issue a certificate for other\.test: bad name/ },
   // The control API's port (issue 15, finding 4): a CONNECT to it on a local address is refused before any upstream.
   ...['127.0.0.1:8081', 'localhost:8081', '127.1:8081', '[::ffff:127.0.0.1]:8081', '0.0.0.0:8081', '[::1]:8081', 'API.localhost:8081'].map(
