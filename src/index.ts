@@ -29,7 +29,7 @@ export { controlHandler, startControl, newControlToken } from './proxy/control.j
 export { fetchServedChain, type ServedChain } from './proxy/served-chain.js';
 export { alertByCode, alertFromError, type Alert } from './proxy/alerts.js';
 export { RecordStream } from './proxy/stream.js';
-export { PinReportStream, readPinReport, isPinReportBody, type PinReport } from './proxy/pin-reports.js';
+export { PinReportStream, readPinReport, reportSender, isPinReportBody, type PinReport } from './proxy/pin-reports.js';
 // harness
 export { runSuite, planRun, fillTemplate, shard, prepareScenario, scenarioResult, type RunOptions, type ScenarioResult, type PreparedScenario } from './harness/run.js';
 export { runManual, type ManualOptions } from './harness/manual.js';

@@ -9,7 +9,7 @@ import { Connection, DEFAULT_LIMITS, type ConnectionCommand, type ConnectionEven
 import { ForbiddenTargets } from './forbidden.js';
 import { LeafCache, type ChainContext } from './leaf-cache.js';
 import { closeServer, defaultMaxConnections, listenAll } from './listeners.js';
-import { isPinReportBody, PinReportStream, readPinReport, type PinReport } from './pin-reports.js';
+import { isPinReportBody, PinReportStream, readPinReport, reportSender, type PinReport } from './pin-reports.js';
 import { plainHttpHandler, readBody } from './plain-http.js';
 import { RecordLog, type LogFailure } from './record-log.js';
 import { connectUpstream, forwardTls, openTunnel, pipeTunnel } from './tunnel.js';
@@ -168,8 +168,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const reports = new PinReportStream({ records: window.reports, maxBytes: window.reportBytes, sizeOf: reportSize }, reportLog);
 
   let nextReportId = 1;
-  const recordReport = (scenario: PresentedScenario, url: string, body: string): PinReport => {
-    const report: PinReport = { id: nextReportId++, receivedAt: new Date().toISOString(), scenario: scenario.scenario.id, ...readPinReport(body, url) };
+  const recordReport = (scenario: PresentedScenario, url: string, body: string, headers: IncomingMessage['headers']): PinReport => {
+    const { body: content, ...fields } = readPinReport(body, url);
+    // Who sent it goes with it: a report a web page sent may be forged (see PinReport.fromWebPage).
+    const report: PinReport = { id: nextReportId++, receivedAt: new Date().toISOString(), scenario: scenario.scenario.id, ...fields, ...reportSender(headers), body: content };
     reports.push(report);
     return report;
   };
@@ -224,7 +226,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // A report posted over an intercepted TLS connection (a report host in the scenario, or
     // intercept-all) is collected like one sent over plain HTTP.
     readBody(req).then((body) => {
-      if (isPinReportBody(body.toString('utf8'))) recordReport(s, `https://${req.headers.host ?? s.hosts[0]}${req.url ?? '/'}`, body.toString('utf8'));
+      if (isPinReportBody(body.toString('utf8'))) recordReport(s, `https://${req.headers.host ?? s.hosts[0]}${req.url ?? '/'}`, body.toString('utf8'), req.headers);
       answer();
     }, answer);
   });
@@ -453,7 +455,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const plainHttp = plainHttpHandler({
     reportUri: () => reportUri(),
     selfAuthority: () => `${host}:${proxyPortOf()}`,
-    recordReport: (url, body) => recordReport(active, url, body),
+    recordReport: (url, body, headers) => recordReport(active, url, body, headers),
     upstreams: options.upstreams,
     upstreamIdleMs: limits.tunnelIdleMs,
     lookupFor: (port) => forbidden.lookupFor(port),

@@ -42,12 +42,17 @@ export function verdictLine(v: ConnectionVerdict, options: { color?: boolean } =
   return `${mark} ${text}  ${options.color ? `${MISMATCH_COLOR}${why}\x1b[0m` : why}`;
 }
 
-/** One console line per pin-failure report: format, host, result, the client's pins; every field the sender chose escaped. */
+/**
+ * One console line per pin-failure report: format, host, result, the client's pins, where it was
+ * sent; a report a web page sent (an `Origin`) says so at the end, since it may be forged. Every
+ * field the sender chose is escaped.
+ */
 export function pinReportLine(r: PinReport): string {
   const about = r.hostname ? `${printable(r.hostname)}${r.port ? `:${r.port}` : ''}` : '(no hostname)';
   // At most 8 pins of 12 characters each: a report can list thousands.
   const shown = r.knownPins?.slice(0, 8).map((p) => printable(p.slice(0, 12)) + '…');
   const more = r.knownPins && r.knownPins.length > 8 ? ` (+${r.knownPins.length - 8})` : '';
   const pins = shown ? `  known pins: ${shown.join(' ')}${more}` : '';
-  return `${r.receivedAt.slice(11, 23)} report #${r.id} ${r.format.padEnd(8)} ${r.scenario}  ${about}${r.validationResult ? `  ${printable(r.validationResult)}` : ''}${pins}  -> ${printable(r.url, { max: DETAIL_MAX })}`;
+  const page = r.fromWebPage ? `  sent by a web page at ${printable(r.origin ?? '')}: may be forged` : '';
+  return `${r.receivedAt.slice(11, 23)} report #${r.id} ${r.format.padEnd(8)} ${r.scenario}  ${about}${r.validationResult ? `  ${printable(r.validationResult)}` : ''}${pins}  -> ${printable(r.url, { max: DETAIL_MAX })}${page}`;
 }

@@ -143,4 +143,20 @@ describe('pinprick serve against hostile peers (issue 15)', () => {
     const r = await curl(['--proxy', `http://127.0.0.1:${ports.proxy}`, `https://127.0.0.1:${ports.tls}/`]);
     expect(r.code).toBe(60);
   });
+
+  it('finding 10: a pin-failure report a web page sent (cross-site text/plain POST) is shown as such on the console, origin escaped', async () => {
+    const before = stdout.length;
+    const body = JSON.stringify({ hostname: 'api.pinprick.test', port: 443, 'known-pins': ['pin-sha256="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'], 'served-certificate-chain': [], 'validated-certificate-chain': [] });
+    // Node's HTTP parser refuses C0 controls in a header, but takes bytes over 0x7F as Latin-1:
+    // U+009B (C2 9B in UTF-8) arrives as 'Â' and the 8-bit CSI, which some terminals obey.
+    const r = await curl(['-X', 'POST', '-H', 'content-type: text/plain', '-H', 'origin: http://attacker.example/\u009b2J', '-A', 'Mozilla/5.0', '--data-binary', body, '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${ports.proxy}/pinprick/report`]);
+    expect(r.stdout).toBe('204');
+    await until(/may be forged/);
+    const line = stdout.slice(before).split('\n').find((l) => l.includes(' report #'));
+    expect(line).toMatch(/ report #\d+ hpkp .*  sent by a web page at http:\/\/attacker\.example\/Â\\x9B2J: may be forged$/);
+    expect(stdout.slice(before)).not.toMatch(/[\x80-\x9f]/);
+    // The control API lists it with where it came from.
+    const reports = (await (await fetch(`http://127.0.0.1:${ports.control}/reports`)).json()) as { fromWebPage?: boolean; origin?: string }[];
+    expect(reports.at(-1)).toMatchObject({ fromWebPage: true, origin: 'http://attacker.example/Â\x9b2J', userAgent: 'Mozilla/5.0' });
+  });
 });

@@ -226,6 +226,11 @@ describe('htmlReport of a real run (correct and naive reference clients, profile
     // Controls and bidi characters are made visible by the project's one escaper (src/printable.ts).
     expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
     expect(out).toContain('ACCEPT &lt;script&gt;alert(1)&lt;/script&gt;\n\\x1B]0;title\\x07 \\x9B2J');
+    // A report a web page sent is marked as such (issue 15, finding 10).
+    const fromPage: ScenarioResult = { ...real, reports: real.reports.map((r) => ({ ...r, origin: 'http://attacker.example', userAgent: 'Mozilla/5.0 <x>', fromWebPage: true as const })) };
+    const marked = htmlReport([fromPage], meta);
+    expect(marked).toContain('sent by a web page at <code>http://attacker.example</code>: may be forged');
+    expect(marked).toContain('Mozilla/5.0 &lt;x&gt;');
     // The anchor made from the id is a plain id: no quote can end the attribute.
     expect(out).toMatch(/<section class="scenario [^"]*" id="scenario-x-+img-src-x-onerror-alert-0--">/);
   });

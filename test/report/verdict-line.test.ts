@@ -130,3 +130,16 @@ describe('pinReportLine with peer-supplied text (issue 15, finding 3)', () => {
     expect(line).toContain(shows);
   });
 });
+
+describe('pinReportLine: a report a web page sent (issue 15, finding 10)', () => {
+  it('says so at the end, with the origin, escaped', () => {
+    const line = pinReportLine({ ...report, origin: 'http://attacker.example\x1b]0;t\x07', fromWebPage: true });
+    expect(line).toMatch(/  sent by a web page at http:\/\/attacker\.example\\x1B\]0;t\\x07: may be forged$/);
+    expect(line).not.toContain('\x1b');
+  });
+
+  it('says nothing for a report without an Origin, or with Origin: null', () => {
+    expect(pinReportLine(report)).not.toContain('web page');
+    expect(pinReportLine({ ...report, origin: 'null' })).not.toContain('web page');
+  });
+});
