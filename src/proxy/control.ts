@@ -147,8 +147,9 @@ export function scenarioIdOf(body: string): string {
  * A web page can make a browser send requests to 127.0.0.1 through a name it controls (DNS
  * rebinding: the name first resolves to the attacker's server, then to 127.0.0.1, and the page,
  * still same-origin with that name, reads the answers); such requests carry the page's name in
- * `Host`, so only the loopback names of the control API's own address are served, as the
- * Kubernetes and Docker local APIs and Chrome's Private Network Access advice do. A page's
+ * `Host`, so only the loopback names of the control API's own address are served (as `kubectl
+ * proxy --accept-hosts` defaults to `^localhost$,^127\.0\.0\.1$,^\[::1\]$`, and geth's
+ * `--http.vhosts` to localhost, both against DNS rebinding). A page's
  * request also carries its `Origin` (RFC 6454 section 7, the Fetch standard): any origin other
  * than the control API's own is refused, also on GET (the token guards changes only).
  */
