@@ -3,6 +3,7 @@
  * world -> scenario -> model -> proxy -> harness -> report. Nothing else is public.
  */
 export * from './errors.js';
+export { printable, hasUnsafeCharacter, DEFAULT_PRINTABLE_MAX, type PrintableOptions } from './printable.js';
 // world
 export { KEY_TYPES, generateKey, parseKeyType, describeKey, spkiDer, type KeyType } from './world/keys.js';
 export { pinOfCertificate, pinOfKey, pinOfSpki, curlPinList, type Pin } from './world/pin.js';
@@ -28,7 +29,7 @@ export { controlHandler, startControl, newControlToken } from './proxy/control.j
 export { fetchServedChain, type ServedChain } from './proxy/served-chain.js';
 export { alertByCode, alertFromError, type Alert } from './proxy/alerts.js';
 export { RecordStream } from './proxy/stream.js';
-export { PinReportStream, readPinReport, isPinReportBody, type PinReport } from './proxy/pin-reports.js';
+export { PinReportStream, readPinReport, reportSender, isPinReportBody, type PinReport } from './proxy/pin-reports.js';
 // harness
 export { runSuite, planRun, shard, prepareScenario, scenarioResult, type RunOptions, type ScenarioResult, type PreparedScenario } from './harness/run.js';
 export { fillTemplate, templateProblem, PLACEHOLDERS } from './harness/template.js';

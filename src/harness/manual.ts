@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { printable } from '../printable.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { ConnectionVerdict } from '../proxy/verdict.js';
 import { presentScenario } from '../scenario/materialize.js';
@@ -126,7 +127,8 @@ async function runManualIn(options: ManualOptions, workDir: string): Promise<Sce
         break;
       }
       if (ending.kind === 'connection') {
-        say(`  connection: ${ending.wire.kind}${ending.wire.alert ? ` (${ending.wire.alert.name})` : ''}: ${ending.wire.detail}`);
+        // The detail quotes the peer (its request line, its bytes): escaped like every console line.
+        say(`  connection: ${ending.wire.kind}${ending.wire.alert ? ` (${ending.wire.alert.name})` : ''}: ${printable(ending.wire.detail, { max: 512 })}`);
         // A client that refuses a chain may send its pin-failure report a moment later.
         await delay(options.reportWaitMs ?? 1_000);
       }
@@ -199,11 +201,6 @@ async function waitFor(proxy: RunningProxy, p: PreparedScenario, nextLine: () =>
     wait.cancel();
     clearTimeout(timer);
   }
-}
-
-/** Peer-supplied text for a terminal: control characters (ESC, CR, LF...) shown as \\xNN. */
-function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 255);
 }
 
 function delay(ms: number): Promise<void> {

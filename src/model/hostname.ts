@@ -26,6 +26,36 @@ export function normaliseDns(name: string): string {
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
+/** RFC 1035 2.3.4: at most 63 octets a label, 255 a name on the wire (253 characters written without the root's dot). */
+const MAX_LABEL = 63;
+const MAX_NAME = 253;
+/** RFC 952 / RFC 1123 2.1 host name label: letters, digits and hyphens, no hyphen at either end. */
+const LDH_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+
+/**
+ * What keeps `name` from being a host a certificate may be issued for, or undefined: an IP address
+ * (v4, or v6 without a zone), or a DNS host name of letters, digits and hyphens (RFC 1123 2.1;
+ * IDNs as A-labels, `xn--...`), labels of 1 to 63 characters, at most 253 in all, no trailing dot
+ * (RFC 6066 section 3: an SNI is written without one). No underscore: CAs may not issue for one
+ * (CA/Browser Forum ballot SC12). No wildcard. The one host-name check: the intercept-all leaf is
+ * issued only for names it accepts, so a peer's SNI can never be an X.509 name of its choosing.
+ */
+export function hostNameProblem(name: string): string | undefined {
+  if (isIPv4(name) || (isIPv6(name) && !name.includes('%'))) return undefined;
+  if (name === '') return 'it is empty';
+  if (name.length > MAX_NAME) return `it is ${name.length} characters long, over ${MAX_NAME}`;
+  const labels = name.split('.');
+  for (const label of labels) {
+    if (label === '') return name.endsWith('.') && labels.at(-1) === '' ? 'it ends with a dot' : 'it has an empty label';
+    if (label.length > MAX_LABEL) return `a label is ${label.length} characters long, over ${MAX_LABEL}`;
+    if (!LDH_LABEL.test(label)) {
+      const shown = label.length > 40 ? `${label.slice(0, 40)}…` : label;
+      return /^-|-$/.test(label) && /^[A-Za-z0-9-]+$/.test(label) ? `'${shown}' starts or ends with a hyphen` : `'${shown}' has a character other than a letter, digit or hyphen`;
+    }
+  }
+  return undefined;
+}
+
 function ipv4Bytes(text: string): Uint8Array {
   return Uint8Array.from(text.split('.').map(Number));
 }

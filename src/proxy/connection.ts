@@ -9,6 +9,7 @@
  * Its promise: exactly one `record` command per connection, whatever happens, and every phase
  * bounded by a timer.
  */
+import { hostNameProblem } from '../model/hostname.js';
 import { alertByCode, type Alert } from './alerts.js';
 import { ClientHelloReader, ClientHelloTooLargeError, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
 import { isMismatch, type ConnectionVerdict, type ExpectedVerdict, type Listener, type VerdictKind } from './verdict.js';
@@ -57,6 +58,8 @@ export interface ConnectionSetup {
   interceptAll: boolean;
   /** The proxy is at its connection limit: this one is closed at once (and recorded). */
   overloaded?: { limit: number };
+  /** Targets a CONNECT may not reach (the control API): why, or undefined. One Set lookup per target. */
+  forbidden?: { refusal(host: string, port: number): string | undefined };
 }
 
 /** What the listener tells the machine. */
@@ -165,8 +168,10 @@ const NO_PINS: string[] = [];
 const PLAIN_HTTP_ON_TLS =
   'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npinprick: this port speaks TLS; use https:// (or the proxy port for plain HTTP)\n';
 
-function httpError(status: 400 | 431 | 502, text: string): string {
-  const reason = status === 431 ? 'Request Header Fields Too Large' : status === 502 ? 'Bad Gateway' : 'Bad Request';
+const REASONS = { 400: 'Bad Request', 403: 'Forbidden', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' } as const;
+
+function httpError(status: keyof typeof REASONS, text: string): string {
+  const reason = REASONS[status];
   const body = `pinprick: ${text}\n`;
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
@@ -311,6 +316,11 @@ export class Connection {
       return this.finish('malformed', `a bad CONNECT request: ${why}`, [{ type: 'send', data: httpError(400, why), then: 'end' }], { target: authority.slice(0, 255) });
     }
     this.target = target;
+    const refused = this.setup.forbidden?.refusal(target.host, target.port);
+    if (refused) {
+      // Before any upstream is opened: the proxy must not be a way into pinprick's own API.
+      return this.finish('malformed', `a CONNECT to ${this.targetText()} was refused (403): ${refused}`, [{ type: 'send', data: httpError(403, refused), then: 'end' }]);
+    }
     if (!this.setup.interceptAll && !this.setup.scenario.hosts.includes(target.host)) {
       // A host outside the scenario is most likely tunnelled: reach it before answering, so a
       // host that cannot be reached gets a 502 with the reason, not a 200 and then a dropped
@@ -378,6 +388,18 @@ export class Connection {
     if (this.upstreamHeld) return this.pipeHeld();
     if (this.setup.interceptAll) {
       this.scenarioServed = false;
+      // The name becomes the subject of a leaf under the genuine intermediate: only a host name
+      // gets one. RFC 6066 section 3: a server that does not recognize the name may abort with a
+      // fatal unrecognized_name alert; the client is told, and the record says why.
+      const problem = hostNameProblem(name);
+      if (problem) {
+        const alert = alertByCode(112);
+        const shown = name.length > 255 ? `${name.slice(0, 255)}…` : name;
+        const what = this.info.servername === undefined ? 'the CONNECT host' : 'the SNI';
+        return this.finish('malformed', `refused with an ${alert.name} alert: ${what} '${shown}' is not a DNS host name (${problem}), so no certificate was issued for it`, [
+          { type: 'send', data: alertRecord(alert), then: 'destroy' },
+        ]);
+      }
       this.phaseNow = 'issuing';
       return [{ type: 'issue-leaf', name }];
     }

@@ -91,18 +91,79 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+/** The largest body the control API reads: `{"id": "..."}` is a few dozen bytes. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** A request body that cannot be used: answered with this status and message, never a 500. */
+class BodyError extends InputError {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) reject(new InputError('request body too large'));
+      if (size > limit) reject(new BodyError(413, `the body is over ${limit} bytes; send {"id": "<scenario id>"}`));
       else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** What a JSON value is, in words, for a message: `an object`, `a number`, `null`. */
+function kindOf(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const t = typeof value;
+  return t === 'object' ? 'an object' : `a ${t}`;
+}
+
+/** The scenario id of a `PUT /scenario` body, or a {@link BodyError} saying what is wrong with it. */
+export function scenarioIdOf(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new BodyError(400, 'the body is not JSON; send {"id": "<scenario id>"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BodyError(400, `the body must be a JSON object {"id": "<scenario id>"}, got ${kindOf(parsed)}`);
+  // An own property only: {"toString": ...} or a "__proto__" key must not reach Object.prototype.
+  const id = Object.hasOwn(parsed, 'id') ? (parsed as Record<string, unknown>).id : undefined;
+  if (typeof id !== 'string') throw new BodyError(400, `"id" must be a string (a scenario id), got ${kindOf(id)}`);
+  return id;
+}
+
+/**
+ * Why a request's `Host` or `Origin` is refused, or undefined when both name this control API.
+ * A web page can make a browser send requests to 127.0.0.1 through a name it controls (DNS
+ * rebinding: the name first resolves to the attacker's server, then to 127.0.0.1, and the page,
+ * still same-origin with that name, reads the answers); such requests carry the page's name in
+ * `Host`, so only the loopback names of the control API's own address are served (as `kubectl
+ * proxy --accept-hosts` defaults to `^localhost$,^127\.0\.0\.1$,^\[::1\]$`, and geth's
+ * `--http.vhosts` to localhost, both against DNS rebinding). A page's
+ * request also carries its `Origin` (RFC 6454 section 7, the Fetch standard): any origin other
+ * than the control API's own is refused, also on GET (the token guards changes only).
+ */
+export function controlRequestRefusal(headers: { host?: string; origin?: string }, port: number): string | undefined {
+  const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const host = headers.host?.toLowerCase();
+  if (host === undefined || !allowed.includes(host)) {
+    return `Host '${headers.host ?? ''}' is not this control API's address: use http://127.0.0.1:${port} (or localhost, [::1]); other names are refused against DNS rebinding`;
+  }
+  const origin = headers.origin;
+  if (origin !== undefined && !allowed.some((a) => origin.toLowerCase() === `http://${a}`)) {
+    return `Origin '${origin}' is not allowed: the control API answers no web page but its own (http://127.0.0.1:${port})`;
+  }
+  return undefined;
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {
@@ -124,6 +185,8 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
     const route = `${req.method} ${url.pathname}`;
+    const refused = controlRequestRefusal(req.headers, req.socket.localPort ?? 0);
+    if (refused) return json(res, 403, { error: refused });
     void (async () => {
       switch (route) {
         case 'GET /status':
@@ -133,14 +196,17 @@ export function controlHandler(options: ControlOptions & { token: string }): (re
           return json(res, 200, catalog.map((s) => ({ id: s.id, title: s.title, category: s.category, expect: s.expect ?? null, active: s.id === proxy.scenario().scenario.id })));
         case 'PUT /scenario': {
           if (!authorized(req, token)) return json(res, 401, { error: 'missing or wrong token: send Authorization: Bearer <token printed at start>' });
-          let id: unknown;
+          let id: string;
           try {
-            id = (JSON.parse(await readBody(req)) as { id?: unknown }).id;
-          } catch {
-            return json(res, 400, { error: 'expected a JSON body {"id": "<scenario id>"}' });
+            id = scenarioIdOf(await readBody(req));
+          } catch (err) {
+            if (!(err instanceof BodyError)) throw err;
+            // A body cut short is not read to its end: the connection closes after the answer.
+            if (err.status === 413) res.setHeader('connection', 'close');
+            return json(res, err.status, { error: err.message });
           }
           const scenario = catalog.find((s) => s.id === id);
-          if (!scenario) return json(res, 404, { error: `no scenario '${String(id)}'`, scenarios: catalog.map((s) => s.id) });
+          if (!scenario) return json(res, 404, { error: `no scenario '${id.slice(0, 200)}'`, scenarios: catalog.map((s) => s.id) });
           const from = proxy.scenario().scenario.id;
           proxy.use(await options.present(scenario));
           options.onSwitch?.(from, scenario.id);
@@ -211,9 +277,12 @@ export async function startControl(options: ControlOptions & { host?: string; po
   const server = createServer(controlHandler({ ...options, token }));
   await listenAll([{ server, host: options.host ?? '127.0.0.1', port: options.port ?? 0, label: 'the control API port' }]);
   const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  // The proxy must not reach its own control API for a client (serve --listen 0.0.0.0 lets the network use the proxy).
+  options.proxy.forbid(port);
   return {
     server,
-    port: typeof address === 'object' && address ? address.port : 0,
+    port,
     token,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { hostNameProblem } from '../model/hostname.js';
 import { pemOf } from '../world/pem.js';
 import { issueCertificate } from '../world/recipe.js';
 import type { World } from '../world/world.js';
@@ -58,12 +59,17 @@ export class LeafCache {
   }
 
   private async issue(name: string): Promise<ChainContext> {
+    // The connection machine refuses such names first; checked here too, so no caller can make
+    // the genuine intermediate sign a name of a peer's choosing.
+    const problem = hostNameProblem(name);
+    if (problem) throw new RangeError(`'${name.slice(0, 255)}' is not a DNS host name (${problem}): no certificate is issued for it`);
     const world = this.world;
     const issuer = world.cert('genuine-intermediate');
     const leaf = world.key('genuine-leaf');
     const der = await issueCertificate({
       recipe: {
-        subject: `CN=${name}`,
+        // One commonName attribute holding the name, built as a value: never DN text to be parsed.
+        subject: { commonName: name },
         key: 'genuine-leaf',
         issuer: 'genuine-intermediate',
         notBefore: '-1d',

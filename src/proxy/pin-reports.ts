@@ -35,12 +35,41 @@ export interface PinReport {
   enforced?: boolean;
   /** TrustKit's `app-bundle-id`. */
   app?: string;
+  /** The request's `Origin` header, when it had one (cut at {@link MAX_SENDER_HEADER} characters). */
+  origin?: string;
+  /** The request's `User-Agent` header, when it had one (cut the same way). */
+  userAgent?: string;
+  /**
+   * Sent by a web page: the request carried an `Origin` other than `null`. Any page can make a
+   * browser POST a `text/plain` body to any host without a CORS preflight (a "simple request",
+   * Fetch standard), so such a report may be forged; browsers' own HPKP reports and native senders
+   * (TrustKit, an app's own code) send no `Origin`, or `null`.
+   */
+  fromWebPage?: true;
   /** The body: parsed JSON, or the text; at most {@link MAX_REPORT_BYTES}. */
   body: unknown;
 }
 
 /** Reports larger than this are cut (a report is a few kilobytes; a test proxy must not buffer without bound). */
 export const MAX_REPORT_BYTES = 256 * 1024;
+
+/** Longest `Origin` or `User-Agent` kept with a report; the rest is cut (`…`). */
+export const MAX_SENDER_HEADER = 256;
+
+function capped(text: string): string {
+  return text.length > MAX_SENDER_HEADER ? `${text.slice(0, MAX_SENDER_HEADER)}…` : text;
+}
+
+/** Who sent a report, from its request headers: its `Origin` and `User-Agent`, and whether a web page sent it. */
+export function reportSender(headers: { origin?: string; 'user-agent'?: string }): Pick<PinReport, 'origin' | 'userAgent' | 'fromWebPage'> {
+  const { origin, 'user-agent': userAgent } = headers;
+  return {
+    ...(origin !== undefined ? { origin: capped(origin) } : {}),
+    ...(userAgent !== undefined ? { userAgent: capped(userAgent) } : {}),
+    // RFC 6454 section 7.3: a privacy-sensitive context sends `null`, so does a browser's own report sender.
+    ...(origin !== undefined && origin !== 'null' ? { fromWebPage: true as const } : {}),
+  };
+}
 
 /** The stream of pin-failure reports, like the verdict stream. */
 export class PinReportStream extends RecordStream<PinReport> {}

@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { LookupFunction } from './forbidden.js';
 import { isPinReportBody, MAX_REPORT_BYTES, type PinReport } from './pin-reports.js';
 
 /** What the plain-HTTP side of the proxy listener needs from the proxy. */
@@ -7,12 +8,14 @@ export interface PlainHttpContext {
   reportUri(): string;
   /** `host:port` clients used to reach the proxy itself, for a report's URL. */
   selfAuthority(): string;
-  /** Record a report body that arrived at `url`. */
-  recordReport(url: string, body: string): PinReport;
+  /** Record a report body that arrived at `url`, with the request's headers (who sent it). */
+  recordReport(url: string, body: string, headers: IncomingMessage['headers']): PinReport;
   /** Real servers for hosts: plain proxy requests to them go there. */
   upstreams?: Record<string, { host: string; port: number }>;
   /** An upstream that sends nothing for this long is cut off (502 or a reset). */
   upstreamIdleMs: number;
+  /** For a refused port (the control API's), a lookup that refuses names resolving to this machine. */
+  lookupFor?(port: number): LookupFunction | undefined;
 }
 
 /**
@@ -31,7 +34,7 @@ export function plainHttpHandler(ctx: PlainHttpContext): (req: IncomingMessage, 
       }
       readBody(req).then(
         (body) => {
-          const report = ctx.recordReport(`http://${req.headers.host ?? ctx.selfAuthority()}${req.url}`, body.toString('utf8'));
+          const report = ctx.recordReport(`http://${req.headers.host ?? ctx.selfAuthority()}${req.url}`, body.toString('utf8'), req.headers);
           res.writeHead(204, { 'x-pinprick-report': String(report.id) }).end();
         },
         () => res.writeHead(400).end(),
@@ -45,7 +48,7 @@ export function plainHttpHandler(ctx: PlainHttpContext): (req: IncomingMessage, 
         (body) => {
           const text = body.toString('utf8');
           if (isPinReportBody(text)) {
-            const report = ctx.recordReport(req.url ?? '', text);
+            const report = ctx.recordReport(req.url ?? '', text, req.headers);
             res.writeHead(204, { 'x-pinprick-report': String(report.id) }).end();
           } else forwardPlain(ctx, req, res, body);
         },
@@ -66,8 +69,10 @@ function forwardPlain(ctx: PlainHttpContext, req: IncomingMessage, res: ServerRe
     return;
   }
   const up = ctx.upstreams?.[url.hostname];
+  const port = up?.port ?? Number(url.port || 80);
+  const lookup = ctx.lookupFor?.(port);
   const upstreamReq = httpRequest(
-    { host: up?.host ?? url.hostname, port: up?.port ?? (url.port || 80), method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers, timeout: ctx.upstreamIdleMs },
+    { host: up?.host ?? url.hostname, port, method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers, timeout: ctx.upstreamIdleMs, ...(lookup ? { lookup } : {}) },
     (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);

@@ -6,9 +6,10 @@ import type { World } from '../world/world.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
 import { alertFromError } from './alerts.js';
 import { Connection, DEFAULT_LIMITS, type ConnectionCommand, type ConnectionEvent, type ConnectionLimits, type ScenarioView } from './connection.js';
+import { ForbiddenTargets } from './forbidden.js';
 import { LeafCache, type ChainContext } from './leaf-cache.js';
 import { closeServer, defaultMaxConnections, listenAll } from './listeners.js';
-import { isPinReportBody, PinReportStream, readPinReport, type PinReport } from './pin-reports.js';
+import { isPinReportBody, PinReportStream, readPinReport, reportSender, type PinReport } from './pin-reports.js';
 import { plainHttpHandler, readBody } from './plain-http.js';
 import { RecordLog, type LogFailure } from './record-log.js';
 import { connectUpstream, forwardTls, openTunnel, pipeTunnel } from './tunnel.js';
@@ -90,6 +91,12 @@ export interface RunningProxy {
   expected(): ReadonlyMap<string, ExpectedVerdict> | undefined;
   /** Switch scenario: connections from now on get its chain. */
   use(next: PresentedScenario): void;
+  /**
+   * Refuse CONNECT and plain-HTTP proxy requests to `port` on any local address from now on (403,
+   * recorded): the control API's port ({@link startControl} calls it), which the proxy must not
+   * open to the network behind `--listen 0.0.0.0`.
+   */
+  forbid(port: number): void;
   /** Stop: open connections are closed (each recorded), then the listeners and the logs. */
   close(): Promise<void>;
 }
@@ -161,8 +168,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const reports = new PinReportStream({ records: window.reports, maxBytes: window.reportBytes, sizeOf: reportSize }, reportLog);
 
   let nextReportId = 1;
-  const recordReport = (scenario: PresentedScenario, url: string, body: string): PinReport => {
-    const report: PinReport = { id: nextReportId++, receivedAt: new Date().toISOString(), scenario: scenario.scenario.id, ...readPinReport(body, url) };
+  const recordReport = (scenario: PresentedScenario, url: string, body: string, headers: IncomingMessage['headers']): PinReport => {
+    const { body: content, ...fields } = readPinReport(body, url);
+    // Who sent it goes with it: a report a web page sent may be forged (see PinReport.fromWebPage).
+    const report: PinReport = { id: nextReportId++, receivedAt: new Date().toISOString(), scenario: scenario.scenario.id, ...fields, ...reportSender(headers), body: content };
     reports.push(report);
     return report;
   };
@@ -188,6 +197,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const leaves = options.interceptAll ? new LeafCache(options.world!, options.leafCacheSize) : undefined;
 
   const live = new Set<Live>();
+  const forbidden = new ForbiddenTargets();
   let nextId = 1;
   let overloadReported = false;
 
@@ -216,7 +226,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // A report posted over an intercepted TLS connection (a report host in the scenario, or
     // intercept-all) is collected like one sent over plain HTTP.
     readBody(req).then((body) => {
-      if (isPinReportBody(body.toString('utf8'))) recordReport(s, `https://${req.headers.host ?? s.hosts[0]}${req.url ?? '/'}`, body.toString('utf8'));
+      if (isPinReportBody(body.toString('utf8'))) recordReport(s, `https://${req.headers.host ?? s.hosts[0]}${req.url ?? '/'}`, body.toString('utf8'), req.headers);
       answer();
     }, answer);
   });
@@ -293,10 +303,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           startTls(l, c.chain === 'scenario' ? chainOf(l.scenario).context : l.leaf!, c.chain === 'scenario', c.name, c.data);
           break;
         case 'connect-upstream':
-          l.upstream = connectUpstream(c, {
-            open: () => feed(l, { type: 'upstream-open' }),
-            failed: (reason) => feed(l, { type: 'upstream-failed', reason }),
-          });
+          l.upstream = connectUpstream(
+            c,
+            {
+              open: () => feed(l, { type: 'upstream-open' }),
+              failed: (reason) => feed(l, { type: 'upstream-failed', reason }),
+            },
+            forbidden.lookupFor(c.port),
+          );
           break;
         case 'pipe':
           l.socket.off('data', onRawData);
@@ -308,10 +322,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           break;
         case 'tunnel':
           l.socket.off('data', onRawData);
-          l.upstream = openTunnel(l.socket, c, c.data, {
-            open: () => feed(l, { type: 'upstream-open' }),
-            failed: (reason) => feed(l, { type: 'upstream-failed', reason }),
-          });
+          l.upstream = openTunnel(
+            l.socket,
+            c,
+            c.data,
+            {
+              open: () => feed(l, { type: 'upstream-open' }),
+              failed: (reason) => feed(l, { type: 'upstream-failed', reason }),
+            },
+            forbidden.lookupFor(c.port),
+          );
           break;
       }
     }
@@ -355,7 +375,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       client: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
       socket,
       scenario,
-      machine: new Connection({ listener, limits, scenario: chainOf(scenario).view, interceptAll: Boolean(options.interceptAll), ...(overloaded ? { overloaded: { limit: maxConnections } } : {}) }),
+      machine: new Connection({ listener, limits, scenario: chainOf(scenario).view, interceptAll: Boolean(options.interceptAll), forbidden, ...(overloaded ? { overloaded: { limit: maxConnections } } : {}) }),
       // Every field from the start: one object shape for every connection's life.
       timer: undefined,
       idleOn: undefined,
@@ -435,9 +455,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const plainHttp = plainHttpHandler({
     reportUri: () => reportUri(),
     selfAuthority: () => `${host}:${proxyPortOf()}`,
-    recordReport: (url, body) => recordReport(active, url, body),
+    recordReport: (url, body, headers) => recordReport(active, url, body, headers),
     upstreams: options.upstreams,
     upstreamIdleMs: limits.tunnelIdleMs,
+    lookupFor: (port) => forbidden.lookupFor(port),
   });
   const proxyServer: HttpServer = createHttpServer(
     {
@@ -448,7 +469,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     },
     (req, res) => {
       const l = bySocket.get(req.socket);
-      if (l) feed(l, { type: 'http-request', requestLine: `${req.method} ${req.url} HTTP/${req.httpVersion}`.slice(0, 512) });
+      const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`.slice(0, 512);
+      // A proxy request to the control API is refused before anything is forwarded, and noted in the record.
+      const refused = forbidden.refusalOfUrl(req.url ?? '');
+      if (l) feed(l, { type: 'http-request', requestLine, ...(refused ? { note: `refused ${requestLine}: ${refused} (403)` } : {}) });
+      if (refused) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end(`pinprick: ${refused}\n`);
+        return;
+      }
       plainHttp(req, res);
     },
   );
@@ -511,6 +539,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       chainOf(next);
       active = next;
     },
+    forbid: (port) => forbidden.add(port),
     close: async () => {
       const closing = [closeServer(proxyServer), closeServer(tlsServer)];
       for (const l of [...live]) {

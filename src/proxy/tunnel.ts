@@ -1,5 +1,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { LookupFunction } from './forbidden.js';
 
 /** What a tunnel reports back to the connection that opened it. */
 export interface TunnelEvents {
@@ -13,8 +14,9 @@ export interface TunnelEvents {
  * Connect to a tunnel's target and hold the connection: `open` once connected, `failed` (with the
  * error code) if it cannot be reached. An error after that only closes it.
  */
-export function connectUpstream(to: { host: string; port: number }, events: TunnelEvents): Socket {
-  const upstream = netConnect({ host: to.host, port: to.port });
+export function connectUpstream(to: { host: string; port: number }, events: TunnelEvents, lookup?: LookupFunction): Socket {
+  // `lookup` (a refused port: see ForbiddenTargets.lookupFor) vets the addresses a name resolves to.
+  const upstream = netConnect({ host: to.host, port: to.port, ...(lookup ? { lookup } : {}) });
   let connected = false;
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (!connected) events.failed(err.code ?? err.message);
@@ -43,18 +45,22 @@ export function pipeTunnel(client: Socket, upstream: Socket, first: Buffer): voi
 }
 
 /** Connect to `to`, then {@link pipeTunnel}: a tunnel decided after the ClientHello was read. */
-export function openTunnel(client: Socket, to: { host: string; port: number }, first: Buffer, events: TunnelEvents): Socket {
+export function openTunnel(client: Socket, to: { host: string; port: number }, first: Buffer, events: TunnelEvents, lookup?: LookupFunction): Socket {
   client.pause();
-  const upstream = connectUpstream(to, {
-    open: () => {
-      pipeTunnel(client, upstream, first);
-      events.open();
+  const upstream = connectUpstream(
+    to,
+    {
+      open: () => {
+        pipeTunnel(client, upstream, first);
+        events.open();
+      },
+      failed: (reason) => {
+        events.failed(reason);
+        client.destroy();
+      },
     },
-    failed: (reason) => {
-      events.failed(reason);
-      client.destroy();
-    },
-  });
+    lookup,
+  );
   client.once('close', () => upstream.destroy());
   return upstream;
 }

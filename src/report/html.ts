@@ -2,6 +2,7 @@ import type { ChainPicture, PathCertificate, SentCertificate } from '../harness/
 import type { Outcome } from '../harness/classify.js';
 import { diagnose } from '../harness/diagnosis.js';
 import type { ScenarioResult } from '../harness/run.js';
+import { printable } from '../printable.js';
 import type { PinReport } from '../proxy/pin-reports.js';
 import { summary, type RunMeta } from './run-report.js';
 
@@ -13,20 +14,19 @@ import { summary, type RunMeta } from './run-report.js';
 
 const OUTCOMES: readonly Outcome[] = ['PASS', 'VULNERABLE', 'BRICKED', 'POLICY-RISK', 'INCONCLUSIVE'];
 
-/** Bidi controls can make a subject read as something else (Trojan Source); shown as code points. */
-const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
-
-/** Escape text for HTML content and double-quoted attributes; control characters become visible. */
+/**
+ * Escape text for HTML content and double-quoted attributes. First the project's one escaper of
+ * peer text (src/printable.ts): controls and bidi characters, which can make a subject read as
+ * something else (Trojan Source), are shown as `\xHH` / `\u{HHHH}`; newlines and tabs of client
+ * output stay, uncut.
+ */
 function esc(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
+  return printable(text.replace(/\r\n/g, '\n'), { keep: '\n\t', max: Infinity })
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => String.fromCharCode(0x2400 + (c === '\u007f' ? 0x21 : c.charCodeAt(0))))
-    .replace(BIDI, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase()}]`);
+    .replace(/'/g, '&#39;');
 }
 
 /** CSS class of an outcome: `o-pass`, `o-policy-risk`… */
@@ -182,7 +182,7 @@ function reportCard(report: PinReport, profile: ReadonlyMap<string, string>): st
   const body = typeof report.body === 'string' ? report.body : JSON.stringify(report.body, null, 2);
   return `<article class="report" data-format="${esc(report.format)}">
 <p class="report-head">${tag('format', report.format.toUpperCase())} about <b>${esc(about)}</b> <small>received ${esc(report.receivedAt)}</small></p>
-<dl class="fields">
+${report.fromWebPage ? `<p class="forged">sent by a web page at <code>${esc(report.origin ?? '')}</code>: may be forged (any page can make a browser post a report; HPKP and TrustKit send no Origin)</p>\n` : ''}<dl class="fields">
 ${field('validation result', esc(report.validationResult ?? (report.format === 'hpkp' ? 'pin validation failed (an HPKP report is only sent on failure)' : '–')))}
 ${field('noted host', report.notedHostname === undefined ? undefined : esc(report.notedHostname))}
 ${field('enforced', report.enforced === undefined ? undefined : String(report.enforced))}
@@ -191,6 +191,8 @@ ${field('known pins', pins(report.knownPins))}
 ${field('served chain', pins(report.servedChainPins, true))}
 ${field('validated chain', pins(report.validatedChainPins, true))}
 ${field('sent to', `<code>${esc(report.url)}</code>`)}
+${field('origin', report.origin === undefined || report.fromWebPage ? undefined : `<code>${esc(report.origin)}</code>`)}
+${field('user agent', report.userAgent === undefined ? undefined : esc(report.userAgent))}
 </dl>
 <details><summary>raw body</summary><pre>${esc(body ?? '')}</pre></details>
 </article>`;
@@ -360,6 +362,7 @@ small{color:var(--muted)}a{color:#0969da}
 .fields{display:grid;grid-template-columns:max-content 1fr;gap:1px 10px;margin:4px 0;font-size:12.5px}.fields dt{color:var(--muted)}.fields dd{margin:0;overflow-wrap:anywhere}
 .reports{border:1px solid var(--line);border-radius:4px;padding:8px 12px}
 .report{border-top:1px dashed var(--line);padding-top:6px;margin-top:6px}.report-head{margin:0 0 4px}
+.forged{margin:0 0 4px;padding:2px 6px;background:var(--vuln-bg);border-left:3px solid var(--vuln)}
 .pins{margin:0;padding-left:20px}.none{color:var(--muted);font-style:italic;margin:4px 0}
 .validation{margin:0 0 8px;padding:6px 10px;border-radius:4px}.validation.valid{background:#f6f8fa}.validation.invalid{background:var(--vuln-bg)}
 .columns{display:grid;grid-template-columns:1fr 1fr;gap:28px}

@@ -1,3 +1,4 @@
+import { printable } from '../printable.js';
 import type { ControlStatus } from '../proxy/control.js';
 import { VERDICT_KINDS } from '../proxy/verdict.js';
 
@@ -26,7 +27,8 @@ function logText(log: ControlStatus['logs'][number]): string {
 /**
  * `pinprick status` as text: a running serve's `GET /status` (fetched from `url`) as one line per
  * fact: the scenario, the profile and what a correct client does, every address, the counts (by
- * kind, mismatches with a profile, pin reports) and the health of each log.
+ * kind, mismatches with a profile, pin reports) and the health of each log. Control and bidi
+ * characters in it are shown escaped.
  */
 export function statusText(status: ControlStatus, url: string): string {
   const { listen } = status;
@@ -47,5 +49,6 @@ export function statusText(status: ControlStatus, url: string): string {
   ];
   if (!status.logs.length) lines.push(line('logs', 'none'));
   for (const log of status.logs) lines.push(line(log.of === 'verdicts' ? 'verdict log' : 'report log', logText(log)));
-  return lines.join('\n');
+  // The text is whatever answered at the control URL: each line is escaped as peer text (src/printable.ts), uncut.
+  return lines.map((l) => printable(l, { max: Infinity })).join('\n');
 }

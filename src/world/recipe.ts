@@ -23,8 +23,13 @@ export const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = EKU;
  * Keys and issuers are referred to by name; the world resolves them.
  */
 export interface CertRecipe {
-  /** Subject DN in RFC 4514 form: `CN=api.example, O=Example`. */
-  subject: string;
+  /**
+   * Subject DN in RFC 4514 form (`CN=api.example, O=Example`), written by whoever writes the world;
+   * or `{ commonName }`: one RDN of one commonName attribute holding that value as is, for a name
+   * a peer chose (an SNI), which must never be parsed as DN text (`evil.test,O=Injected` would be
+   * two attributes).
+   */
+  subject: string | { commonName: string };
   /** Name of the key this certificate certifies. */
   key: string;
   /** Name of the issuing certificate, or `self` for a self-signed one. */
@@ -77,6 +82,11 @@ async function x509(): Promise<X509Module> {
     return mod;
   })();
   return x509Module;
+}
+
+/** A recipe's subject as RFC 4514 text, for messages. */
+export function subjectText(subject: CertRecipe['subject']): string {
+  return typeof subject === 'string' ? subject : `CN=${subject.commonName.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)}`;
 }
 
 /** Key identifier as RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING value. */
@@ -134,11 +144,11 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
   const publicKey = await subtle.importKey('spki', subjectSpki, signingParams(subjectKey, 'SHA-256').alg, true, ['verify']);
 
   const selfSigned = recipe.issuer === 'self';
-  if (!selfSigned && !issuerCert) throw new InputError(`certificate '${recipe.subject}' is issued by '${recipe.issuer}', but no issuer certificate was given`);
+  if (!selfSigned && !issuerCert) throw new InputError(`certificate '${subjectText(recipe.subject)}' is issued by '${recipe.issuer}', but no issuer certificate was given`);
   const notBefore = resolveTime(recipe.notBefore, now);
   const notAfter = resolveTime(recipe.notAfter, now);
   if (notAfter.getTime() <= notBefore.getTime()) {
-    throw new InputError(`certificate '${recipe.subject}': notAfter (${recipe.notAfter}) is not after notBefore (${recipe.notBefore})`);
+    throw new InputError(`certificate '${subjectText(recipe.subject)}': notAfter (${recipe.notAfter}) is not after notBefore (${recipe.notBefore})`);
   }
 
   const extensions: InstanceType<X509Module['Extension']>[] = [];
@@ -162,11 +172,13 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
     extensions.push(new lib.AuthorityKeyIdentifierExtension(issuerSki ?? keyIdentifier(issuerSpki)));
   }
 
+  // @peculiar/x509's JSON name form: a list of RDNs, each type -> values, taken as values (never parsed).
+  const subject = typeof recipe.subject === 'string' ? recipe.subject : [{ CN: [recipe.subject.commonName] }];
   const cert = await lib.X509CertificateGenerator.create({
     serialNumber: serialHex(),
-    subject: recipe.subject,
+    subject,
     // The issuer's subject exactly as encoded in its certificate, so names chain byte for byte.
-    issuer: issuerCert ? new lib.X509Certificate(issuerCert.raw).subjectName : recipe.subject,
+    issuer: issuerCert ? new lib.X509Certificate(issuerCert.raw).subjectName : subject,
     notBefore,
     notAfter,
     signingAlgorithm: signer.sign,

@@ -41,6 +41,11 @@ describe('pin-failure reports and chain pictures in the run results', () => {
     const json = JSON.parse(jsonReport(results, { profile: profile.id, client: CLIENT, world: w.name, startedAt: '2026-11-23T00:00:00Z', finishedAt: '2026-11-23T00:00:01Z' }));
     expect(json.results[1].reports[0].format).toBe('hpkp');
     expect(conforms(json), JSON.stringify(validateReport.errors)).toBe(true);
+    // Who sent a report, and a report a web page sent (issue 15, finding 10), are in the schema too.
+    const fromPage = { ...json.results[1].reports[0], origin: 'http://attacker.example', userAgent: 'Mozilla/5.0', fromWebPage: true };
+    const withPage = { ...json, results: json.results.map((r: { id: string }, i: number) => (i === 1 ? { ...r, reports: [fromPage] } : r)) };
+    expect(conforms(withPage), JSON.stringify(validateReport.errors)).toBe(true);
+    expect(conforms({ ...withPage, results: withPage.results.map((r: { id: string }, i: number) => (i === 1 ? { ...r, reports: [{ ...fromPage, fromWebPage: 'yes' }] } : r)) })).toBe(false);
   }, 60_000);
 
   it('the chain picture: what was sent, the path a correct client builds, which pin matched, and pinned keys sent off the path', async () => {

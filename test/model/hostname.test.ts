@@ -5,7 +5,7 @@
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dnsNameMatches, matchHost, parseCertificate, parseHost } from '../../src/model/index.js';
+import { dnsNameMatches, hostNameProblem, matchHost, parseCertificate, parseHost } from '../../src/model/index.js';
 import { generateKey } from '../../src/world/keys.js';
 import { ext } from '../helpers/der-builder.js';
 import { rawIssue, type TestCert } from '../helpers/pki.js';
@@ -155,5 +155,36 @@ describe('parseHost and dnsNameMatches', () => {
     expect(dnsNameMatches('*.example.com', '.example.com')).toBe(false);
     expect(dnsNameMatches('a..example.com', 'a..example.com')).toBe(false);
     expect(dnsNameMatches('*.example.com', '*.example.com')).toBe(false);
+  });
+});
+
+describe('hostNameProblem: the names a certificate may be issued for (issue 15, finding 5)', () => {
+  it.each([
+    ['api.pinprick.test', undefined],
+    ['localhost', undefined],
+    ['a-b.c-d.example', undefined],
+    ['xn--bcher-kva.example', undefined],
+    ['API.Example.COM', undefined],
+    [`${'a'.repeat(63)}.example`, undefined],
+    ['192.0.2.1', undefined],
+    ['2001:db8::1', undefined],
+    ['evil.test,O=Injected+OU=x', "'test,O=Injected+OU=x' has a character other than a letter, digit or hyphen"],
+    ['CN=evil.test', "'CN=evil' has a character other than a letter, digit or hyphen"],
+    ['evil test', "'evil test' has a character other than a letter, digit or hyphen"],
+    ['evil\r\n.test', "'evil\r\n' has a character other than a letter, digit or hyphen"],
+    ['under_score.example', "'under_score' has a character other than a letter, digit or hyphen"],
+    ['*.example.com', "'*' has a character other than a letter, digit or hyphen"],
+    ['bücher.example', "'bücher' has a character other than a letter, digit or hyphen"],
+    ['-lead.example', "'-lead' starts or ends with a hyphen"],
+    ['trail-.example', "'trail-' starts or ends with a hyphen"],
+    ['a..example', 'it has an empty label'],
+    ['.example', 'it has an empty label'],
+    ['example.com.', 'it ends with a dot'],
+    ['', 'it is empty'],
+    [`${'a'.repeat(64)}.example`, 'a label is 64 characters long, over 63'],
+    [Array.from({ length: 50 }, () => 'abcde').join('.'), 'it is 299 characters long, over 253'],
+    ['fe80::1%eth0', "'fe80::1%eth0' has a character other than a letter, digit or hyphen"],
+  ])('%j: %s', (name, problem) => {
+    expect(hostNameProblem(name)).toBe(problem);
   });
 });

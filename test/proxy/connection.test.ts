@@ -7,10 +7,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Connection, parseAuthority, type ConnectionCommand, type ConnectionEvent, type ConnectionSetup, type VerdictFacts } from '../../src/proxy/connection.js';
+import { ForbiddenTargets } from '../../src/proxy/forbidden.js';
 import { MAX_CLIENT_HELLO_BYTES } from '../../src/proxy/tls-wire.js';
 import type { ExpectedVerdict } from '../../src/proxy/verdict.js';
 
 const HOST = 'api.pinprick.test';
+/** The control API on port 8081, with this machine's addresses fixed (not read from its interfaces). */
+const controlPort = new ForbiddenTargets(['127.0.0.1', '::1']);
+controlPort.add(8081);
 const LIMITS = { headTimeoutMs: 100, handshakeTimeoutMs: 200, graceMs: 300, tunnelIdleMs: 400 };
 
 function setup(over: Partial<ConnectionSetup> = {}): ConnectionSetup {
@@ -183,7 +187,36 @@ const rows: Row[] = [
     record: { kind: 'accepted', sni: 'other.test', chainPins: ['HOSTLEAF', 'INT'] },
     commands: [{ type: 'issue-leaf', name: 'other.test' }, { type: 'start-tls', chain: 'host-leaf', name: 'other.test' }],
   },
+  {
+    situation: 'intercept-all: an SNI that is not a host name (DN syntax in it) gets no leaf: unrecognized_name alert, malformed',
+    setup: { interceptAll: true },
+    events: [connect('evil.test:443'), bytes(clientHello('evil.test,O=Injected+OU=x'))],
+    record: { kind: 'malformed', sni: 'evil.test,O=Injected+OU=x', chainPins: [] },
+    detail: /^refused with an unrecognized_name alert: the SNI 'evil\.test,O=Injected\+OU=x' is not a DNS host name/,
+    commands: [{ type: 'send', data: Buffer.from([21, 3, 3, 0, 2, 2, 112]), then: 'destroy' }],
+  },
+  {
+    situation: 'intercept-all on the direct listener: an SNI with CR LF gets no leaf either',
+    setup: { interceptAll: true, listener: 'tls' },
+    events: [bytes(clientHello('a.test\r\nb'))],
+    record: { kind: 'malformed', via: 'direct' },
+    detail: /the SNI 'a\.test\r\nb' is not a DNS host name/,
+  },
+  { situation: 'intercept-all: a valid host name is issued a leaf', setup: { interceptAll: true }, events: [connect('other.test:443'), bytes(clientHello('Other-1.test'))], record: {}, commands: [{ type: 'issue-leaf', name: 'Other-1.test' }] },
   { situation: 'intercept-all: a leaf that cannot be issued: malformed', setup: { interceptAll: true }, events: [connect('other.test:443'), bytes(clientHello('other.test')), { type: 'chain-failed', reason: 'bad name' }], record: { kind: 'malformed' }, detail: /could not issue a certificate for other\.test: bad name/ },
+  // The control API's port (issue 15, finding 4): a CONNECT to it on a local address is refused before any upstream.
+  ...['127.0.0.1:8081', 'localhost:8081', '127.1:8081', '[::ffff:127.0.0.1]:8081', '0.0.0.0:8081', '[::1]:8081', 'API.localhost:8081'].map(
+    (authority): Row => ({
+      situation: `a CONNECT to the control API at ${authority}: refused 403, malformed, no upstream`,
+      setup: { forbidden: controlPort },
+      events: [connect(authority)],
+      record: { kind: 'malformed', via: 'connect' },
+      detail: /^a CONNECT to .*:8081 was refused \(403\): port 8081 of this machine is pinprick's control API/,
+      commands: [{ type: 'send', then: 'end' }],
+    }),
+  ),
+  { situation: 'a CONNECT to another port on loopback: tunnelled as before', setup: { forbidden: controlPort }, events: [connect('127.0.0.1:8082')], record: {}, commands: [{ type: 'connect-upstream', host: '127.0.0.1', port: 8082 }] },
+  { situation: 'a CONNECT to the control port of a remote name: tried (the lookup refuses a local answer)', setup: { forbidden: controlPort }, events: [connect('example.org:8081')], record: {}, commands: [{ type: 'connect-upstream', host: 'example.org', port: 8081 }] },
   // Limits and shutdown.
   { situation: 'at the connection limit: dropped at accept', setup: { overloaded: { limit: 8 } }, events: [], record: { kind: 'dropped', via: 'proxy' }, detail: /limit of 8 open connections/, commands: [{ type: 'destroy' }] },
   { situation: 'the proxy stops during a handshake: timeout saying so', events: [connect(), bytes(clientHello(HOST)), { type: 'shutdown', bytesIn: 300, bytesOut: 800 }], record: { kind: 'timeout', awaited: 'handshake' }, detail: /the proxy stopped/ },

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import fc from 'fast-check';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,5 +197,141 @@ describe('the control token', () => {
     const tokens = Array.from({ length: 2_000 }, newControlToken);
     for (const t of tokens) expect(t).toMatch(/^[0-9a-f]{36}$/);
     expect(new Set(tokens).size).toBe(tokens.length);
+  });
+});
+
+/** One request to a real control server, with the Host and Origin headers as given (a browser, or a page after DNS rebinding). */
+function send(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string; json: () => { error?: string } }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/status', headers: options.headers ?? {} }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      // The event stream never ends by itself: its status is enough.
+      if (res.headers['content-type'] === 'text/event-stream') {
+        res.destroy();
+        return resolve({ status: res.statusCode ?? 0, body, json: () => ({}) });
+      }
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) as { error?: string } }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5_000, () => req.destroy(new Error('no answer')));
+    req.end(options.body);
+  });
+}
+
+describe('control API: Host and Origin allow-list against DNS rebinding (issue 15, finding 4)', () => {
+  const tmp = tempDir();
+  const token = 'test-token-789';
+  let proxy: RunningProxy;
+  let control: Awaited<ReturnType<typeof startControl>>;
+
+  beforeAll(async () => {
+    const opened = await openWorld({ certsDir: join(tmp.path, 'certs') });
+    const catalog = loadCatalog(opened.world.spec);
+    const present = (s: Scenario) => presentScenario(opened, s);
+    proxy = await startProxy({ scenario: await present(findScenario(catalog, 'control-genuine')) });
+    control = await startControl({ proxy, catalog, present, world: opened.world, token });
+  });
+  afterAll(async () => {
+    await control.close();
+    await proxy.close();
+    tmp.cleanup();
+  });
+
+  const routes: [method: string, path: string][] = [
+    ['GET', '/status'],
+    ['GET', '/scenarios'],
+    ['GET', '/verdicts'],
+    ['GET', '/verdicts/stream'],
+    ['GET', '/reports'],
+    ['GET', '/ca.pem'],
+    ['PUT', '/scenario'],
+    ['GET', '/nope'],
+  ];
+
+  it.each(routes)('%s %s with the Host of a rebound DNS name is refused: 403 with a JSON error', async (method, path) => {
+    const r = await send(control.port, { method, path, headers: { host: `rebind.attacker.example:${control.port}`, authorization: `Bearer ${token}` }, body: method === 'PUT' ? '{"id":"attack-rogue-root"}' : undefined });
+    expect(r.status).toBe(403);
+    expect(r.json().error).toMatch(/Host 'rebind\.attacker\.example:\d+' is not this control API's address/);
+    expect(proxy.scenario().scenario.id).toBe('control-genuine');
+  });
+
+  it.each(routes)('%s %s with a foreign Origin (a web page) is refused, whatever the Host: 403', async (method, path) => {
+    const r = await send(control.port, { method, path, headers: { host: `127.0.0.1:${control.port}`, origin: 'http://attacker.example', authorization: `Bearer ${token}` }, body: method === 'PUT' ? '{"id":"attack-rogue-root"}' : undefined });
+    expect(r.status).toBe(403);
+    expect(r.json().error).toMatch(/Origin 'http:\/\/attacker\.example' is not allowed/);
+    expect(proxy.scenario().scenario.id).toBe('control-genuine');
+  });
+
+  it('accepts the loopback names of its own address, with or without an Origin of its own', async () => {
+    for (const host of [`127.0.0.1:${control.port}`, `localhost:${control.port}`, `LOCALHOST:${control.port}`, `[::1]:${control.port}`]) {
+      expect((await send(control.port, { headers: { host } })).status, host).toBe(200);
+    }
+    for (const origin of [`http://127.0.0.1:${control.port}`, `http://localhost:${control.port}`, `http://[::1]:${control.port}`]) {
+      expect((await send(control.port, { headers: { host: `127.0.0.1:${control.port}`, origin } })).status, origin).toBe(200);
+    }
+  });
+
+  it('refuses another port, a missing port, an opaque origin (null) and another scheme', async () => {
+    expect((await send(control.port, { headers: { host: `127.0.0.1:${control.port + 1}` } })).status).toBe(403);
+    expect((await send(control.port, { headers: { host: '127.0.0.1' } })).status).toBe(403);
+    expect((await send(control.port, { headers: { host: `127.0.0.1:${control.port}`, origin: 'null' } })).status).toBe(403);
+    expect((await send(control.port, { headers: { host: `127.0.0.1:${control.port}`, origin: `https://127.0.0.1:${control.port}` } })).status).toBe(403);
+  });
+});
+
+describe('control API: PUT /scenario bodies that are not {"id": "<scenario id>"} (issue 15, finding 4)', () => {
+  const tmp = tempDir();
+  const token = 'test-token-abc';
+  let proxy: RunningProxy;
+  let control: Awaited<ReturnType<typeof startControl>>;
+  const put = (body: string) => send(control.port, { method: 'PUT', path: '/scenario', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+
+  beforeAll(async () => {
+    const opened = await openWorld({ certsDir: join(tmp.path, 'certs') });
+    const catalog = loadCatalog(opened.world.spec);
+    const present = (s: Scenario) => presentScenario(opened, s);
+    proxy = await startProxy({ scenario: await present(findScenario(catalog, 'control-genuine')) });
+    control = await startControl({ proxy, catalog, present, world: opened.world, token });
+  });
+  afterAll(async () => {
+    await control.close();
+    await proxy.close();
+    tmp.cleanup();
+  });
+
+  const rows: [situation: string, body: string, status: number, error: RegExp][] = [
+    ['an id whose toString is not a function (was a 500)', '{"id":{"toString":1}}', 400, /"id" must be a string \(a scenario id\), got an object/],
+    ['an id that is a number', '{"id":5}', 400, /"id" must be a string \(a scenario id\), got a number/],
+    ['no id', '{}', 400, /"id" must be a string \(a scenario id\), got nothing/],
+    ['not JSON', '{not json', 400, /the body is not JSON/],
+    ['empty', '', 400, /the body is not JSON/],
+    ['JSON null', 'null', 400, /the body must be a JSON object \{"id": "<scenario id>"\}, got null/],
+    ['a JSON array', '["control-genuine"]', 400, /must be a JSON object .*, got an array/],
+    ['a JSON string', '"control-genuine"', 400, /must be a JSON object .*, got a string/],
+    ['a body over 64 KiB', JSON.stringify({ id: 'x'.repeat(70_000) }), 413, /the body is over 65536 bytes/],
+    ['an unknown id: 404 with the ids', '{"id":"no-such"}', 404, /no scenario 'no-such'/],
+  ];
+  it.each(rows)('%s: a 4xx answer with a clear message, the scenario unchanged', async (_situation, body, status, error) => {
+    const r = await put(body);
+    expect(r.status).toBe(status);
+    expect(r.json().error).toMatch(error);
+    expect(proxy.scenario().scenario.id).toBe('control-genuine');
+  });
+
+  it('any JSON body with the token is answered without a server error (property)', async () => {
+    // Keys that shadow Object.prototype (toString, valueOf...) are what broke String(id).
+    const key = fc.oneof(fc.constantFrom('id', 'toString', 'valueOf', '__proto__', 'constructor', 'hasOwnProperty'), fc.string());
+    const object = fc.dictionary(key, fc.jsonValue(), { maxKeys: 4 });
+    const id = fc.oneof(fc.jsonValue(), object);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.json(), id.map((v) => JSON.stringify({ id: v })), object.map((o) => JSON.stringify(o)), fc.string()), async (body) => {
+        const r = await put(body);
+        expect(r.status).toBeLessThan(500);
+        expect(typeof r.json().error === 'string' || r.status === 200).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlHandler } from '../../src/proxy/control.js';
-import { isPinReportBody, readPinReport } from '../../src/proxy/pin-reports.js';
+import { isPinReportBody, readPinReport, reportSender } from '../../src/proxy/pin-reports.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { presentScenario } from '../../src/scenario/materialize.js';
 import { findScenario, loadCatalog, type Scenario } from '../../src/scenario/scenario.js';
@@ -72,6 +72,18 @@ describe('reading pin-failure reports', () => {
   });
 });
 
+describe('who sent a report (issue 15, finding 10), by table', () => {
+  it.each([
+    ['a native SDK: no Origin', { 'user-agent': 'TrustKit/3.0.3' }, { userAgent: 'TrustKit/3.0.3' }],
+    ["a browser's own HPKP report, or a sandboxed page: Origin null", { origin: 'null' }, { origin: 'null' }],
+    ['a web page', { origin: 'https://attacker.example', 'user-agent': 'Mozilla/5.0' }, { origin: 'https://attacker.example', userAgent: 'Mozilla/5.0', fromWebPage: true }],
+    ['nothing at all', {}, {}],
+    ['an over-long Origin is cut', { origin: `http://${'a'.repeat(300)}` }, { origin: `http://${'a'.repeat(249)}…`, fromWebPage: true }],
+  ])('%s', (_situation, headers, sender) => {
+    expect(reportSender(headers)).toEqual(sender);
+  });
+});
+
 describe('the proxy collects pin-failure reports sent to it', () => {
   const tmp = tempDir();
   let opened: OpenedWorld;
@@ -116,6 +128,35 @@ describe('the proxy collects pin-failure reports sent to it', () => {
     expect(proxy.reports.recent()).toHaveLength(before);
   });
 
+  // Issue 15, finding 10: any web page can make a browser POST text/plain across sites (a "simple"
+  // request: no CORS preflight), so a page the tester opens could forge a report. Browsers' own
+  // HPKP reports and native SDKs (TrustKit, an app's code) send no Origin, or `null`.
+  it('a cross-site text/plain POST from a web page (an Origin header) is kept, marked as sent by a web page, with its origin and user agent', async () => {
+    const page = ['-H', 'origin: http://attacker.example', '-H', 'content-type: text/plain;charset=UTF-8', '-A', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120'];
+    expect((await post([...page, proxy.reportUri])).stdout).toBe('204');
+    expect(proxy.reports.recent().at(-1)).toMatchObject({ format: 'hpkp', fromWebPage: true, origin: 'http://attacker.example', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120' });
+    // Through the proxy to a made-up report host, the same.
+    expect((await post([...page, '--proxy', `http://127.0.0.1:${proxy.proxyPort}`, 'http://reports.pinprick.test/hpkp'])).stdout).toBe('204');
+    expect(proxy.reports.recent().at(-1)).toMatchObject({ url: 'http://reports.pinprick.test/hpkp', fromWebPage: true, origin: 'http://attacker.example' });
+    // Over TLS to a host the scenario intercepts (curl -k: this test is about the report, not the chain).
+    expect((await post([...page, '-k', '--proxy', `http://127.0.0.1:${proxy.proxyPort}`, 'https://api.pinprick.test/hpkp-report']).then((r) => r.code)) === 0).toBe(true);
+    const deadline = Date.now() + 3_000;
+    while (proxy.reports.recent().at(-1)!.url !== 'https://api.pinprick.test/hpkp-report' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.reports.recent().at(-1)).toMatchObject({ url: 'https://api.pinprick.test/hpkp-report', fromWebPage: true, origin: 'http://attacker.example' });
+  });
+
+  it('a report with no Origin, or Origin: null (how HPKP and TrustKit send them), is not marked; its user agent is kept, cut at 256 characters', async () => {
+    expect((await post(['-A', 'TrustKit/3.0.3', proxy.reportUri])).stdout).toBe('204');
+    const plain = proxy.reports.recent().at(-1)!;
+    expect(plain).toMatchObject({ userAgent: 'TrustKit/3.0.3' });
+    expect(plain).not.toHaveProperty('fromWebPage');
+    expect(plain).not.toHaveProperty('origin');
+    expect((await post(['-H', 'origin: null', '-A', 'x'.repeat(5_000), proxy.reportUri])).stdout).toBe('204');
+    const opaque = proxy.reports.recent().at(-1)!;
+    expect(opaque).toMatchObject({ origin: 'null', userAgent: `${'x'.repeat(256)}…` });
+    expect(opaque).not.toHaveProperty('fromWebPage');
+  });
+
   it('the control API lists them (GET /reports?since=ID) and counts them in /status', async () => {
     const handler = controlHandler({ proxy, catalog, world: opened.world, token: 't', present: (s) => presentScenario(opened, s) });
     const all = await request(handler).get('/reports').expect(200);
@@ -124,5 +165,7 @@ describe('the proxy collects pin-failure reports sent to it', () => {
     expect(since.body.length).toBe(all.body.length - 1);
     const status = await request(handler).get('/status').expect(200);
     expect(status.body).toMatchObject({ reports: all.body.length, reportUri: proxy.reportUri });
+    // Where each came from, as recorded (finding 10).
+    expect(all.body.find((r: { fromWebPage?: boolean }) => r.fromWebPage)).toMatchObject({ origin: 'http://attacker.example', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120' });
   });
 });

@@ -211,11 +211,11 @@ describe('htmlReport of a real run (correct and naive reference clients, profile
       ...real,
       id: 'x"><img src=x onerror=alert(0)>',
       title: '<b>bold</b>',
-      stdout: 'ACCEPT <script>alert(1)</script>',
+      stdout: 'ACCEPT <script>alert(1)</script>\n\x1b]0;title\x07 \x9b2J',
       stderr: '</pre><iframe>',
       command: "node client.mjs '<svg onload=alert(3)>'",
       chain: { ...real.chain, sent: real.chain.sent.map((c, i) => (i === 0 ? { ...c, subject: 'CN=<script>alert(2)</script>' } : c)) },
-      reports: real.reports.map((r) => ({ ...r, hostname: '<script>alert(4)</script>', body: '</pre><script>alert(5)</script>' })),
+      reports: real.reports.map((r) => ({ ...r, hostname: '<script>alert(4)</script>\u202e', body: '</pre><script>alert(5)</script>' })),
     };
     const out = htmlReport([hostile], { ...meta, client: '<script>alert(6)</script>' });
     for (const raw of ['<script', '<img', '<iframe', '<svg', '<b>bold']) expect(out, raw).not.toContain(raw);
@@ -223,6 +223,14 @@ describe('htmlReport of a real run (correct and naive reference clients, profile
     expect(out).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
     expect(out).toContain('x&quot;&gt;&lt;img src=x onerror=alert(0)&gt;');
     expect(out).toContain('&lt;/pre&gt;&lt;script&gt;alert(5)&lt;/script&gt;');
+    // Controls and bidi characters are made visible by the project's one escaper (src/printable.ts).
+    expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    expect(out).toContain('ACCEPT &lt;script&gt;alert(1)&lt;/script&gt;\n\\x1B]0;title\\x07 \\x9B2J');
+    // A report a web page sent is marked as such (issue 15, finding 10).
+    const fromPage: ScenarioResult = { ...real, reports: real.reports.map((r) => ({ ...r, origin: 'http://attacker.example', userAgent: 'Mozilla/5.0 <x>', fromWebPage: true as const })) };
+    const marked = htmlReport([fromPage], meta);
+    expect(marked).toContain('sent by a web page at <code>http://attacker.example</code>: may be forged');
+    expect(marked).toContain('Mozilla/5.0 &lt;x&gt;');
     // The anchor made from the id is a plain id: no quote can end the attribute.
     expect(out).toMatch(/<section class="scenario [^"]*" id="scenario-x-+img-src-x-onerror-alert-0--">/);
   });

@@ -74,6 +74,14 @@ const rows: { situation: string; status: Partial<ControlStatus>; has: RegExp[]; 
     hasNot: [/report log:/],
   },
   { situation: 'no logs at all', status: { logs: [] }, has: [/^ {2}logs: +none$/m] },
+  {
+    // Issue 15, finding 3: `pinprick status --control URL` prints what answered there; text in it
+    // never acts on the terminal nor adds a line.
+    situation: 'fields with control characters (a hostile or broken answer at --control URL): escaped, one line each',
+    status: { scenario: { ...base.scenario, title: 'T\x1b]0;pwned\x07' }, listen: { ...base.listen, host: '1.2.3.4\r\n  verdicts:    0' } },
+    has: [/^ {2}scenario: +control-genuine \(T\\x1B\]0;pwned\\x07\)/m, /^ {2}direct TLS: +\[1\.2\.3\.4\\x0D\\x0A {2}verdicts: {4}0\]:8443$/m],
+    hasNot: [/^ {2}verdicts: +0$/m],
+  },
   { situation: 'an IPv6 listener is written in brackets', status: { listen: { ...base.listen, host: '::1' } }, has: [/^ {2}HTTP proxy: +http:\/\/\[::1\]:8080/m, /^ {2}direct TLS: +\[::1\]:8443$/m] },
 ];
 

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { parseCertificate } from '../../src/model/index.js';
 import { generateKey, type KeyType } from '../../src/world/keys.js';
 import { pinOfKey } from '../../src/world/pin.js';
 import { issueCertificate, KEY_USAGES, type CertRecipe, type KeyUsageName, type SignatureHash } from '../../src/world/recipe.js';
@@ -40,7 +41,7 @@ async function issue(recipe: Partial<CertRecipe> & { subject: string }, key: Key
 }
 
 /** A CA as the recipes of a world make them: keyCertSign and cRLSign, long-lived. */
-function caRecipe(subject: string, more: Partial<CertRecipe> = {}): Partial<CertRecipe> & { subject: string } {
+function caRecipe(subject: string, more: Partial<Omit<CertRecipe, 'subject'>> = {}): Partial<CertRecipe> & { subject: string } {
   return { subject, ca: true, keyUsage: ['keyCertSign', 'cRLSign'], notBefore: '-1y', notAfter: '+10y', ...more };
 }
 
@@ -119,6 +120,19 @@ describe('issueCertificate: names', () => {
     expect(opensslX509(cert.path, '-subject')).toBe('subject=CN = x, OU = y, O = z, C = DE');
     const escaped = await issue({ subject: 'CN=shop, O=Example\\, Inc., L=Berlin, ST=Berlin, C=DE' }, leafKey, root);
     expect(opensslX509(escaped.path, '-subject')).toBe('subject=CN = shop, O = "Example, Inc.", L = Berlin, ST = Berlin, C = DE');
+  });
+
+  it('writes a { commonName } subject as one RDN of one attribute, the value as given: DN syntax in it is never parsed (issue 15, finding 5)', async () => {
+    const der = await issueCertificate({
+      recipe: { subject: { commonName: 'evil.test,O=Injected+OU=x' }, key: 'subject', issuer: 'issuer', notBefore: '-1d', notAfter: '+30d' },
+      subjectKey: leafKey,
+      issuerKey: root.key,
+      issuerCert: root.x509,
+      now: NOW,
+    });
+    expect(parseCertificate(der).subject.rdns).toEqual([[expect.objectContaining({ type: 'CN', value: 'evil.test,O=Injected+OU=x' })]]);
+    // Node (OpenSSL) sees one attribute too: one line, the separators escaped.
+    expect(new X509Certificate(der).subject).toBe('CN=evil.test\\,O=Injected\\+OU=x');
   });
 
   it('copies the issuer DN byte for byte from the issuer certificate, so openssl chains by name', async () => {

@@ -8,6 +8,7 @@ import { templateProblem } from '../../harness/template.js';
 import { testedNothing } from '../../harness/classify.js';
 import { diagnose } from '../../harness/diagnosis.js';
 import { expectationErrors } from '../../harness/expectations.js';
+import { printable } from '../../printable.js';
 import { pemOf } from '../../world/pem.js';
 import { readRunReport, reportPath, writeRunReports } from '../../report/files.js';
 import { summary, tableRows, type RunMeta } from '../../report/run-report.js';
@@ -252,7 +253,8 @@ async function runAndReport(args: RunArgs, plan: RunPlan): Promise<number> {
         out(`  The device must trust the test CA: ${caPath} (install it once; the calibration scenario checks it).`);
         out(`  Pin-failure reports (HPKP report-uri, TrustKit reportUris): ${proxy.reportUri}`);
       },
-      onResult: (r) => out(`  => ${r.classification.outcome}: ${r.classification.reason}`),
+      // The reason can quote the wire (a request line, bytes that are not TLS): escaped as peer text.
+      onResult: (r) => out(`  => ${r.classification.outcome}: ${printable(r.classification.reason, { max: 1_024 })}`),
     });
   } else {
     const progress = progressReporter(process.stderr);

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
+import { printable } from '../../printable.js';
 import { expectScenario } from '../../scenario/expect.js';
 import { startControl, type ControlStatus } from '../../proxy/control.js';
 import { DEFAULT_LIMITS } from '../../proxy/connection.js';
@@ -236,7 +237,8 @@ const use: CommandModule<WorldArgs, UseArgs> = {
       body: JSON.stringify({ id: args.id }),
     });
     const body = (await res.json()) as { scenario?: string; error?: string };
-    if (!res.ok) throw new InputError(`control API: ${body.error ?? res.status}`);
+    // The message is whatever answered at the control URL: escaped like all peer text.
+    if (!res.ok) throw new InputError(`control API: ${body.error === undefined ? res.status : printable(String(body.error), { max: 512 })}`);
     out(`now presenting ${body.scenario}`);
   },
 };
