@@ -17,7 +17,7 @@
  * bin/pinprick.js runs dist/: build first. Run: npm run bench:cold  (= npm run build && tsx bench/cold-start.ts)
  *   or npx tsx bench/cold-start.ts [--spawns N (7)]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
