@@ -101,9 +101,6 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-/** Default grace after the handshake (see {@link DEFAULT_LIMITS}). */
-export const DEFAULT_GRACE_MS = DEFAULT_LIMITS.graceMs;
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = DEFAULT_LIMITS.handshakeTimeoutMs;
 /**
  * Default in-memory windows: 1,000 verdicts; 200 reports or 16 MiB of them. Measured with
  * bench/proxy.ts (3 x 30,000 connections): a 10,000-verdict window keeps 6.4 MiB more heap alive

@@ -579,14 +579,6 @@ export class ClientHelloReader {
   }
 }
 
-/**
- * Read the ClientHello at the start of a client's byte stream. Returns undefined while more bytes
- * are needed; throws {@link TlsWireError} when the bytes are not a TLS ClientHello.
- */
-export function peekClientHello(data: Buffer): ClientHelloInfo | undefined {
-  return new ClientHelloReader().push(data);
-}
-
 function parseClientHello(body: Buffer): ClientHelloInfo {
   const c = new Cursor(body, 'ClientHello');
   const legacyVersion = c.uint(2);

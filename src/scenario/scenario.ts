@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { byPosition, InputError, ScenarioError } from '../errors.js';
 import type { KeyType } from '../world/keys.js';
@@ -345,7 +345,3 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** File name stem, for messages. */
-export function scenarioFileName(s: Scenario): string {
-  return basename(s.source.file);
-}
