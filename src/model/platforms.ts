@@ -10,7 +10,7 @@ export const PLATFORMS = ['android', 'jvm', 'apple', 'openssl', 'go', 'node', 'g
 export type Platform = (typeof PLATFORMS)[number];
 
 /** The ways in which correct implementations differ that the model knows about. */
-export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback'] as const;
+export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024'] as const;
 export type DivergenceId = (typeof DIVERGENCE_IDS)[number];
 
 /** One difference between correct implementations. */
@@ -68,12 +68,32 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'android', where: 'Android 9 (API 28) behaviour changes: OkHostnameVerifier no longer falls back to the commonName' },
     ],
   },
+  'rsa-1024': {
+    id: 'rsa-1024',
+    question: 'Is an RSA key of 1024 to 2047 bits below the trust anchor accepted?',
+    accept: {
+      platforms: ['node', 'jvm', 'go'],
+      behaviour: 'RSA keys of 1024 bits and more are accepted',
+    },
+    reject: {
+      platforms: ['openssl', 'apple'],
+      behaviour: 'RSA keys under 2048 bits are refused (OpenSSL security level 2, Apple since iOS 13)',
+    },
+    sources: [
+      { about: 'openssl', where: 'SSL_CTX_set_security_level(3): level 2 refuses RSA keys under 2048 bits; Debian builds OpenSSL with level 2 as the default. Measured: curl on Debian 12 "EE certificate key too weak" (exit 60)' },
+      { about: 'apple', where: 'Apple, "Requirements for trusted certificates in iOS 13 and macOS 10.15" (HT210176): RSA keys must be 2048 bits or more' },
+      { about: 'node', where: "Node's bundled OpenSSL runs at security level 1 (RSA 1024 and more). Measured: Node 20 https.get accepts an RSA-1024 leaf" },
+      { about: 'jvm', where: 'OpenJDK java.security jdk.certpath.disabledAlgorithms: RSA keySize < 1024. Measured: OpenJDK 17 HttpsURLConnection accepts an RSA-1024 leaf' },
+      { about: 'go', where: 'crypto/rsa (Go 1.24): keys under 1024 bits are refused; 1024 is accepted' },
+    ],
+  },
 };
 
 /** The rejection codes each divergence can turn into an acceptance: the model re-evaluates only these. */
 export const DIVERGENCE_TRIGGERS: Readonly<Record<DivergenceId, readonly string[]>> = {
   'anchor-validity': ['expired', 'not-yet-valid'],
   'cn-fallback': ['hostname-mismatch'],
+  'rsa-1024': ['weak-key'],
 };
 
 /** "android, jvm accept (…); openssl, node, … reject (…)". */

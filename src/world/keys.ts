@@ -13,7 +13,8 @@ import { InputError } from '../errors.js';
 import { children, decodeOid, readTlv, type Tlv } from './der.js';
 
 /** Key algorithms a world can hold: what public CAs and servers use today. */
-export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p256', 'ec-p384'] as const;
+// rsa-1024: for the scenario of a weak leaf key, which correct platforms treat differently.
+export const KEY_TYPES = ['rsa-1024', 'rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p256', 'ec-p384'] as const;
 /** One of {@link KEY_TYPES}. */
 export type KeyType = (typeof KEY_TYPES)[number];
 

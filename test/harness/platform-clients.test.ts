@@ -20,7 +20,7 @@ const NO_JAVA = !existsSync('/usr/bin/java') && !process.env.CI;
 if (NO_JAVA) process.stderr.write('skipping the JVM platform tests: java not found (Debian package openjdk-17-jdk-headless)\n');
 
 const CURL = 'curl -sS --max-time 10 --proxy {proxy} --cacert {cafile} --capath /nonexistent {url}';
-const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired', 'validation-cn-only-leaf'];
+const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired', 'validation-cn-only-leaf', 'validation-rsa-1024-leaf'];
 
 describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL (curl)', () => {
   const tmp = tempDir();
@@ -70,6 +70,15 @@ describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL 
       expect(r.classification.outcome, r.classification.reason).toBe('PASS');
       expect(r.classification.reason).toMatch(/as correct clients on openssl, node, jvm do/);
     }
+  }, 90_000);
+
+  it('a 1024-bit RSA leaf: the JVM accepts, curl (OpenSSL at Debian\'s security level 2) refuses; both PASS', async () => {
+    const [java, curl] = [(await runAll(JAVA))[3]!, (await runAll(CURL))[3]!];
+    expect(java.expected).toMatchObject({ verdict: 'either', code: 'weak-key' });
+    expect(java.wire?.kind).toBe('accepted');
+    expect(curl.wire?.kind).toBe('rejected');
+    expect(curl.stderr).toMatch(/key too weak/);
+    for (const r of [java, curl]) expect(r.classification.outcome, r.classification.reason).toBe('PASS');
   }, 90_000);
 
   it('with platform: openssl in the profile, the JVM\'s acceptance is VULNERABLE; with platform: jvm it is expected', async () => {

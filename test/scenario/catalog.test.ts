@@ -34,6 +34,7 @@ const BUILTIN_IDS = [
   'validation-not-yet-valid-leaf',
   'validation-wrong-host',
   'validation-cn-only-leaf',
+  'validation-rsa-1024-leaf',
   'validation-untrusted-issuer',
   'rotation-missing-intermediate',
   'rotation-leaf-key',

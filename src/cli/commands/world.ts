@@ -32,7 +32,7 @@ const init: CommandModule<WorldArgs, InitArgs> = {
   builder: (y) =>
     y
       .option('hosts', { type: 'string', array: true, describe: 'Hosts of the genuine and rogue leaves: DNS names (a leading *. for a wildcard) or IP addresses (default: as stored, else api.pinprick.test)', coerce: splitList })
-      .option('key-type', { type: 'string', describe: 'Key type of every key: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 (default: as stored, else ec-p256)' })
+      .option('key-type', { type: 'string', describe: 'Key type of every key: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384, rsa-1024 (weak: for tests of weak keys) (default: as stored, else ec-p256)' })
       .option('seed', { type: 'string', describe: 'Reproducible generation for CI: same seed, same keys and pins anywhere. NEVER trust a seeded CA on a real device.' })
       .option('force', { type: 'boolean', describe: 'Regenerate the world from scratch: every pin changes' })
       .option('json', { type: 'boolean', describe: 'Print the manifest as JSON' })
