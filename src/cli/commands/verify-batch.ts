@@ -5,7 +5,7 @@
 import { InputError } from '../../errors.js';
 import { evaluate, type PinPolicy, type Verdict } from '../../model/index.js';
 import { readTlv } from '../../world/der.js';
-import { NotCertificatesError, parseCertificates } from '../../world/pem.js';
+import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates, pemBlocks } from '../../world/pem.js';
 
 const PIN = /^(?:sha256\/\/?|pin-sha256=)?"?([A-Za-z0-9+/]{43}=)"?$/;
 
@@ -35,7 +35,6 @@ export function policyFor(pins: { sha256: string }[], host: string | undefined):
   return { domains: host ? [{ pattern: host }] : [], pins, enforce: true };
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE']);
 
 /**
@@ -50,9 +49,8 @@ const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 
 function certificateDers(pem: string): Uint8Array[] | undefined {
   if (!pem.includes('-----BEGIN ')) return undefined;
   const ders: Uint8Array[] = [];
-  for (const m of pem.matchAll(BLOCK)) {
-    if (!CERTIFICATE_LABELS.has(m[1]!)) continue;
-    const der = Buffer.from(m[2]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+  for (const { label, der } of pemBlocks(pem)) {
+    if (!CERTIFICATE_LABELS.has(label)) continue;
     let end = der.length;
     try {
       end = readTlv(der, 0).end;
@@ -194,28 +192,52 @@ export function answerBatchLine(text: string, line = 1): string {
 }
 
 /**
- * The lines of a byte stream: split at '\n' only (a '\r' before it is dropped, so CRLF files
- * read the same), a last line without '\n' included, an empty input no line at all.
+ * Longest --batch line, in bytes: 16 MiB, as for a certificate file, since a line carries what the
+ * single-chain command reads from its files (a peer, its chain, a whole root store: Debian's is
+ * ~220 KB). A longer line is answered with an error; its bytes are counted, not kept.
  */
-export async function* inputLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export const MAX_BATCH_LINE_BYTES = MAX_CERTIFICATE_FILE_BYTES;
+
+/** A line longer than the limit: only its length is known. */
+export interface OverlongLine {
+  bytes: number;
+}
+
+/**
+ * The lines of a byte stream: split at '\n' only (a '\r' before it is dropped, so CRLF files
+ * read the same), a last line without '\n' included, an empty input no line at all. A line over
+ * `maxBytes` comes out as its length alone.
+ */
+export async function* inputLines(input: AsyncIterable<Buffer | string>, maxBytes = MAX_BATCH_LINE_BYTES): AsyncGenerator<string | OverlongLine> {
   let parts: Buffer[] = [];
+  let bytes = 0;
   let pending = false;
-  const take = (): string => {
-    const text = Buffer.concat(parts).toString('utf8');
+  const add = (part: Buffer) => {
+    bytes += part.length;
+    if (bytes <= maxBytes + 1) parts.push(part);
+    else parts = [];
+  };
+  const take = (): string | OverlongLine => {
+    const text = bytes <= maxBytes + 1 ? Buffer.concat(parts).toString('utf8') : undefined;
+    const length = bytes;
     parts = [];
+    bytes = 0;
     pending = false;
-    return text.endsWith('\r') ? text.slice(0, -1) : text;
+    // The '\r' of a CRLF does not count against the limit.
+    if (text === undefined) return { bytes: length };
+    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+    return Buffer.byteLength(line) > maxBytes ? { bytes: Buffer.byteLength(line) } : line;
   };
   for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let start = 0;
-    for (let nl = bytes.indexOf(10, start); nl !== -1; nl = bytes.indexOf(10, start)) {
-      parts.push(bytes.subarray(start, nl));
+    for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
+      add(data.subarray(start, nl));
       yield take();
       start = nl + 1;
     }
-    if (start < bytes.length) {
-      parts.push(bytes.subarray(start));
+    if (start < data.length) {
+      add(data.subarray(start));
       pending = true;
     }
   }
@@ -223,7 +245,10 @@ export async function* inputLines(input: AsyncIterable<Buffer | string>): AsyncG
 }
 
 /** The whole of `--batch`: one answer (a JSON text, no newline) per input line, in order, answer i naming line i + 1. */
-export async function* answerBatch(input: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export async function* answerBatch(input: AsyncIterable<Buffer | string>, maxLineBytes = MAX_BATCH_LINE_BYTES): AsyncGenerator<string> {
   let line = 0;
-  for await (const text of inputLines(input)) yield answerBatchLine(text, ++line);
+  for await (const text of inputLines(input, maxLineBytes)) {
+    line++;
+    yield typeof text === 'string' ? answerBatchLine(text, line) : JSON.stringify({ line, error: `too long: ${text.bytes} bytes (limit ${maxLineBytes} bytes); expected one JSON object per line` });
+  }
 }

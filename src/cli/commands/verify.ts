@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
+import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
 import { evaluate, type PinPolicy, type Verdict } from '../../model/index.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
-import { NotCertificatesError, parseCertificates } from '../../world/pem.js';
+import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import { out } from '../output.js';
 import { pathLines } from './explain.js';
 import { answerBatch, parseAt, parsePinList, policyFor } from './verify-batch.js';
@@ -25,8 +25,9 @@ interface VerifyArgs extends WorldArgs {
 function readCerts(file: string, what: string): Buffer[] {
   let data: Buffer;
   try {
-    data = readFileSync(file);
+    data = readBounded(file, MAX_CERTIFICATE_FILE_BYTES);
   } catch (err) {
+    if (err instanceof TooLargeError) throw new InputError(tooLargeMessage(file, 'a certificate file', err));
     throw new InputError(`${file}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   try {
