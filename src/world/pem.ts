@@ -27,7 +27,7 @@ const DASHES = '-----';
 /** The label of a `-----BEGIN LABEL-----` or `-----END LABEL-----` marker whose label starts at `at`, and where it ends. */
 function markerLabel(text: string, at: number): { label: string; end: number } | undefined {
   let i = at;
-  while (i < text.length && /[A-Z0-9 ]/.test(text[i]!)) i++;
+  for (let c = text.charCodeAt(i); (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 32; c = text.charCodeAt(++i));
   if (i === at || !text.startsWith(DASHES, i)) return undefined;
   return { label: text.slice(at, i), end: i + DASHES.length };
 }
