@@ -133,9 +133,9 @@ function inProcess(lines: string[]): number {
   for (let pass = 0; pass < 3; pass++) {
     clearParseCache();
     const t = performance.now();
-    for (const line of lines) {
-      const answer = answerBatchLine(line);
-      if (!answer.startsWith('{"expected":"accept"')) throw new Error(`benchmark line not accepted: ${answer.slice(0, 300)}`);
+    for (const [i, line] of lines.entries()) {
+      const answer = answerBatchLine(line, i + 1);
+      if (!/^\{"line":\d+,"expected":"accept"/.test(answer)) throw new Error(`benchmark line not accepted: ${answer.slice(0, 300)}`);
     }
     rates.push(lines.length / ((performance.now() - t) / 1000));
   }
@@ -158,7 +158,7 @@ function cliRun(corpus: string, expectLines: number, pinned = false): Promise<nu
       const text = tail + d;
       const parts = text.split('\n');
       tail = parts.pop()!;
-      for (const p of parts) if (p.startsWith('{"expected":"accept"')) accepted++;
+      for (const p of parts) if (/^\{"line":\d+,"expected":"accept"/.test(p)) accepted++;
     });
     child.on('error', reject);
     child.on('close', (code) => {

@@ -1,12 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
+import { readBounded, TooLargeError } from '../input-files.js';
 import type { WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
 import type { Platform } from '../model/platforms.js';
 import { hostPatternProblem, type PinPolicy } from '../model/policy.js';
-import { checkedSource, type Located } from './source.js';
+import { checkedSource, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
 import { nearest } from './scenario.js';
 
 /** A client pin profile as written (YAML or JSON). */
@@ -79,8 +80,9 @@ export function checkProfile(source: Located, world: WorldSpec): Profile {
 export function loadProfileFile(file: string, world: WorldSpec): Profile {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file, MAX_SOURCE_BYTES).toString('utf8');
   } catch (err) {
+    if (err instanceof TooLargeError) throw tooLargeSource(file, err.size, 'a profile file');
     throw new ScenarioError(file, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseProfile(file, text, world);

@@ -1,13 +1,14 @@
 import { isIP } from 'node:net';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { byPosition, InputError, ScenarioError } from '../errors.js';
+import { readBounded, TooLargeError } from '../input-files.js';
 import type { KeyType } from '../world/keys.js';
 import type { CertRecipe } from '../world/recipe.js';
 import type { WorldSpec } from '../world/spec.js';
 import { resolveTime, type TimeSpec } from '../world/time.js';
-import { checkedSource, checkedSourceAll, type Located } from './source.js';
+import { checkedSource, checkedSourceAll, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
 
 /** Scenario categories, in the order reports list them. */
 export const CATEGORIES = ['calibration', 'control', 'attack', 'validation', 'rotation'] as const;
@@ -236,8 +237,9 @@ function startsWith(path: readonly (string | number)[], prefix: readonly (string
 /** The text of a scenario file; an unreadable file is a ScenarioError at line 1. */
 function readScenarioText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readBounded(file, MAX_SOURCE_BYTES).toString('utf8');
   } catch (err) {
+    if (err instanceof TooLargeError) throw tooLargeSource(file, err.size, 'a scenario file');
     throw new ScenarioError(file, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }

@@ -26,6 +26,99 @@ export interface Located {
   position(path: readonly (string | number)[], atKey?: boolean): { line: number; col: number };
 }
 
+/**
+ * Largest scenario or profile file, in bytes: 1 MiB. The shipped files are at most ~1.1 KB and a
+ * hand-written one with many derived certificates a few KB; the YAML parser takes ~1.5 s per MiB
+ * at worst, so the limit bounds the time a load can take before it starts.
+ */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
+/**
+ * Longest single value (or key) in a scenario or profile file, in characters: 16 KiB. The longest
+ * shipped value is a description of under 700 characters; values are printed in every report
+ * (console, JSON, JUnit, HTML), where a megabyte-long story does no one any good.
+ */
+export const MAX_SCALAR_CHARS = 16 * 1024;
+
+/**
+ * Most YAML nodes (keys, values, lists and mappings) in one file: 10,000. The largest shipped file
+ * has 52; a scenario with 500 derived certificates of a dozen fields has ~7,000. Every node can be
+ * a problem of its own for `scenarios validate` (a 1 MiB list of 500,000 unknown names took 51 s
+ * and 1.8 GB to report), and each derived certificate is issued when the scenario runs.
+ */
+export const MAX_NODES = 10_000;
+
+/** What the size limit calls a file checked against each shipped schema. */
+const KIND_OF_SCHEMA: Readonly<Record<string, string>> = { 'scenarios/scenario.schema.json': 'a scenario file', 'profiles/profile.schema.json': 'a profile file' };
+
+/** The size refusal of a scenario or profile file (size undefined: more than the limit, from a pipe). */
+export function tooLargeSource(file: string, size: number | undefined, kind = 'a scenario or profile file'): ScenarioError {
+  return new ScenarioError(file, 1, 1, `too large for ${kind}: ${size === undefined ? `more than ${MAX_SOURCE_BYTES}` : size} bytes (limit ${MAX_SOURCE_BYTES} bytes)`);
+}
+
+/** A problem found by walking the parsed tree, at its offset in the text. */
+interface TreeProblem {
+  offset: number;
+  message: string;
+}
+
+/**
+ * More nodes than {@link MAX_NODES}, the first duplicate key and the first value over
+ * {@link MAX_SCALAR_CHARS}, in one walk of the tree with a Set per mapping. yaml's own duplicate
+ * check (`uniqueKeys: true`) compares each key with every earlier key of its mapping: 40,000 keys
+ * took 18 s, 80,000 85 s. Keys are equal as yaml's check has them: scalars with the same value
+ * (`1` and `'1'` differ; NaN never equals NaN); collections and aliases never. The message and
+ * position of a duplicate are yaml's (but see keyOffset).
+ */
+function treeProblems(text: string, contents: unknown): TreeProblem[] {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
+  let duplicate: TreeProblem | undefined;
+  let long: TreeProblem | undefined;
+  let nodes = 0;
+  const stack: unknown[] = [contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node !== null && node !== undefined && !isPair(node)) nodes++;
+    if (isScalar(node)) {
+      const v = node.value;
+      if (typeof v === 'string' && v.length > MAX_SCALAR_CHARS && (!long || (node.range?.[0] ?? 0) < long.offset)) {
+        long = { offset: node.range?.[0] ?? 0, message: `a value of ${v.length} characters is too long (limit ${MAX_SCALAR_CHARS} characters)` };
+      }
+    } else if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = pair.key;
+        if (isScalar(key) && !Number.isNaN(key.value)) {
+          if (seen.has(key.value)) {
+            const offset = keyOffset(text, key.range?.[0] ?? 0, key.range?.[1] ?? 0);
+            if (!duplicate || offset < duplicate.offset) duplicate = { offset, message: 'Map keys must be unique' };
+          } else seen.add(key.value);
+        }
+        stack.push(key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+    // An alias is not walked: the node it points at is, where it is defined.
+  }
+  const tooMany = nodes > MAX_NODES ? { offset: 0, message: `too many values: ${nodes} YAML nodes (keys, values, lists, mappings; limit ${MAX_NODES})` } : undefined;
+  return [tooMany, duplicate, long].filter((p): p is TreeProblem => p !== undefined);
+}
+
+/**
+ * Where yaml's duplicate check placed a key: at its text, and for an empty key (`: value`) at the
+ * first character after the blanks and comments its range starts among.
+ */
+function keyOffset(text: string, start: number, end: number): number {
+  if (start !== end) return start;
+  let i = start;
+  for (;;) {
+    while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++;
+    if (text[i] !== '#') return i;
+    while (i < text.length && text[i] !== '\n') i++;
+  }
+}
+
 /** A parsed YAML (or JSON) document that can point at any of its paths as file:line:col. */
 export class SourceDocument implements Located {
   private constructor(
@@ -36,18 +129,31 @@ export class SourceDocument implements Located {
     readonly value: unknown,
   ) {}
 
-  /** Parse text; YAML errors become a {@link ScenarioError} at their position. */
-  static parse(file: string, text: string): SourceDocument {
+  /**
+   * Parse text; YAML errors become a {@link ScenarioError} at their position. A text over
+   * {@link MAX_SOURCE_BYTES} is refused before parsing, a value over {@link MAX_SCALAR_CHARS} after.
+   */
+  static parse(file: string, text: string, kind?: string): SourceDocument {
+    // A character takes at most 3 bytes of UTF-8 (4 for a surrogate pair, 2 code units): only a
+    // text that might be over the limit is measured.
+    if (text.length * 3 > MAX_SOURCE_BYTES) {
+      const size = Buffer.byteLength(text);
+      if (size > MAX_SOURCE_BYTES) throw tooLargeSource(file, size, kind);
+    }
     const { LineCounter, parseDocument } = yaml();
     const lines = new LineCounter();
-    // JSON is YAML; uniqueKeys rejects duplicate keys; the alias cap stops "billion laughs" documents.
+    // JSON is YAML. Duplicate keys are found by treeProblems in linear time, as yaml's own check
+    // (uniqueKeys) is quadratic; the alias cap stops "billion laughs" documents.
     // logLevel 'error': the loader reports through errors only, never through process warnings.
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true, logLevel: 'error' });
     const first = doc.errors[0];
-    if (first) {
-      const pos = lines.linePos(first.pos[0]);
-      const message = first.code === 'MULTIPLE_DOCS' ? "a file holds one document: remove the second '---'" : first.message.split('\n')[0];
-      throw new ScenarioError(file, pos.line, pos.col, `invalid YAML: ${message}`);
+    const yamlProblem = first && { offset: first.pos[0], message: first.code === 'MULTIPLE_DOCS' ? "a file holds one document: remove the second '---'" : first.message.split('\n')[0]! };
+    // The earliest problem in the file, as when yaml checked duplicate keys while parsing.
+    const problem = [...(yamlProblem ? [yamlProblem] : []), ...treeProblems(text, doc.contents)].sort((a, b) => a.offset - b.offset)[0];
+    if (problem) {
+      const pos = lines.linePos(problem.offset);
+      const detail = problem === yamlProblem || problem.message === 'Map keys must be unique' ? `invalid YAML: ${problem.message}` : problem.message;
+      throw new ScenarioError(file, pos.line, pos.col, detail);
     }
     let value: unknown;
     try {
@@ -395,9 +501,9 @@ class CachedDocument implements Located {
  * byte-identical to a shipped one (all user files) is parsed and validated in full.
  */
 export function checkedSource(file: string, text: string, schemaPath: string): Located {
-  const entry = cachedEntry(text, schemaPath);
+  const entry = text.length <= MAX_SOURCE_BYTES ? cachedEntry(text, schemaPath) : undefined;
   if (entry) return cachedDocument(file, text, entry);
-  const source = SourceDocument.parse(file, text);
+  const source = SourceDocument.parse(file, text, KIND_OF_SCHEMA[schemaPath]);
   checkSchema(source, schemaPath);
   return source;
 }
@@ -407,9 +513,9 @@ export function checkedSource(file: string, text: string, schemaPath: string): L
  * syntax error still throws: past it, the parser's reading of the rest is guesswork.
  */
 export function checkedSourceAll(file: string, text: string, schemaPath: string): { source: Located; problems: SchemaProblem[] } {
-  const entry = cachedEntry(text, schemaPath);
+  const entry = text.length <= MAX_SOURCE_BYTES ? cachedEntry(text, schemaPath) : undefined;
   if (entry) return { source: cachedDocument(file, text, entry), problems: [] };
-  const source = SourceDocument.parse(file, text);
+  const source = SourceDocument.parse(file, text, KIND_OF_SCHEMA[schemaPath]);
   return { source, problems: schemaProblems(source, schemaPath) };
 }
 

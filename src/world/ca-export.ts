@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { certificateParts } from './der.js';
 import { pemOf } from './pem.js';
+import { PKCS12_PASSWORD, pkcs12TrustStore } from './pkcs12.js';
 import type { World, WorldCert } from './world.js';
 
 /**
@@ -19,28 +20,36 @@ export interface ExportedFile {
   path: string;
   /** The root it holds, or undefined for the bundle. */
   root?: string;
-  kind: 'pem-bundle' | 'der' | 'android-system';
+  kind: 'pem-bundle' | 'pkcs12' | 'der' | 'android-system';
 }
 
 /** What {@link exportCa} wrote. */
 export interface CaExport {
   dir: string;
   bundle: string;
+  /** The roots as a PKCS#12 trust store (certificates only) and its password. */
+  pkcs12: { path: string; password: string };
   roots: { name: string; subject: string; der: string; android: string; subjectHashOld: string; pinSha256: string }[];
   files: ExportedFile[];
 }
 
 /**
- * Write the roots a test client must trust: one PEM bundle, one DER `.cer` per root (what phones
- * import), and `<subject_hash_old>.0` per root for Android's system store. Only public material.
+ * Write the roots a test client must trust: one PEM bundle, one PKCS#12 trust store (Windows,
+ * Java), one DER `.cer` per root (what phones import), and `<subject_hash_old>.0` per root for
+ * Android's system store. Only public material: no file holds a private key.
  */
-export function exportCa(world: World, outDir: string): CaExport {
+export async function exportCa(world: World, outDir: string): Promise<CaExport> {
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
   const roots = world.trustedRoots();
   const bundle = join(dir, `pinprick-${world.name}-roots.pem`);
   writeFileSync(bundle, roots.map((r) => `# ${r.name}: ${r.x509.subject.split('\n').join(', ')}\n${pemOf(r.der, 'CERTIFICATE')}`).join(''));
-  const files: ExportedFile[] = [{ path: bundle, kind: 'pem-bundle' }];
+  const p12 = join(dir, `pinprick-${world.name}-roots.p12`);
+  writeFileSync(p12, await pkcs12TrustStore(roots.map((r) => ({ der: r.der, alias: `pinprick-${r.name}` }))));
+  const files: ExportedFile[] = [
+    { path: bundle, kind: 'pem-bundle' },
+    { path: p12, kind: 'pkcs12' },
+  ];
   const used = new Set<string>();
   const out: CaExport['roots'] = [];
   for (const root of roots) {
@@ -56,7 +65,7 @@ export function exportCa(world: World, outDir: string): CaExport {
     files.push({ path: der, root: root.name, kind: 'der' }, { path: android, root: root.name, kind: 'android-system' });
     out.push({ name: root.name, subject: subjectLine(root), der, android, subjectHashOld: hash, pinSha256: root.pin.sha256 });
   }
-  return { dir, bundle, roots: out, files };
+  return { dir, bundle, pkcs12: { path: p12, password: PKCS12_PASSWORD }, roots: out, files };
 }
 
 function subjectLine(c: WorldCert): string {
@@ -80,8 +89,16 @@ rogue root a test client is meant to trust, so a device with only the genuine ro
 curl:     curl --cacert ${exported.bundle} --capath /nonexistent https://api.pinprick.test/
           (--capath to an empty or missing folder stops curl from also trusting the system store)
 Node:     NODE_EXTRA_CA_CERTS=${exported.bundle} node app.js
-Java:
+Java:     all ${roots.length} at once from the PKCS#12 trust store (password: ${exported.pkcs12.password}):
+          keytool -importkeystore -srckeystore ${exported.pkcs12.path} -srcstoretype PKCS12 -srcstorepass ${exported.pkcs12.password} -destkeystore test.jks -deststorepass changeit -noprompt
+          or one at a time:
 ${each((r) => `keytool -importcert -noprompt -alias pinprick-${r.name} -file ${r.der} -keystore test.jks -storepass changeit`)}
+Windows:  open ${exported.pkcs12.path} (password ${exported.pkcs12.password}) and place every
+          certificate in "Trusted Root Certification Authorities"; or one root at a time:
+${each((r) => `certutil -user -addstore Root ${r.der}`)}
+Firefox:  Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import,
+          each file, ticking "Trust this CA to identify websites" (Authorities takes certificates, not a .p12):
+${each((r) => r.der)}
 Android, user store (Android 7+ apps ignore it unless their network_security_config trusts "user",
           e.g. <debug-overrides><trust-anchors><certificates src="user"/></trust-anchors></debug-overrides>):
 ${each((r) => `adb push ${r.der} /sdcard/Download/`)}

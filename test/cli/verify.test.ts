@@ -68,8 +68,8 @@ describe('pinprick verify', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ expected: 'reject', code: 'pin-mismatch' });
-    expect(lines[1]).toEqual({ error: 'not a JSON object' });
-    expect(lines[2].error).toMatch(/CERTIFICATE|certificate/);
+    expect(lines[1]).toEqual({ line: 2, error: expect.stringMatching(/^not JSON; expected a JSON object/) });
+    expect(lines[2]).toEqual({ line: 3, error: 'peer: neither PEM nor a DER certificate' });
   });
 
   it('bad input is one line and exit 2', async () => {
@@ -120,7 +120,9 @@ describe('the --json and --batch output follow docs/schemas/verify.schema.json',
     expect(conforms(validateVerdict, { ...verdict, code: 'fine' })).not.toBe('conforms');
     expect(conforms(validateVerdict, { ...verdict, extra: 1 })).not.toBe('conforms');
     expect(conforms(validateVerdict, { error: 'x' })).not.toBe('conforms');
-    expect(conforms(validateLine, { error: 'x' })).toBe('conforms');
+    expect(conforms(validateLine, { line: 1, error: 'x' })).toBe('conforms');
+    expect(conforms(validateLine, { error: 'x' })).not.toBe('conforms');
+    expect(conforms(validateLine, { ...verdict, line: 3 })).toBe('conforms');
   });
 
   interface JsonCase {
@@ -207,8 +209,8 @@ describe('--batch reads PEM without OpenSSL, and answers exactly as when OpenSSL
 
   it('a block that OpenSSL cannot read either is an error line naming the block', async () => {
     const lines = await batch({ ...base(), chain: [wrap('CERTIFICATE', int.der.subarray(0, 100))] }, { ...base(), roots: ['no PEM here'] });
-    expect(lines[0]).toEqual({ error: expect.stringMatching(/^the CERTIFICATE block at line 1 does not parse/) });
-    expect(lines[1]).toEqual({ error: 'neither PEM nor a DER certificate' });
+    expect(lines[0]).toEqual({ line: 1, error: expect.stringMatching(/^chain\[0\]: the CERTIFICATE block at line 1 does not parse/) });
+    expect(lines[1]).toEqual({ line: 2, error: 'roots[0]: neither PEM nor a DER certificate' });
   });
 });
 

@@ -12,7 +12,7 @@ interface CaArgs extends WorldArgs {
 /** `pinprick ca`. */
 export const caCommand: CommandModule<WorldArgs, CaArgs> = {
   command: 'ca',
-  describe: 'Export the roots a test client must trust (PEM bundle, DER .cer, Android <subject_hash_old>.0) and print how to install them',
+  describe: 'Export the roots a test client must trust (PEM bundle, PKCS#12 trust store, DER .cer, Android <subject_hash_old>.0) and print how to install them',
   builder: (y) =>
     y
       .option('out', { alias: 'o', type: 'string', default: 'ca-export', describe: 'Folder to write to' })
@@ -22,10 +22,11 @@ export const caCommand: CommandModule<WorldArgs, CaArgs> = {
       .example('$0 ca --world ci --out /tmp/roots --json', ''),
   handler: async (args) => {
     const { world } = await openFromArgs(args);
-    const exported = exportCa(world, args.out);
+    const exported = await exportCa(world, args.out);
     if (args.json) return out(JSON.stringify(exported, null, 2));
     out(`wrote ${exported.files.length} files to ${exported.dir}`);
     out(`bundle: ${exported.bundle}`);
+    out(`pkcs12: ${exported.pkcs12.path} (certificates only, password: ${exported.pkcs12.password})`);
     out('');
     out(table(exported.roots.map((r) => [r.name, r.subjectHashOld + '.0', r.pinSha256, r.subject]), ['root', 'android', 'pin-sha256', 'subject']));
     if (!args.quiet) out('\n' + installInstructions(exported));

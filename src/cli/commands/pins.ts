@@ -1,10 +1,11 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
+import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
 import { fetchServedChain } from '../../proxy/served-chain.js';
 import { entriesFromCertificates, entryFromKey, formatPins, PIN_FORMATS, type PinEntry, type PinFormat } from '../../report/pin-formats.js';
-import { NotCertificatesError, parseCertificates } from '../../world/pem.js';
+import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import type { World } from '../../world/world.js';
 import { out, warn } from '../output.js';
 import { openFromArgs, type WorldArgs } from './world.js';
@@ -35,16 +36,23 @@ export function parseHostPort(text: string): { host: string; port: number } | un
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-/** Pins from a file: certificates (PEM bundle or DER), else a PEM private or public key. */
-function entriesFromFile(path: string): PinEntry[] {
+/** Pins from a file: certificates (PEM bundle or DER), else a PEM private or public key; and the certificates read. */
+function entriesFromFile(path: string): { entries: PinEntry[]; certs: X509Certificate[] } {
   if (statSync(path).isDirectory()) throw new InputError(`${path}: is a folder, expected a PEM or DER file`);
-  const data = readFileSync(path);
+  let data: Buffer;
   try {
-    return entriesFromCertificates(parseCertificates(data), path);
+    data = readBounded(path, MAX_CERTIFICATE_FILE_BYTES);
+  } catch (err) {
+    if (err instanceof TooLargeError) throw new InputError(tooLargeMessage(path, 'a certificate or key file', err));
+    throw new InputError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    const certs = parseCertificates(data);
+    return { entries: entriesFromCertificates(certs, path), certs };
   } catch (err) {
     if (!(err instanceof NotCertificatesError)) throw err;
     const key = readKey(data);
-    if (key) return [entryFromKey(key, path, path)];
+    if (key) return { entries: [entryFromKey(key, path, path)], certs: [] };
     throw new InputError(`${path}: not a certificate or key (${err.message}); expected PEM or DER`);
   }
 }
@@ -117,8 +125,7 @@ const pins: CommandModule<WorldArgs, PinsArgs> = {
       const explicitWorld = source.startsWith('world:');
       const endpoint = !explicitWorld && !existsSync(source) ? parseHostPort(source) : undefined;
       if (!explicitWorld && existsSync(source)) {
-        const found = entriesFromFile(source);
-        const certs = found.some((e) => e.subject) ? parseCertificates(readFileSync(source)) : [];
+        const { entries: found, certs } = entriesFromFile(source);
         found.forEach((e, i) => certs[i] && certOf.set(e, certs[i]!));
         entries.push(...found);
       } else if (endpoint) {

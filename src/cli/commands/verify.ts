@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { once } from 'node:events';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
+import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
 import { evaluate, type PinPolicy, type Verdict } from '../../model/index.js';
 import { findProfile, resolveProfile } from '../../scenario/profile.js';
-import { NotCertificatesError, parseCertificates } from '../../world/pem.js';
+import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import { out } from '../output.js';
 import { pathLines } from './explain.js';
-import { answerBatchLine, parseAt, parsePinList, policyFor } from './verify-batch.js';
+import { answerBatch, parseAt, parsePinList, policyFor } from './verify-batch.js';
 import { openFromArgs, type WorldArgs } from './world.js';
 
 interface VerifyArgs extends WorldArgs {
@@ -25,8 +25,9 @@ interface VerifyArgs extends WorldArgs {
 function readCerts(file: string, what: string): Buffer[] {
   let data: Buffer;
   try {
-    data = readFileSync(file);
+    data = readBounded(file, MAX_CERTIFICATE_FILE_BYTES);
   } catch (err) {
+    if (err instanceof TooLargeError) throw new InputError(tooLargeMessage(file, 'a certificate file', err));
     throw new InputError(`${file}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   try {
@@ -59,14 +60,15 @@ export const verifyCommand: CommandModule<WorldArgs, VerifyArgs> = {
       .option('pins', { type: 'string', describe: "RFC 7469 pins in curl's syntax: 'sha256//B64;sha256//B64'" })
       .option('profile', { type: 'string', describe: 'A pin profile (shipped id or file) instead of --pins' })
       .option('json', { type: 'boolean', describe: 'One JSON object' })
-      .option('batch', { type: 'boolean', describe: 'JSON lines on stdin ({"peer","chain","roots","host","at","pins"}), one result line out per input line' })
+      .option('batch', { type: 'boolean', describe: 'JSON lines on stdin ({"peer","chain","roots","host","at","pins"}), one answer line out per input line (blank lines too), each with its "line" number' })
       .conflicts('pins', 'profile')
       .example('$0 verify leaf.pem --chain chain.pem --roots roots.pem --host api.example.com --pins "sha256//AAA...="', '')
       .example('$0 verify --batch < corpus.jsonl > results.jsonl', ''),
   handler: async (args) => {
     if (args.batch) {
-      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-      for await (const line of rl) if (line.trim()) process.stdout.write(answerBatchLine(line) + '\n');
+      for await (const answer of answerBatch(process.stdin)) {
+        if (!process.stdout.write(answer + '\n')) await once(process.stdout, 'drain');
+      }
       return;
     }
     if (!args.peer) throw new InputError('name the peer certificate (PEER.pem), or use --batch');
