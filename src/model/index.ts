@@ -10,11 +10,11 @@ export {
   domainCovers,
   hostPatternProblem,
   isBackupPin,
-  normalisePin,
   type PinDomain,
   type PinPolicy,
   type PolicyPin,
 } from './policy.js';
+export { normalisePin, parsePin } from './pin.js';
 export { checkPins, type OffPathPin, type PinCheck, type PinMatch, type PinOutcome } from './pin-check.js';
 export {
   EKU,

@@ -6,12 +6,13 @@
  */
 import type { ParsedCertificate } from './certificate.js';
 import type { PathElement } from './path.js';
-import { coveringDomain, isBackupPin, normalisePin, type PinPolicy, type PolicyPin } from './policy.js';
+import { normalisePin } from './pin.js';
+import { coveringDomain, isBackupPin, type PinPolicy, type PolicyPin } from './policy.js';
 import type { ReasonCode, ValidationCode } from './reason.js';
 
 /** A pinned key found on a path. */
 export interface PinMatch {
-  /** The pin as the policy wrote it (normalised: no `sha256/`). */
+  /** The pin as the policy wrote it, without its wrapping (`sha256/`, `pin-sha256=`: model/pin.ts). */
   pin: string;
   label?: string;
   /** Position in the path, 0 = leaf. */

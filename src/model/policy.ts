@@ -18,7 +18,7 @@ export interface PinDomain {
 
 /** One pinned key. */
 export interface PolicyPin {
-  /** base64(SHA-256(SPKI)); an OkHttp-style `sha256/` prefix is accepted. */
+  /** base64(SHA-256(SPKI)); `sha256/`, `sha256//` and `pin-sha256="…"` wrappings are accepted (model/pin.ts). */
   sha256: string;
   /** Free label such as `genuine-intermediate`; a label starting with `backup` marks a backup pin. */
   label?: string;
@@ -73,11 +73,6 @@ export function domainCovers(domain: PinDomain, host: string): boolean {
 /** The first policy entry that covers `host`, if any. */
 export function coveringDomain(policy: PinPolicy, host: string): PinDomain | undefined {
   return policy.domains.find((d) => domainCovers(d, host));
-}
-
-/** A pin in the form the model compares: base64 without an OkHttp `sha256/` prefix. */
-export function normalisePin(pin: string): string {
-  return pin.trim().replace(/^sha256\/+/, '');
 }
 
 /** True for a pin labelled as a backup (the label starts with `backup`, any case). */

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { normalisePin } from '../model/pin.js';
 import { pinOfCertificate } from '../world/pin.js';
 import { RecordStream } from './stream.js';
 
@@ -84,15 +85,6 @@ const TRUSTKIT_RESULTS: Record<number, string> = {
   5: 'error: could not generate an SPKI hash',
 };
 
-/** `pin-sha256="B64"` (HPKP), `sha256/B64` (OkHttp style) or a bare value, to the bare value. */
-function pinValue(text: string): string {
-  return text
-    .trim()
-    .replace(/^pin-sha256\s*=\s*/i, '')
-    .replace(/^"|"$/g, '')
-    .replace(/^sha256\/{1,2}/i, '');
-}
-
 function chainPins(value: unknown): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
   return value.map((pem) => {
@@ -124,7 +116,7 @@ export function readPinReport(body: string, url: string): Omit<PinReport, 'id' |
   const hpkp = !trustkit && 'known-pins' in r && ('served-certificate-chain' in r || 'validated-certificate-chain' in r);
   const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
   const port = typeof r.port === 'number' ? r.port : undefined;
-  const knownPins = Array.isArray(r['known-pins']) ? (r['known-pins'] as unknown[]).map((p) => pinValue(String(p))) : undefined;
+  const knownPins = Array.isArray(r['known-pins']) ? (r['known-pins'] as unknown[]).map((p) => normalisePin(String(p))) : undefined;
   const served = chainPins(r['served-certificate-chain']);
   const validated = chainPins(r['validated-certificate-chain']);
   const result = typeof r['validation-result'] === 'number' ? (TRUSTKIT_RESULTS[r['validation-result']] ?? `result ${r['validation-result']}`) : undefined;

@@ -6,6 +6,7 @@ import { readBounded, TooLargeError } from '../input-files.js';
 import type { WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
 import type { Platform } from '../model/platforms.js';
+import { parsePin } from '../model/pin.js';
 import { hostPatternProblem, type PinPolicy } from '../model/policy.js';
 import { checkedSource, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
 import { nearest } from './scenario.js';
@@ -16,7 +17,7 @@ export interface Profile {
   title?: string;
   description?: string;
   hosts?: (string | { pattern: string; includeSubdomains?: boolean })[];
-  /** World key names or raw pins (`sha256/B64`, `B64`). */
+  /** World key names or raw pins (`sha256/B64`, `sha256//B64`, `pin-sha256="B64"`, `B64`: model/pin.ts). */
   pins: string[];
   /** YYYY-MM-DD. */
   expiration?: string;
@@ -43,7 +44,6 @@ export interface ResolvedProfile extends PinPolicy {
 export const BUILTIN_PROFILES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
 /** The JSON Schema of a profile file, from the package root. */
 export const PROFILE_SCHEMA = 'profiles/profile.schema.json';
-const RAW_PIN = /^(?:sha256\/)?([A-Za-z0-9+/]{43}=)$/;
 
 /** Parse and check a profile against the schema and the names of a world spec. */
 export function parseProfile(file: string, text: string, world: WorldSpec): Profile {
@@ -55,7 +55,7 @@ export function checkProfile(source: Located, world: WorldSpec): Profile {
   const file = source.file;
   const raw = source.value as Omit<Profile, 'source'>;
   raw.pins.forEach((pin, i) => {
-    if (!Object.hasOwn(world.keys, pin) && !RAW_PIN.test(pin)) {
+    if (!Object.hasOwn(world.keys, pin) && parsePin(pin) === undefined) {
       const near = nearest(pin, Object.keys(world.keys));
       throw source.error(['pins', i], `'${pin}' is neither a world key${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : ` (${Object.keys(world.keys).join(', ')})`} nor a pin (sha256/BASE64, 44 characters)`);
     }
@@ -111,7 +111,7 @@ export function resolveProfile(profile: Profile, world: World): ResolvedProfile 
   return {
     id: profile.id,
     domains: (profile.hosts ?? [...world.hosts]).map((h) => (typeof h === 'string' ? { pattern: h } : h)),
-    pins: profile.pins.map((p) => (world.hasKey(p) ? { sha256: world.key(p).pin.sha256, label: p } : { sha256: RAW_PIN.exec(p)![1]! })),
+    pins: profile.pins.map((p) => (world.hasKey(p) ? { sha256: world.key(p).pin.sha256, label: p } : { sha256: parsePin(p)! })),
     enforce: profile.enforce ?? true,
     ...(profile.expiration ? { expiration: new Date(`${profile.expiration}T00:00:00Z`) } : {}),
     trust: profile.trust ?? world.trustedRoots().map((c) => c.name),

@@ -3,22 +3,20 @@
  * command so the benchmark (bench/verify.ts) times exactly what the command runs, in process.
  */
 import { InputError } from '../../errors.js';
-import { evaluate, type PinPolicy, type Verdict } from '../../model/index.js';
+import { evaluate, parsePin, type PinPolicy, type Verdict } from '../../model/index.js';
 import { readTlv } from '../../world/der.js';
 import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates, pemBlocks } from '../../world/pem.js';
 
-const PIN = /^(?:sha256\/\/?|pin-sha256=)?"?([A-Za-z0-9+/]{43}=)"?$/;
-
-/** Pins in curl's syntax (`sha256//B64;sha256//B64`), or bare base64, separated by ';' or ','. */
+/** Pins in curl's syntax (`sha256//B64;sha256//B64`), or any form {@link parsePin} reads, separated by ';' or ','. */
 export function parsePinList(text: string): { sha256: string }[] {
   return text
     .split(/[;,]/)
     .map((p) => p.trim())
     .filter(Boolean)
     .map((p) => {
-      const m = PIN.exec(p);
-      if (!m) throw new InputError(`pin '${p}': expected sha256//BASE64 (44 characters of base64)`);
-      return { sha256: m[1]! };
+      const sha256 = parsePin(p);
+      if (sha256 === undefined) throw new InputError(`pin '${p}': expected sha256//BASE64 (44 characters of base64)`);
+      return { sha256 };
     });
 }
 
@@ -135,9 +133,9 @@ function checkLine(text: string): BatchLine {
 /** The verdict for one checked line; a problem of a field throws a {@link LineProblem} naming it. */
 function lineVerdict(input: BatchLine): Verdict {
   const pins = input.pins?.map((p, i) => {
-    const m = PIN.exec(p.trim());
-    if (!m) throw new LineProblem(`pins[${i}]: '${p.slice(0, 60)}' is not a pin: expected sha256//BASE64 (44 characters of base64)`);
-    return { sha256: m[1]! };
+    const sha256 = parsePin(p);
+    if (sha256 === undefined) throw new LineProblem(`pins[${i}]: '${p.slice(0, 60)}' is not a pin: expected sha256//BASE64 (44 characters of base64)`);
+    return { sha256 };
   });
   let at: Date;
   try {
