@@ -22,7 +22,7 @@ export { loadBuiltinProfiles, loadProfileFile, parseProfile, findProfile, resolv
 export * from './model/index.js';
 // proxy
 export { startProxy, type Expectation, type ProxyOptions, type RunningProxy } from './proxy/server.js';
-export { VerdictStream, VERDICT_KINDS, clientAnswer, isMismatch, type ConnectionVerdict, type ExpectedVerdict, type VerdictKind, type VerdictListener, type Listener } from './proxy/verdict.js';
+export { VerdictStream, VERDICT_KINDS, clientAnswer, isMismatch, type ConnectionVerdict, type ExpectedVerdict, type VerdictKind, type VerdictListener, type Listener } from './proxy/connection-record.js';
 export { Connection, DEFAULT_LIMITS, type ConnectionLimits, type ConnectionSetup, type ConnectionEvent, type ConnectionCommand, type VerdictFacts } from './proxy/connection.js';
 export type { LogFailure } from './proxy/record-log.js';
 export { controlHandler, startControl, newControlToken } from './proxy/control.js';

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRINTABLE_MAX, hasUnsafeCharacter, printable } from '../src/printable.js';
-import type { ConnectionVerdict } from '../src/proxy/verdict.js';
+import type { ConnectionVerdict } from '../src/proxy/connection-record.js';
 import { verdictLine } from '../src/report/verdict-line.js';
 
 /** Every character the escaper must never let through: Cc, bidi controls, LS/PS, lone surrogates. */

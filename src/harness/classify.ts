@@ -1,5 +1,5 @@
 import type { Verdict } from '../model/index.js';
-import type { ConnectionVerdict } from '../proxy/verdict.js';
+import type { ConnectionVerdict } from '../proxy/connection-record.js';
 import type { Category } from '../scenario/scenario.js';
 
 /**

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { printable } from '../printable.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
-import type { ConnectionVerdict } from '../proxy/verdict.js';
+import type { ConnectionVerdict } from '../proxy/connection-record.js';
 import { presentScenario } from '../scenario/materialize.js';
 import type { ResolvedProfile } from '../scenario/profile.js';
 import type { Scenario } from '../scenario/scenario.js';

@@ -7,7 +7,7 @@ import { domainCovers, type ReasonCode, type Verdict } from '../model/index.js';
 import { expectScenario } from '../scenario/expect.js';
 import type { PinReport } from '../proxy/pin-reports.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
-import type { ConnectionVerdict } from '../proxy/verdict.js';
+import type { ConnectionVerdict } from '../proxy/connection-record.js';
 import { presentScenario, type PresentedScenario } from '../scenario/materialize.js';
 import type { ResolvedProfile } from '../scenario/profile.js';
 import type { Category, Scenario } from '../scenario/scenario.js';

@@ -12,7 +12,7 @@
 import { hostNameProblem } from '../model/hostname.js';
 import { alertByCode, type Alert } from './alerts.js';
 import { ClientHelloReader, ClientHelloTooLargeError, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
-import { isMismatch, type ConnectionVerdict, type ExpectedVerdict, type Listener, type VerdictKind } from './verdict.js';
+import { isMismatch, type ConnectionVerdict, type ExpectedVerdict, type Listener, type VerdictKind } from './connection-record.js';
 
 /** Every bound on a connection's phases, in milliseconds. */
 export interface ConnectionLimits {

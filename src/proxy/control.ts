@@ -8,7 +8,7 @@ import type { World } from '../world/world.js';
 import { listenAll } from './listeners.js';
 import type { LogFailure } from './record-log.js';
 import type { RunningProxy } from './server.js';
-import type { ExpectedVerdict, VerdictKind } from './verdict.js';
+import type { ExpectedVerdict, VerdictKind } from './connection-record.js';
 
 /** What the control API needs: the proxy it steers, the catalog to switch within, the token. */
 export interface ControlOptions {

@@ -13,7 +13,7 @@ import { isPinReportBody, PinReportStream, readPinReport, reportSender, type Pin
 import { plainHttpHandler, readBody } from './plain-http.js';
 import { RecordLog, type LogFailure } from './record-log.js';
 import { connectUpstream, forwardTls, openTunnel, pipeTunnel } from './tunnel.js';
-import { VerdictStream, type ExpectedVerdict, type Listener } from './verdict.js';
+import { VerdictStream, type ExpectedVerdict, type Listener } from './connection-record.js';
 
 /** Options of {@link startProxy}. */
 export interface ProxyOptions {

@@ -1,6 +1,6 @@
 import { printable } from '../printable.js';
 import type { ControlStatus } from '../proxy/control.js';
-import { VERDICT_KINDS } from '../proxy/verdict.js';
+import { VERDICT_KINDS } from '../proxy/connection-record.js';
 
 /** `host` as it goes before `:port` (IPv6 in brackets). */
 function authority(host: string, port: number): string {

@@ -1,6 +1,6 @@
 import { printable } from '../printable.js';
 import type { PinReport } from '../proxy/pin-reports.js';
-import type { ConnectionVerdict } from '../proxy/verdict.js';
+import type { ConnectionVerdict } from '../proxy/connection-record.js';
 
 const COLORS: Record<ConnectionVerdict['kind'], string> = {
   accepted: '\x1b[32m',

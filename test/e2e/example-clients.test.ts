@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import type { ConnectionVerdict } from '../../src/proxy/verdict.js';
+import type { ConnectionVerdict } from '../../src/proxy/connection-record.js';
 import { presentScenario, worldTrust } from '../../src/scenario/materialize.js';
 import { findScenario, loadCatalog, type Scenario } from '../../src/scenario/scenario.js';
 import { pemOf } from '../../src/world/pem.js';

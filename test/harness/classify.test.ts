@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCalibration, calibrationState, classify, rejectionReason, testedNothing, type Observation } from '../../src/harness/classify.js';
 import type { Verdict } from '../../src/model/index.js';
-import type { ConnectionVerdict, VerdictKind } from '../../src/proxy/verdict.js';
+import type { ConnectionVerdict, VerdictKind } from '../../src/proxy/connection-record.js';
 
 const verdict = (expected: 'accept' | 'reject', code: Verdict['code'] = expected === 'accept' ? 'ok' : 'pin-mismatch'): Verdict =>
   ({ expected, code, reason: code, paths: [], validation: { ok: true, code: 'ok', reason: '' } }) as Verdict;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Connection, parseAuthority, type ConnectionCommand, type ConnectionEvent, type ConnectionSetup, type VerdictFacts } from '../../src/proxy/connection.js';
 import { ForbiddenTargets } from '../../src/proxy/forbidden.js';
 import { MAX_CLIENT_HELLO_BYTES } from '../../src/proxy/tls-wire.js';
-import type { ExpectedVerdict } from '../../src/proxy/verdict.js';
+import type { ExpectedVerdict } from '../../src/proxy/connection-record.js';
 
 const HOST = 'api.pinprick.test';
 /** The control API on port 8081, with this machine's addresses fixed (not read from its interfaces). */

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { expectScenario } from '../../src/scenario/expect.js';
 import { controlHandler, newControlToken, startControl, type ControlStatus } from '../../src/proxy/control.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import type { ConnectionVerdict } from '../../src/proxy/verdict.js';
+import type { ConnectionVerdict } from '../../src/proxy/connection-record.js';
 import { presentScenario } from '../../src/scenario/materialize.js';
 import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
 import { findScenario, loadCatalog, type Scenario } from '../../src/scenario/scenario.js';

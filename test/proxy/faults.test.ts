@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyError } from '../../src/errors.js';
 import { LeafCache } from '../../src/proxy/leaf-cache.js';
 import { startProxy, type ProxyOptions, type RunningProxy } from '../../src/proxy/server.js';
-import type { ConnectionVerdict } from '../../src/proxy/verdict.js';
+import type { ConnectionVerdict } from '../../src/proxy/connection-record.js';
 import { presentScenario, type PresentedScenario } from '../../src/scenario/materialize.js';
 import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
 import { pemOf } from '../../src/world/pem.js';

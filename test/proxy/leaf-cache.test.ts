@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../src/model/index.js';
 import { LeafCache } from '../../src/proxy/leaf-cache.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import type { ConnectionVerdict } from '../../src/proxy/verdict.js';
+import type { ConnectionVerdict } from '../../src/proxy/connection-record.js';
 import { presentScenario } from '../../src/scenario/materialize.js';
 import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';

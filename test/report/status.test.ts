@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ControlStatus } from '../../src/proxy/control.js';
-import { VERDICT_KINDS, type VerdictKind } from '../../src/proxy/verdict.js';
+import { VERDICT_KINDS, type VerdictKind } from '../../src/proxy/connection-record.js';
 import { statusText } from '../../src/report/status.js';
 
 const kinds = (counts: Partial<Record<VerdictKind, number>>) => Object.fromEntries(VERDICT_KINDS.map((k) => [k, counts[k] ?? 0])) as Record<VerdictKind, number>;

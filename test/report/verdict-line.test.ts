@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PinReport } from '../../src/proxy/pin-reports.js';
-import type { ConnectionVerdict } from '../../src/proxy/verdict.js';
+import type { ConnectionVerdict } from '../../src/proxy/connection-record.js';
 import { pinReportLine, verdictLine } from '../../src/report/verdict-line.js';
 
 const base: ConnectionVerdict = {

@@ -1,3 +1,8 @@
+/**
+ * The proxy's record of each connection it accepted (`ConnectionVerdict`): what the client did on
+ * the wire, and whether that contradicts the model. Not the model's `Verdict` (model/verdict.ts),
+ * which is what a correct client does with a chain; a record carries that as `expected`.
+ */
 import type { Alert } from './alerts.js';
 import { RecordStream } from './stream.js';
 

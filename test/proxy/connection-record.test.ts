@@ -5,7 +5,7 @@
  * answer nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { clientAnswer, isMismatch, VERDICT_KINDS, type VerdictKind } from '../../src/proxy/verdict.js';
+import { clientAnswer, isMismatch, VERDICT_KINDS, type VerdictKind } from '../../src/proxy/connection-record.js';
 
 const rows: [VerdictKind, 'accept' | 'reject' | undefined, { accept: boolean; reject: boolean }][] = [
   // kind, what the client answered, mismatch when a correct client would accept / reject
