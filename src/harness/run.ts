@@ -147,9 +147,9 @@ export interface PreparedScenario {
   values: Record<string, string>;
   /** The same as PINPRICK_* environment variables. */
   env: Record<string, string>;
-  /** Last verdict and report ids before the scenario started: what comes after is its own. */
+  /** Last verdict and pin-failure report ids before the scenario started: what comes after is its own. */
   lastVerdictId: number;
-  lastReportId: number;
+  lastPinReportId: number;
   started: number;
   /** The world's keys by name, for a POLICY-RISK fix that names them. */
   keys: NamedKey[];
@@ -204,7 +204,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     env,
     keys: world.allKeys().map((k) => ({ name: k.name, position: k.def.position, pin: k.pin.sha256 })),
     lastVerdictId: proxy.verdicts.lastId,
-    lastReportId: proxy.reports.lastId,
+    lastPinReportId: proxy.reports.lastId,
     started: Date.now(),
   };
 }
@@ -299,7 +299,7 @@ export function scenarioResult(
     durationMs: Date.now() - p.started,
     classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation, policyFix(expected, p.keys, new Set(profile.pins.map((x) => x.sha256)))),
     chain: chainPicture(p.presented, expected, profile),
-    reports: proxy.reports.recent().filter((r) => r.id > p.lastReportId && r.scenario === scenario.id),
+    reports: proxy.reports.recent().filter((r) => r.id > p.lastPinReportId && r.scenario === scenario.id),
   };
 }
 

@@ -9,7 +9,7 @@ export interface PlainHttpContext {
   /** `host:port` clients used to reach the proxy itself, for a report's URL. */
   selfAuthority(): string;
   /** Record a report body that arrived at `url`, with the request's headers (who sent it). */
-  recordReport(url: string, body: string, headers: IncomingMessage['headers']): PinReport;
+  recordPinReport(url: string, body: string, headers: IncomingMessage['headers']): PinReport;
   /** Real servers for hosts: plain proxy requests to them go there. */
   upstreams?: Record<string, { host: string; port: number }>;
   /** An upstream that sends nothing for this long is cut off (502 or a reset). */
@@ -34,8 +34,8 @@ export function plainHttpHandler(ctx: PlainHttpContext): (req: IncomingMessage, 
       }
       readBody(req).then(
         (body) => {
-          const report = ctx.recordReport(`http://${req.headers.host ?? ctx.selfAuthority()}${req.url}`, body.toString('utf8'), req.headers);
-          res.writeHead(204, { 'x-pinprick-report': String(report.id) }).end();
+          const pinReport = ctx.recordPinReport(`http://${req.headers.host ?? ctx.selfAuthority()}${req.url}`, body.toString('utf8'), req.headers);
+          res.writeHead(204, { 'x-pinprick-report': String(pinReport.id) }).end();
         },
         () => res.writeHead(400).end(),
       );
@@ -48,8 +48,8 @@ export function plainHttpHandler(ctx: PlainHttpContext): (req: IncomingMessage, 
         (body) => {
           const text = body.toString('utf8');
           if (isPinReportBody(text)) {
-            const report = ctx.recordReport(req.url ?? '', text, req.headers);
-            res.writeHead(204, { 'x-pinprick-report': String(report.id) }).end();
+            const pinReport = ctx.recordPinReport(req.url ?? '', text, req.headers);
+            res.writeHead(204, { 'x-pinprick-report': String(pinReport.id) }).end();
           } else forwardPlain(ctx, req, res, body);
         },
         () => res.writeHead(400).end(),

@@ -153,24 +153,24 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   // Logs first: a log that cannot be opened stops the start before any port is bound.
   const onLogFailure = options.onLogFailure ?? (() => undefined);
   const verdictLog = options.log?.verdicts ? RecordLog.open(options.log.verdicts, 'verdict log', onLogFailure) : undefined;
-  let reportLog: RecordLog | undefined;
+  let pinReportLog: RecordLog | undefined;
   try {
-    reportLog = options.log?.reports ? RecordLog.open(options.log.reports, 'pin-failure report log', onLogFailure) : undefined;
+    pinReportLog = options.log?.reports ? RecordLog.open(options.log.reports, 'pin-failure report log', onLogFailure) : undefined;
   } catch (err) {
     verdictLog?.close();
     throw err;
   }
   const window = { ...DEFAULT_WINDOW, ...options.window };
   const verdicts = new VerdictStream({ records: window.verdicts }, verdictLog);
-  const reports = new PinReportStream({ records: window.reports, maxBytes: window.reportBytes, sizeOf: reportSize }, reportLog);
+  const reports = new PinReportStream({ records: window.reports, maxBytes: window.reportBytes, sizeOf: pinReportSize }, pinReportLog);
 
-  let nextReportId = 1;
-  const recordReport = (scenario: PresentedScenario, url: string, body: string, headers: IncomingMessage['headers']): PinReport => {
+  let nextPinReportId = 1;
+  const recordPinReport = (scenario: PresentedScenario, url: string, body: string, headers: IncomingMessage['headers']): PinReport => {
     const { body: content, ...fields } = readPinReport(body, url);
     // Who sent it goes with it: a report a web page sent may be forged (see PinReport.fromWebPage).
-    const report: PinReport = { id: nextReportId++, receivedAt: new Date().toISOString(), scenario: scenario.scenario.id, ...fields, ...reportSender(headers), body: content };
-    reports.push(report);
-    return report;
+    const pinReport: PinReport = { id: nextPinReportId++, receivedAt: new Date().toISOString(), scenario: scenario.scenario.id, ...fields, ...reportSender(headers), body: content };
+    reports.push(pinReport);
+    return pinReport;
   };
 
   const contexts = new WeakMap<PresentedScenario, { context: ChainContext; view: ScenarioView }>();
@@ -223,7 +223,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     // A report posted over an intercepted TLS connection (a report host in the scenario, or
     // intercept-all) is collected like one sent over plain HTTP.
     readBody(req).then((body) => {
-      if (isPinReportBody(body.toString('utf8'))) recordReport(s, `https://${req.headers.host ?? s.hosts[0]}${req.url ?? '/'}`, body.toString('utf8'), req.headers);
+      if (isPinReportBody(body.toString('utf8'))) recordPinReport(s, `https://${req.headers.host ?? s.hosts[0]}${req.url ?? '/'}`, body.toString('utf8'), req.headers);
       answer();
     }, answer);
   });
@@ -452,7 +452,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const plainHttp = plainHttpHandler({
     reportUri: () => reportUri(),
     selfAuthority: () => `${host}:${proxyPortOf()}`,
-    recordReport: (url, body, headers) => recordReport(active, url, body, headers),
+    recordPinReport: (url, body, headers) => recordPinReport(active, url, body, headers),
     upstreams: options.upstreams,
     upstreamIdleMs: limits.tunnelIdleMs,
     lookupFor: (port) => forbidden.lookupFor(port),
@@ -516,7 +516,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     ]);
   } catch (err) {
     verdictLog?.close();
-    reportLog?.close();
+    pinReportLog?.close();
     throw err;
   }
 
@@ -546,7 +546,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       }
       await Promise.all(closing);
       verdictLog?.close();
-      reportLog?.close();
+      pinReportLog?.close();
     },
   };
 }
@@ -574,6 +574,6 @@ function expectedOf(expect: Expectation, s: PresentedScenario): ReadonlyMap<stri
 }
 
 /** A report's weight in the in-memory window: its body dominates. */
-function reportSize(r: PinReport): number {
+function pinReportSize(r: PinReport): number {
   return typeof r.body === 'string' ? r.body.length : JSON.stringify(r.body)?.length ?? 0;
 }

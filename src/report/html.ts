@@ -175,24 +175,24 @@ function pinList(pins: readonly string[], profile: ReadonlyMap<string, string>, 
   return `<${list} class="pins">${items.join('')}</${list}>`;
 }
 
-function reportCard(report: PinReport, profile: ReadonlyMap<string, string>): string {
-  const about = report.hostname ? `${report.hostname}${report.port === undefined ? '' : `:${report.port}`}` : '(no hostname)';
+function pinReportCard(pinReport: PinReport, profile: ReadonlyMap<string, string>): string {
+  const about = pinReport.hostname ? `${pinReport.hostname}${pinReport.port === undefined ? '' : `:${pinReport.port}`}` : '(no hostname)';
   const field = (name: string, value: string | undefined) => (value === undefined ? '' : `<dt>${esc(name)}</dt><dd>${value}</dd>`);
   const pins = (list: string[] | undefined, ordered = false) => (list ? pinList(list, profile, ordered) : undefined);
-  const body = typeof report.body === 'string' ? report.body : JSON.stringify(report.body, null, 2);
-  return `<article class="report" data-format="${esc(report.format)}">
-<p class="report-head">${tag('format', report.format.toUpperCase())} about <b>${esc(about)}</b> <small>received ${esc(report.receivedAt)}</small></p>
-${report.fromWebPage ? `<p class="forged">sent by a web page at <code>${esc(report.origin ?? '')}</code>: may be forged (any page can make a browser post a report; HPKP and TrustKit send no Origin)</p>\n` : ''}<dl class="fields">
-${field('validation result', esc(report.validationResult ?? (report.format === 'hpkp' ? 'pin validation failed (an HPKP report is only sent on failure)' : '–')))}
-${field('noted host', report.notedHostname === undefined ? undefined : esc(report.notedHostname))}
-${field('enforced', report.enforced === undefined ? undefined : String(report.enforced))}
-${field('app', report.app === undefined ? undefined : esc(report.app))}
-${field('known pins', pins(report.knownPins))}
-${field('served chain', pins(report.servedChainPins, true))}
-${field('validated chain', pins(report.validatedChainPins, true))}
-${field('sent to', `<code>${esc(report.url)}</code>`)}
-${field('origin', report.origin === undefined || report.fromWebPage ? undefined : `<code>${esc(report.origin)}</code>`)}
-${field('user agent', report.userAgent === undefined ? undefined : esc(report.userAgent))}
+  const body = typeof pinReport.body === 'string' ? pinReport.body : JSON.stringify(pinReport.body, null, 2);
+  return `<article class="report" data-format="${esc(pinReport.format)}">
+<p class="report-head">${tag('format', pinReport.format.toUpperCase())} about <b>${esc(about)}</b> <small>received ${esc(pinReport.receivedAt)}</small></p>
+${pinReport.fromWebPage ? `<p class="forged">sent by a web page at <code>${esc(pinReport.origin ?? '')}</code>: may be forged (any page can make a browser post a report; HPKP and TrustKit send no Origin)</p>\n` : ''}<dl class="fields">
+${field('validation result', esc(pinReport.validationResult ?? (pinReport.format === 'hpkp' ? 'pin validation failed (an HPKP report is only sent on failure)' : '–')))}
+${field('noted host', pinReport.notedHostname === undefined ? undefined : esc(pinReport.notedHostname))}
+${field('enforced', pinReport.enforced === undefined ? undefined : String(pinReport.enforced))}
+${field('app', pinReport.app === undefined ? undefined : esc(pinReport.app))}
+${field('known pins', pins(pinReport.knownPins))}
+${field('served chain', pins(pinReport.servedChainPins, true))}
+${field('validated chain', pins(pinReport.validatedChainPins, true))}
+${field('sent to', `<code>${esc(pinReport.url)}</code>`)}
+${field('origin', pinReport.origin === undefined || pinReport.fromWebPage ? undefined : `<code>${esc(pinReport.origin)}</code>`)}
+${field('user agent', pinReport.userAgent === undefined ? undefined : esc(pinReport.userAgent))}
 </dl>
 <details><summary>raw body</summary><pre>${esc(body ?? '')}</pre></details>
 </article>`;
@@ -200,7 +200,7 @@ ${field('user agent', report.userAgent === undefined ? undefined : esc(report.us
 
 function reportsBlock(r: ScenarioResult, id: string): string {
   const profile = new Map(r.chain.pins.map((p) => [p.sha256, p.label ?? 'pinned']));
-  const cards = r.reports.map((rep) => reportCard(rep, profile)).join('\n');
+  const cards = r.reports.map((pinReport) => pinReportCard(pinReport, profile)).join('\n');
   const body = r.reports.length ? cards : '<p class="none">The client sent no pin-failure report.</p>';
   return `<div class="reports" id="${id}-reports">
 <h4>Pin-failure reports (${r.reports.length})</h4>
