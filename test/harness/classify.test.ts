@@ -130,6 +130,12 @@ describe('classification of one run', () => {
     expect(testedNothing([inconclusive])).toBe('nothing was tested: every result is INCONCLUSIVE');
   });
 
+  it('two calibration results, one not accepted: the calibration failed', () => {
+    const cal = (kind: VerdictKind) => ({ category: 'calibration' as const, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen(kind)) });
+    expect(calibrationState([cal('accepted'), cal('rejected')])).toBe('failed');
+    expect(calibrationState([cal('accepted'), cal('accepted')])).toBe('passed');
+  });
+
   it('under a failed calibration an INCONCLUSIVE (unknown) result stays as it was, and the calibration says why it failed', () => {
     const failed = { category: 'calibration' as const, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen('rejected')) };
     const timedOut = { category: 'attack' as const, classification: classify('attack', verdict('reject'), seen('timeout')) };
@@ -169,6 +175,7 @@ describe('a rejection for the wrong reason', () => {
     ['pins mismatch', { ...seen('rejected-after-handshake'), output: 'PINS MISMATCH' }, 'pin'],
     ['a pin failure said beside a trust alert: the client said pin', { ...alerted('unknown_ca'), output: 'public key does not match pinned public key' }, 'pin'],
     ['a trust alert and unrelated output: trust', { ...alerted('unknown_ca'), output: 'handshake failed' }, 'trust'],
+    ['no connection, only an exit code', { exitCode: 60 }, undefined],
     ['curl: pinned public key', { ...seen('rejected-after-handshake'), output: 'curl: (90) SSL: public key does not match pinned public key' }, 'pin'],
     ['OkHttp: Certificate pinning failure', { ...seen('rejected-after-handshake'), output: 'javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure!' }, 'pin'],
     ['nothing said', seen('rejected'), undefined],

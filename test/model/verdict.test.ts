@@ -86,7 +86,11 @@ describe('the genuine server and a trusted rogue CA', () => {
       what: 'genuine chain: the pinned intermediate is on the validated path',
       build: () => input([w.genuineLeaf, w.genuineInt]),
       code: 'ok',
-      then: (v) => expect(v.pinCheck).toMatchObject({ applies: true, coveredBy: HOST, evaluated: true, matched: { label: 'genuine-intermediate', certIndexInPath: 1, subject: 'CN=Genuine Intermediate R1', backup: false } }),
+      then: (v) => {
+        expect(v.pinCheck).toMatchObject({ applies: true, coveredBy: HOST, evaluated: true, matched: { label: 'genuine-intermediate', certIndexInPath: 1, subject: 'CN=Genuine Intermediate R1', backup: false } });
+        // Pinned keys on the validated path are not off-path pins (mutation testing).
+        expect(v.pinCheck?.offPathPins).toBeUndefined();
+      },
     },
     {
       what: 'genuine chain, pinning the anchor (root) key: anchors count, they are on the path',
@@ -330,6 +334,21 @@ describe('rotations: backup pins, several valid paths', () => {
         expect(v.chosenPath).toBe(0);
         expect(v.pinCheck).toMatchObject({ onlyOnAlternativePath: true, alternative: { pathIndex: 1, match: { label: 'vendor-root', certIndexInPath: 2 } } });
         expect(v.reason).toMatch(/only on another valid path .* depends on which path the client builds/);
+      },
+    },
+    {
+      // Mutation testing (npm run mutate): the first other valid path with a pin is the one reported.
+      what: 'three valid paths, pins on the second and the third: the second is the alternative reported',
+      build: async () => {
+        const vendor = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
+        const rogue = await pki.intermediate('CN=Genuine Intermediate R1', w.rogueRoot, { subjectKey: w.genuineInt.key });
+        return input([w.genuineLeaf, w.genuineInt, vendor, rogue], { policy: policy({ pins: [{ sha256: w.vendorRoot.pin, label: 'vendor-root' }, { sha256: w.rogueRoot.pin, label: 'rogue-root' }] }) });
+      },
+      code: 'pin-mismatch',
+      then: (v) => {
+        expect(v.paths.map((p) => p.result.ok)).toEqual([true, true, true]);
+        expect(v.chosenPath).toBe(0);
+        expect(v.pinCheck?.alternative).toMatchObject({ pathIndex: 1, match: { label: 'vendor-root' } });
       },
     },
   ]);
