@@ -75,9 +75,20 @@ export function coveringDomain(policy: PinPolicy, host: string): PinDomain | und
   return policy.domains.find((d) => domainCovers(d, host));
 }
 
-/** A pin in the form the model compares: base64 without an OkHttp `sha256/` prefix. */
+/** A base64 SHA-256 pin: 43 characters and one `=`; its first character may be `/`. */
+const BASE64_PIN = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * A pin in the form the model compares: base64 without an OkHttp `sha256/` or curl `sha256//`
+ * prefix. A pin may itself start with `/` (1 key in 64), so a second slash is curl's only when
+ * what is left without it is not already a whole pin.
+ */
 export function normalisePin(pin: string): string {
-  return pin.trim().replace(/^sha256\/+/, '');
+  const trimmed = pin.trim();
+  if (!trimmed.startsWith('sha256/')) return trimmed;
+  const rest = trimmed.slice('sha256/'.length);
+  if (!rest.startsWith('/') || BASE64_PIN.test(rest)) return rest;
+  return BASE64_PIN.test(rest.slice(1)) ? rest.slice(1) : rest.replace(/^\/+/, '');
 }
 
 /** True for a pin labelled as a backup (the label starts with `backup`, any case). */
