@@ -172,6 +172,19 @@ describe('CA and purpose constraints', () => {
       },
       code: 'not-a-ca',
       depth: 1,
+      reason: /^The intermediate 'CN=Not A CA' \(depth 1\) issued 'CN=api\.example' but is not a CA certificate \(basicConstraints cA is false\)\.$/,
+    },
+    {
+      // Mutation testing (npm run mutate): only a v1 anchor is excused from basicConstraints.
+      what: 'a v3 trust anchor without basicConstraints issues the intermediate',
+      build: async () => {
+        const r = await pki.root('CN=No BC Root', { ca: undefined, pathLen: undefined });
+        const i = await pki.intermediate('CN=Under No BC Root', r);
+        return input([await pki.leaf(HOST, i), i], [r]);
+      },
+      code: 'not-a-ca',
+      depth: 2,
+      reason: /^The trust anchor 'CN=No BC Root' \(depth 2\) issued 'CN=Under No BC Root' but is not a CA certificate \(it has no basicConstraints\)\.$/,
     },
     {
       what: 'an intermediate with no basicConstraints at all (keyUsage keyCertSign is not enough)',
@@ -528,6 +541,7 @@ describe('signatures and trust', () => {
         return input([self], [self]);
       },
       code: 'ok',
+      reason: /^Valid: the leaf 'CN=api\.example' is itself a trust anchor, and the host 'api\.example' matches the leaf's dNSName 'api\.example'\.$/,
     },
     {
       what: 'the trust anchor is the intermediate itself (a non-self-signed anchor)',
@@ -666,6 +680,16 @@ describe('precedence: one code when several things fail', () => {
       depth: 0,
     },
   ]);
+});
+
+describe('what a valid path says', () => {
+  it('how it reached the anchor, and the host match it carries (mutation testing)', () => {
+    const v = evaluate(input([leaf, int], [root]));
+    expect(v.reason).toBe("Valid: the path from 'CN=api.example' reaches the trust anchor 'CN=Model Root, O=pinprick tests' in 3 certificates, and the host 'api.example' matches the leaf's dNSName 'api.example'.");
+    expect(v.validation).toMatchObject({ ok: true, code: 'ok', host: { ok: true, matchedBy: 'dNSName', name: HOST } });
+    expect(v.validation.depth).toBeUndefined();
+    expect(evaluate(input([leaf, int], [root], { host: undefined })).reason).toBe("Valid: the path from 'CN=api.example' reaches the trust anchor 'CN=Model Root, O=pinprick tests' in 3 certificates.");
+  });
 });
 
 describe('inputs the model refuses before building paths', () => {
