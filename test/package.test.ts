@@ -2,7 +2,7 @@
  * Dependencies are used (issue 15, finding 11): node-forge was a runtime dependency nothing
  * imported and selfsigned a dev dependency nothing imported. Every runtime dependency is imported
  * by src/; every dev dependency is imported by tests, benchmarks or scripts, run by an npm script,
- * or types a package that is.
+ * loaded as a plugin by stryker.config.json (npm run mutate), or types a package that is.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,16 +33,17 @@ describe('package.json', () => {
   const src = imported(sources(join(ROOT, 'src')));
   const elsewhere = imported([...sources(join(ROOT, 'test')), ...sources(join(ROOT, 'bench')), readFileSync(join(ROOT, 'vitest.config.ts'), 'utf8')]);
   const scripts = Object.values(pkg.scripts).join('\n');
+  const strykerPlugins = new Set((JSON.parse(readFileSync(join(ROOT, 'stryker.config.json'), 'utf8')) as { plugins?: string[] }).plugins ?? []);
 
   it('every runtime dependency is imported by src/', () => {
     expect(Object.keys(pkg.dependencies).filter((d) => !src.has(d))).toEqual([]);
   });
 
-  it('every dev dependency is imported by tests, benchmarks or src types, run by a script, or types one that is', () => {
+  it('every dev dependency is imported by tests, benchmarks or src types, run by a script, a Stryker plugin, or types one that is', () => {
     /** Packages whose command has another name. */
-    const BINARY: Record<string, string> = { typescript: 'tsc' };
+    const BINARY: Record<string, string> = { typescript: 'tsc', '@stryker-mutator/core': 'stryker' };
     const used = (d: string): boolean => {
-      if (src.has(d) || elsewhere.has(d) || new RegExp(`(^|[\\s&;])${BINARY[d] ?? d}\\s`).test(scripts)) return true;
+      if (src.has(d) || elsewhere.has(d) || strykerPlugins.has(d) || new RegExp(`(^|[\\s&;])${BINARY[d] ?? d}\\s`).test(scripts)) return true;
       const typed = /^@types\/(.+)$/.exec(d)?.[1];
       return typed !== undefined && (typed === 'node' || used(typed.includes('__') ? `@${typed.replace('__', '/')}` : typed));
     };

@@ -14,8 +14,10 @@ const PIN_VALUE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 /** HPKP's directive (`pin-sha256="B64"`; RFC 7469 section 2.1: names are case-insensitive, spaces may surround `=`). */
 const HPKP_PREFIX = /^pin-sha256\s*=\s*/i;
-/** OkHttp's `sha256/` and curl's `sha256//`. */
-const HASH_PREFIX = /^sha256\/\/?/i;
+/** OkHttp's `sha256/` (curl's `sha256//` is that and one more slash). */
+const HASH_PREFIX = /^sha256\//i;
+/** The shape of a pin value, canonical or not: 43 base64 characters and `=`. Its first character may be `/`. */
+const PIN_SHAPE = /^[A-Za-z0-9+/]{43}=$/;
 
 function unquote(text: string): string {
   return text.replace(/^"/, '').replace(/"$/, '');
@@ -28,7 +30,14 @@ function unquote(text: string): string {
  * received report shows what the client sent); {@link parsePin} is the checked reading.
  */
 export function normalisePin(text: string): string {
-  return unquote(unquote(text.trim().replace(HPKP_PREFIX, '')).replace(HASH_PREFIX, ''));
+  const inner = unquote(text.trim().replace(HPKP_PREFIX, ''));
+  const prefix = HASH_PREFIX.exec(inner);
+  if (!prefix) return unquote(inner);
+  let rest = inner.slice(prefix[0].length);
+  // A pin may itself start with '/' (1 key in 64): a second slash is curl's only when what is left
+  // without it is not already a whole pin (found by mutation testing: `sha256/` + '/...' lost it).
+  if (rest.startsWith('/') && !PIN_SHAPE.test(unquote(rest))) rest = rest.slice(1);
+  return unquote(rest);
 }
 
 /**

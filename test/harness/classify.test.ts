@@ -27,6 +27,12 @@ describe('classification of one run', () => {
     ['a client killed at the timeout on a rejecting wire is INCONCLUSIVE, not PASS', 'attack', verdict('reject'), seen('rejected', null), 'INCONCLUSIVE'],
     ['a client that did not speak TLS is INCONCLUSIVE, not PASS', 'attack', verdict('reject'), seen('not-tls', 1), 'INCONCLUSIVE'],
     ["a TryTLS stub's REJECT with exit 0 counts as a rejection", 'attack', verdict('reject'), { wire: wire('rejected'), exitCode: 0, said: 'reject' }, 'PASS'],
+    // Mutation testing (npm run mutate) found these unchecked.
+    ["a TryTLS stub's ACCEPT with exit 1 on an accepting wire counts as an acceptance", 'attack', verdict('reject'), { wire: wire('accepted'), exitCode: 1, said: 'accept' }, 'VULNERABLE'],
+    ['manual mode (no exit code): the wire alone decides, a rejection', 'attack', verdict('reject'), { wire: wire('rejected') }, 'PASS'],
+    ['manual mode (no exit code): the wire alone decides, an acceptance', 'attack', verdict('reject'), { wire: wire('accepted') }, 'VULNERABLE'],
+    ['rejecting what must be accepted in a control scenario is BRICKED', 'control', verdict('accept'), seen('rejected-after-handshake'), 'BRICKED'],
+    ['rejecting an attack the model rejects for pins (not a rotation) passes, not POLICY-RISK', 'attack', verdict('reject', 'pin-mismatch'), seen('rejected-after-handshake'), 'PASS'],
   ];
   for (const [what, category, expected, observation, outcome] of cases) {
     it(what, () => expect(classify(category, expected, observation).outcome).toBe(outcome));
@@ -51,6 +57,30 @@ describe('classification of one run', () => {
     it('nothing observed is still INCONCLUSIVE', () => {
       expect(classify('rotation', either, seen('timeout')).outcome).toBe('INCONCLUSIVE');
     });
+  });
+
+  it.each<[string, Observation, RegExp]>([
+    ['never connected', seen(undefined, 7), /^the client never connected to the proxy$/],
+    ['a timeout on the wire', seen('timeout'), /^the connection timed out \(timeout\)$/],
+    ['not TLS', seen('not-tls', 1), /^the client did not speak TLS \(not-tls\)$/],
+    ['killed at the timeout', seen('accepted', null), /^the client did not finish within the timeout$/],
+    ['wire and exit code disagree', seen('accepted', 1), /^the wire says accepted but the client says reject \(exit 1\)$/],
+    ['wire and the said word disagree, no exit code', { wire: wire('rejected'), said: 'accept' }, /^the wire says rejected but the client says accept$/],
+  ])('INCONCLUSIVE says why: %s', (_what, observation, reason) => {
+    const c = classify('attack', verdict('reject'), observation);
+    expect(c).toMatchObject({ outcome: 'INCONCLUSIVE', observed: 'unknown' });
+    expect(c.reason).toMatch(reason);
+  });
+
+  it('the reason names the alert, or says the rejection came after the handshake, and carries the model\'s reason', () => {
+    const alert = { wire: { ...wire('rejected'), alert: { code: 42, name: 'bad_certificate' } as never }, exitCode: 1 };
+    expect(classify('attack', verdict('reject'), alert).reason).toBe('rejected (bad_certificate), as a correct client does: pin-mismatch');
+    expect(classify('attack', verdict('reject'), seen('rejected-after-handshake')).reason).toBe('rejected (after the handshake), as a correct client does: pin-mismatch');
+    expect(classify('attack', verdict('reject'), seen('rejected')).reason).toBe('rejected, as a correct client does: pin-mismatch');
+    expect(classify('control', verdict('accept'), alert).reason).toBe('rejected (bad_certificate) a chain its own pin set accepts: ok');
+    expect(classify('control', verdict('accept'), seen('accepted')).reason).toBe('accepted, as a correct client does: ok');
+    expect(classify('attack', verdict('reject'), seen('accepted')).reason).toBe('accepted a chain a correct client rejects: pin-mismatch');
+    expect(classify('rotation', verdict('reject'), alert)).toMatchObject({ outcome: 'POLICY-RISK', reason: 'rejected (bad_certificate) a legitimate rotation: this pin set cannot survive it' });
   });
 
   it('POLICY-RISK comes with a fix', () => {
@@ -88,6 +118,32 @@ describe('classification of one run', () => {
     const timeouts = applyCalibration([{ ...calibration, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen('timeout')) }]);
     expect(testedNothing(timeouts)).toMatch(/nothing was tested/);
   });
+
+  it('a passed calibration and one INCONCLUSIVE result beside a PASS: the run tested something', () => {
+    const calibration = { category: 'calibration' as const, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen('accepted')) };
+    const results = applyCalibration([calibration, { category: 'attack' as const, classification: classify('attack', verdict('reject'), seen('timeout')) }]);
+    expect(calibrationState(results)).toBe('passed');
+    expect(results.map((r) => r.classification.outcome)).toEqual(['PASS', 'INCONCLUSIVE']);
+    expect(testedNothing(results)).toBeUndefined();
+    // Every result INCONCLUSIVE under a passed calibration (a calibration row set by hand): nothing tested.
+    const inconclusive = { ...calibration, classification: { ...calibration.classification, outcome: 'INCONCLUSIVE' as const } };
+    expect(testedNothing([inconclusive])).toBe('nothing was tested: every result is INCONCLUSIVE');
+  });
+
+  it('two calibration results, one not accepted: the calibration failed', () => {
+    const cal = (kind: VerdictKind) => ({ category: 'calibration' as const, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen(kind)) });
+    expect(calibrationState([cal('accepted'), cal('rejected')])).toBe('failed');
+    expect(calibrationState([cal('accepted'), cal('accepted')])).toBe('passed');
+  });
+
+  it('under a failed calibration an INCONCLUSIVE (unknown) result stays as it was, and the calibration says why it failed', () => {
+    const failed = { category: 'calibration' as const, classification: classify('calibration', verdict('accept', 'ok-unpinned-host'), seen('rejected')) };
+    const timedOut = { category: 'attack' as const, classification: classify('attack', verdict('reject'), seen('timeout')) };
+    const [cal, attack] = applyCalibration([failed, timedOut]);
+    expect(cal!.classification.reason).toMatch(/^calibration failed: the client did not accept a chain from the test CA .*\(rejected a chain its own pin set accepts: ok-unpinned-host\); install the test roots/);
+    expect(attack!.classification).toEqual(timedOut.classification);
+    expect(testedNothing([failed])).toBe('nothing was tested: the client does not trust the test CA (the calibration scenario was not accepted), so its rejections prove nothing');
+  });
 });
 
 describe('a rejection for the wrong reason', () => {
@@ -100,6 +156,26 @@ describe('a rejection for the wrong reason', () => {
     ['Node: UNABLE_TO_GET_ISSUER_CERT_LOCALLY', { ...seen('rejected'), output: 'Error: unable to get local issuer certificate\n code: UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }, 'trust'],
     ['Go: unknown authority', { ...seen('rejected'), output: 'x509: certificate signed by unknown authority' }, 'trust'],
     ['Java: PKIX', { ...seen('rejected'), output: 'sun.security.validator.ValidatorException: PKIX path building failed' }, 'trust'],
+    ['certificate_revoked alert', alerted('certificate_revoked'), 'trust'],
+    ['unsupported_certificate alert', alerted('unsupported_certificate'), 'trust'],
+    ['certificate_unknown alert (pinning TrustManagers send it too)', alerted('certificate_unknown'), undefined],
+    ['OpenSSL: unable to get issuer certificate', { ...seen('rejected'), output: 'verify error:num=2:unable to get issuer certificate' }, 'trust'],
+    ['OpenSSL: self-signed certificate in certificate chain', { ...seen('rejected'), output: 'verify error:num=19:self-signed certificate in certificate chain' }, 'trust'],
+    ['OpenSSL 1.1: self signed certificate in certificate chain', { ...seen('rejected'), output: 'verify error:num=19:self signed certificate in certificate chain' }, 'trust'],
+    ['Node: UNABLE_TO_VERIFY_LEAF_SIGNATURE', { ...seen('rejected'), output: 'Error: unable to verify the first certificate\n code: UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, 'trust'],
+    ['Node: SELF_SIGNED_CERT_IN_CHAIN', { ...seen('rejected'), output: "code: 'SELF_SIGNED_CERT_IN_CHAIN'" }, 'trust'],
+    ['GnuTLS: The certificate is NOT trusted', { ...seen('rejected'), output: 'Status: The certificate is NOT trusted. The certificate issuer is unknown.' }, 'trust'],
+    ['case does not matter: ssl certificate problem', { ...seen('rejected'), output: 'ssl certificate problem' }, 'trust'],
+    ['an unrelated failure is no reason', { ...seen('rejected'), output: 'connection reset by peer' }, undefined],
+    ['the wire alone: no alert, no output', { wire: wire('rejected'), exitCode: 1, output: '' }, undefined],
+    ['TrustKit: Pin verification failed', { ...seen('rejected-after-handshake'), output: 'Pin verification failed for api.example' }, 'pin'],
+    ['a pin check failed', { ...seen('rejected-after-handshake'), output: 'error: pin check failed' }, 'pin'],
+    ['pinning failed', { ...seen('rejected-after-handshake'), output: 'pinning failed' }, 'pin'],
+    ['pin mismatch', { ...seen('rejected-after-handshake'), output: 'pin mismatch' }, 'pin'],
+    ['pins mismatch', { ...seen('rejected-after-handshake'), output: 'PINS MISMATCH' }, 'pin'],
+    ['a pin failure said beside a trust alert: the client said pin', { ...alerted('unknown_ca'), output: 'public key does not match pinned public key' }, 'pin'],
+    ['a trust alert and unrelated output: trust', { ...alerted('unknown_ca'), output: 'handshake failed' }, 'trust'],
+    ['no connection, only an exit code', { exitCode: 60 }, undefined],
     ['curl: pinned public key', { ...seen('rejected-after-handshake'), output: 'curl: (90) SSL: public key does not match pinned public key' }, 'pin'],
     ['OkHttp: Certificate pinning failure', { ...seen('rejected-after-handshake'), output: 'javax.net.ssl.SSLPeerUnverifiedException: Certificate pinning failure!' }, 'pin'],
     ['nothing said', seen('rejected'), undefined],

@@ -3,6 +3,14 @@ import { join } from 'node:path';
 import { pemOf } from '../../src/world/pem.js';
 import { openssl, opensslStatus } from './openssl.js';
 
+/**
+ * False under `npm run mutate` (stryker.vitest.config.ts sets PINPRICK_MUTATE): a check of a test
+ * row against openssl depends only on the row's bytes, never on the mutated source, so it can kill
+ * no mutant; skipping it there saves a process per row per mutant. Checks of the model's own output
+ * against openssl run always.
+ */
+export const ROWS_AGAINST_OPENSSL = process.env.PINPRICK_MUTATE !== '1';
+
 /** A certificate as DER bytes or PEM text. */
 export type CertInput = Uint8Array | string;
 

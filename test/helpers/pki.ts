@@ -180,6 +180,8 @@ export const OPENSSL_TO_MODEL: Record<number, ReasonCode> = {
   34: 'unknown-critical-extension',
   62: 'hostname-mismatch',
   64: 'hostname-mismatch',
+  66: 'weak-key', // EE certificate key too weak (run with -auth_level 2 for RSA under 2048 bits)
+  67: 'weak-key', // CA certificate key too weak
   68: 'weak-signature', // CA signature digest algorithm too weak
   47: 'unsupported-feature', // permitted subtree violation
   48: 'unsupported-feature', // excluded subtree violation

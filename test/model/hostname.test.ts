@@ -147,6 +147,14 @@ describe('parseHost and dnsNameMatches', () => {
     ['fe80::1%eth0', { kind: 'ip', address: 'fe80::1', family: 6 }],
     ['::ffff:192.0.2.1', { kind: 'ip', address: '::ffff:c000:201', family: 6 }],
     ['1:0:0:2:0:0:0:3', { kind: 'ip', address: '1:0:0:2::3', family: 6 }],
+    // Mutation testing (npm run mutate) found these spellings unchecked.
+    [' API.Example ', { kind: 'dns', name: 'api.example' }],
+    ['[::1', { kind: 'dns', name: '[::1' }],
+    ['::192.0.2.1', { kind: 'ip', address: '::c000:201', family: 6 }],
+    ['0:0:0:0:0:ffff:192.0.2.1', { kind: 'ip', address: '::ffff:c000:201', family: 6 }],
+    ['::', { kind: 'ip', address: '::', family: 6 }],
+    ['1::', { kind: 'ip', address: '1::', family: 6 }],
+    ['abcd:ef01:2345:6789:abcd:ef01:2345:6789', { kind: 'ip', address: 'abcd:ef01:2345:6789:abcd:ef01:2345:6789', family: 6 }],
   ])('parseHost(%s)', (host, expected) => {
     expect(parseHost(host)).toEqual(expected);
   });
@@ -155,6 +163,45 @@ describe('parseHost and dnsNameMatches', () => {
     expect(dnsNameMatches('*.example.com', '.example.com')).toBe(false);
     expect(dnsNameMatches('a..example.com', 'a..example.com')).toBe(false);
     expect(dnsNameMatches('*.example.com', '*.example.com')).toBe(false);
+    expect(dnsNameMatches('*.example.com', '')).toBe(false);
+    expect(dnsNameMatches('', '')).toBe(false);
+  });
+
+  it('names the entries it compared in the reason (the hostname-mismatch verdict shows it)', async () => {
+    const reason = async (row: Row) => matchHost(parseCertificate(await leafWith(row)), row.host, { commonNameFallback: row.commonNameFallback ?? false }).reason;
+    expect(await reason({ san: { dns: ['api.example'] }, host: 'API.example', ok: true })).toBe("The host 'api.example' matches the leaf's dNSName 'api.example'.");
+    expect(await reason({ san: { dns: ['a.example', 'b.example'] }, host: 'c.example', ok: false })).toBe(
+      "The host 'c.example' matches no dNSName of the leaf (its dNSName entries are 'a.example', 'b.example'; with a subjectAltName present the commonName is never used).",
+    );
+    expect(await reason({ san: { ip: ['192.0.2.7'] }, host: 'c.example', ok: false })).toBe(
+      "The host 'c.example' matches no dNSName of the leaf (it has no dNSName entry; with a subjectAltName present the commonName is never used).",
+    );
+    expect(await reason({ san: { ip: ['192.0.2.7'] }, host: '192.0.2.7', ok: true })).toBe('The IP address 192.0.2.7 matches an iPAddress entry of the leaf.');
+    expect(await reason({ san: { ip: ['192.0.2.7', '2001:db8::1'] }, host: '192.0.2.8', ok: false })).toBe(
+      "The IP address 192.0.2.8 is not in the leaf's subjectAltName (its iPAddress entries are 192.0.2.7, 2001:db8::1; IP hosts never match DNS names or the commonName).",
+    );
+    expect(await reason({ cn: '192.0.2.7', host: '192.0.2.7', ok: false })).toBe(
+      "The IP address 192.0.2.7 is not in the leaf's subjectAltName (it has no iPAddress entry; IP hosts never match DNS names or the commonName).",
+    );
+    expect(await reason({ cn: 'api.example', host: 'api.example', ok: false })).toBe(
+      "The host 'api.example' is only in the leaf's commonName 'api.example': the leaf has no subjectAltName, and RFC 9525 clients (Go, Apple, Android, Chrome) do not use the commonName.",
+    );
+    expect(await reason({ cn: 'api.example', host: 'www.example', ok: false, commonNameFallback: true })).toBe(
+      "The host 'www.example' does not match the leaf, which has no subjectAltName and the commonName 'api.example'.",
+    );
+    expect(await reason({ host: 'www.example', ok: false })).toBe("The host 'www.example' does not match the leaf, which has no subjectAltName and no commonName.");
+  });
+
+  it('says which matched and whether the commonName was consulted', async () => {
+    const m = async (row: Row) => matchHost(parseCertificate(await leafWith(row)), row.host, { commonNameFallback: row.commonNameFallback ?? false });
+    expect(await m({ san: { dns: ['api.example'] }, host: 'api.example', ok: true })).toMatchObject({ ok: true, matchedBy: 'dNSName', name: 'api.example', commonNameFallback: false });
+    expect(await m({ san: { ip: ['192.0.2.7'] }, host: '192.0.2.7', ok: true })).toMatchObject({ ok: true, matchedBy: 'iPAddress', name: '192.0.2.7', commonNameFallback: false });
+    expect(await m({ san: { dns: ['api.example'] }, host: 'www.example', ok: false })).toMatchObject({ ok: false, commonNameFallback: false });
+    expect(await m({ cn: 'api.example', host: 'api.example', ok: false })).toMatchObject({ ok: false, commonNameFallback: false });
+    expect(await m({ cn: 'api.example', host: 'www.example', ok: false, commonNameFallback: true })).toMatchObject({ ok: false, commonNameFallback: true });
+    // Without the option the commonName is never used (the model's strict answer).
+    const der = await leafWith({ cn: 'api.example', host: 'api.example', ok: false });
+    expect(matchHost(parseCertificate(der), 'api.example').ok).toBe(false);
   });
 });
 
@@ -184,6 +231,12 @@ describe('hostNameProblem: the names a certificate may be issued for (issue 15, 
     [`${'a'.repeat(64)}.example`, 'a label is 64 characters long, over 63'],
     [Array.from({ length: 50 }, () => 'abcde').join('.'), 'it is 299 characters long, over 253'],
     ['fe80::1%eth0', "'fe80::1%eth0' has a character other than a letter, digit or hyphen"],
+    [`${'a'.repeat(63)}.${'a'.repeat(63)}.${'a'.repeat(63)}.${'b'.repeat(61)}`, undefined],
+    [`${'a'.repeat(63)}.${'a'.repeat(63)}.${'a'.repeat(63)}.${'b'.repeat(62)}`, 'it is 254 characters long, over 253'],
+    [`${'a'.repeat(45)}_.example`, `'${'a'.repeat(40)}…' has a character other than a letter, digit or hyphen`],
+    ['-under_score.example', "'-under_score' has a character other than a letter, digit or hyphen"],
+    ['a-.example', "'a-' starts or ends with a hyphen"],
+    ['a', undefined],
   ])('%j: %s', (name, problem) => {
     expect(hostNameProblem(name)).toBe(problem);
   });

@@ -58,6 +58,15 @@ describe('pins', () => {
     expect(normalisePin('sha256/AAAA=')).toBe('AAAA=');
     expect(normalisePin(' AAAA= ')).toBe('AAAA=');
   });
+  it("keeps a pin's own leading slash (1 key in 64): sha256/ then /..., and curl's sha256// then /...", () => {
+    // Found by npm run mutate: its initial test run failed when verdict.test's random leaf key had a
+    // pin starting with '/', written OkHttp-style (sha256/ + pin), and the slash was stripped.
+    const slashed = `/${'A'.repeat(42)}=`;
+    expect(normalisePin(`sha256/${slashed}`)).toBe(slashed);
+    expect(normalisePin(`sha256//${slashed}`)).toBe(slashed);
+    expect(normalisePin(`sha256//${'B'.repeat(43)}=`)).toBe(`${'B'.repeat(43)}=`);
+    expect(normalisePin('sha256//AAAA=')).toBe('AAAA=');
+  });
   it.each([
     ['backup-1', true],
     ['Backup key', true],

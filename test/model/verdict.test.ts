@@ -86,7 +86,11 @@ describe('the genuine server and a trusted rogue CA', () => {
       what: 'genuine chain: the pinned intermediate is on the validated path',
       build: () => input([w.genuineLeaf, w.genuineInt]),
       code: 'ok',
-      then: (v) => expect(v.pinCheck).toMatchObject({ applies: true, coveredBy: HOST, evaluated: true, matched: { label: 'genuine-intermediate', certIndexInPath: 1, subject: 'CN=Genuine Intermediate R1', backup: false } }),
+      then: (v) => {
+        expect(v.pinCheck).toMatchObject({ applies: true, coveredBy: HOST, evaluated: true, matched: { label: 'genuine-intermediate', certIndexInPath: 1, subject: 'CN=Genuine Intermediate R1', backup: false } });
+        // Pinned keys on the validated path are not off-path pins (mutation testing).
+        expect(v.pinCheck?.offPathPins).toBeUndefined();
+      },
     },
     {
       what: 'genuine chain, pinning the anchor (root) key: anchors count, they are on the path',
@@ -110,6 +114,34 @@ describe('the genuine server and a trusted rogue CA', () => {
         expect(v.pinCheck?.matched).toBeUndefined();
         expect(v.reason).toBe('The chain validates but no pinned key is on the validated path.');
       },
+    },
+    {
+      what: 'the reason of an accepted chain names the pin, the subject and the depth',
+      build: () => input([w.genuineLeaf, w.genuineInt]),
+      code: 'ok',
+      then: (v) => expect(v.reason).toBe("The chain validates and pin 'genuine-intermediate' matches 'CN=Genuine Intermediate R1' (depth 1) on the validated path."),
+    },
+    {
+      // Mutation testing (npm run mutate) found the rows from here to the end of this block unchecked.
+      what: 'an unlabelled pin is named by its key in the reason, and the match has no label',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineInt.pin }] }) }),
+      code: 'ok',
+      then: (v) => {
+        expect(v.pinCheck?.matched).toEqual({ pin: w.genuineInt.pin, certIndexInPath: 1, subject: 'CN=Genuine Intermediate R1', backup: false });
+        expect(v.reason).toBe(`The chain validates and pin ${w.genuineInt.pin} matches 'CN=Genuine Intermediate R1' (depth 1) on the validated path.`);
+      },
+    },
+    {
+      what: 'the same key pinned twice under two labels: the first one written decides',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineInt.pin, label: 'first' }, { sha256: `sha256/${w.genuineInt.pin}`, label: 'backup-second' }] }) }),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck?.matched).toMatchObject({ label: 'first', backup: false }),
+    },
+    {
+      what: 'two primary pins on the path: the one nearer the leaf decides',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'root' }, { sha256: w.genuineInt.pin, label: 'int' }] }) }),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck?.matched).toMatchObject({ label: 'int', certIndexInPath: 1 }),
     },
     {
       what: 'a policy with no pins at all rejects every chain of a covered host',
@@ -138,12 +170,27 @@ describe('pin stuffing (CVE-2016-2402): pinned certificates appended to a rogue 
   });
 
   it('duplicated, and with the genuine leaf appended too', () => {
-    for (const presented of [
-      [w.rogueLeaf, w.genuineInt, w.rogueInt, w.genuineInt, w.genuineRoot, w.genuineInt],
-      [w.rogueLeaf, w.genuineLeaf, w.genuineInt, w.rogueInt, w.rogueInt, w.genuineLeaf],
-    ]) {
-      const v = evaluate(input(presented, { policy: policy({ pins: [...policy().pins, { sha256: w.genuineLeaf.pin, label: 'leaf' }, { sha256: w.genuineRoot.pin, label: 'root' }] }) }));
+    for (const [presented, offPath] of [
+      [
+        [w.rogueLeaf, w.genuineInt, w.rogueInt, w.genuineInt, w.genuineRoot, w.genuineInt],
+        [
+          ['genuine-intermediate', 1],
+          [undefined, 4],
+        ],
+      ],
+      [
+        [w.rogueLeaf, w.genuineLeaf, w.genuineInt, w.rogueInt, w.rogueInt, w.genuineLeaf],
+        [
+          ['leaf', 1],
+          ['genuine-intermediate', 2],
+        ],
+      ],
+    ] as [TestCert[], [string | undefined, number][]][]) {
+      const v = evaluate(input(presented, { policy: policy({ pins: [...policy().pins, { sha256: w.genuineLeaf.pin, label: 'leaf' }, { sha256: w.genuineRoot.pin }] }) }));
       expect(v.code).toBe('pin-mismatch');
+      // Each pinned key once, at its first position; an unlabelled pin has no label.
+      expect(v.pinCheck?.offPathPins?.map((o) => [o.label, o.presentedIndex])).toEqual(offPath);
+      expect(v.pinCheck?.offPathPins?.every((o) => 'label' in o === (o.label !== undefined))).toBe(true);
       expect(v.paths).toHaveLength(1);
       expect(v.paths[0]!.certificates.map((c) => c.subject)).toEqual([`CN=${HOST}`, 'CN=Rogue Intermediate', 'CN=Rogue Root']);
     }
@@ -243,9 +290,27 @@ describe('rotations: backup pins, several valid paths', () => {
       then: (v) => expect(v.pinCheck?.matched).toMatchObject({ label: 'primary-root', backup: false, certIndexInPath: 2 }),
     },
     {
-      what: 'only backup pins on the path, at two depths: ok-backup-pin',
+      what: 'only backup pins on the path, at two depths: ok-backup-pin, the one nearer the leaf named',
       build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'backup-root' }, { sha256: w.genuineInt.pin, label: 'backup-int' }] }) }),
       code: 'ok-backup-pin',
+      then: (v) => {
+        expect(v.pinCheck?.matched).toMatchObject({ label: 'backup-int', certIndexInPath: 1, backup: true });
+        expect(v.reason).toBe("The chain validates and only a backup pin 'backup-int' matches 'CN=Genuine Intermediate R1' (depth 1) on the validated path.");
+      },
+    },
+    {
+      what: 'report-only, the pin only on the second valid path: accepted, flagged client-dependent and reported',
+      build: async () => {
+        const cross = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
+        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ sha256: w.vendorRoot.pin, label: 'vendor-root' }], enforce: false }) });
+      },
+      code: 'ok-report-only',
+      then: (v) => {
+        expect(v.pinCheck).toMatchObject({ reportOnlyMismatch: true, onlyOnAlternativePath: true, alternative: { pathIndex: 1 } });
+        expect(v.reason).toBe(
+          "The chain validates but no pinned key is on the validated path; a pinned key is only on another valid path (pin 'vendor-root' matches 'CN=Vendor Root' (depth 2)), so the outcome depends on which path the client builds, but the policy is report-only: the mismatch is reported and the connection accepted.",
+        );
+      },
     },
     {
       what: 'two valid paths and no pin on either: pin-mismatch, not an exception',
@@ -271,6 +336,21 @@ describe('rotations: backup pins, several valid paths', () => {
         expect(v.reason).toMatch(/only on another valid path .* depends on which path the client builds/);
       },
     },
+    {
+      // Mutation testing (npm run mutate): the first other valid path with a pin is the one reported.
+      what: 'three valid paths, pins on the second and the third: the second is the alternative reported',
+      build: async () => {
+        const vendor = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
+        const rogue = await pki.intermediate('CN=Genuine Intermediate R1', w.rogueRoot, { subjectKey: w.genuineInt.key });
+        return input([w.genuineLeaf, w.genuineInt, vendor, rogue], { policy: policy({ pins: [{ sha256: w.vendorRoot.pin, label: 'vendor-root' }, { sha256: w.rogueRoot.pin, label: 'rogue-root' }] }) });
+      },
+      code: 'pin-mismatch',
+      then: (v) => {
+        expect(v.paths.map((p) => p.result.ok)).toEqual([true, true, true]);
+        expect(v.chosenPath).toBe(0);
+        expect(v.pinCheck?.alternative).toMatchObject({ pathIndex: 1, match: { label: 'vendor-root' } });
+      },
+    },
   ]);
 });
 
@@ -281,6 +361,21 @@ describe('expiration and report-only', () => {
       build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ expiration: days(-1) }) }),
       code: 'ok-pins-expired',
       then: (v) => expect(v.pinCheck).toMatchObject({ applies: false, expired: true, evaluated: false }),
+    },
+    {
+      what: 'expired pins: the reason says when; the policy still covers the host',
+      build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ expiration: new Date('2026-01-01T00:00:00Z') }) }),
+      code: 'ok-pins-expired',
+      then: (v) => {
+        expect(v.pinCheck).toEqual({ applies: false, coveredBy: HOST, expired: true, evaluated: false });
+        expect(v.reason).toBe('The chain validates and the pin set expired at 2026-01-01T00:00:00.000Z, so pins are no longer enforced.');
+      },
+    },
+    {
+      what: 'expired pins and a chain that does not validate: the validation failure, and the pin check says expired',
+      build: () => input([w.rogueLeaf], { policy: policy({ expiration: days(-1) }) }),
+      code: 'untrusted',
+      then: (v) => expect(v.pinCheck).toEqual({ applies: false, coveredBy: HOST, expired: true, evaluated: false }),
     },
     { what: 'at exactly the expiration instant pins are already off', build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ expiration: NOW }) }), code: 'ok-pins-expired' },
     { what: 'expiration still ahead: pins enforced', build: () => input([w.rogueLeaf, w.rogueInt], { policy: policy({ expiration: days(1) }) }), code: 'pin-mismatch' },
@@ -300,7 +395,15 @@ describe('expiration and report-only', () => {
 describe('which hosts a policy covers', () => {
   const rogue = (host: string, domains: PinPolicy['domains']) => () => input([w.rogueLeaf, w.rogueInt], { host, policy: policy({ domains }) });
   check([
-    { what: 'exact pattern, other host: unpinned, the rogue chain is accepted', build: rogue('www.example', [{ pattern: HOST }]), code: 'ok-unpinned-host' },
+    {
+      what: 'exact pattern, other host: unpinned, the rogue chain is accepted',
+      build: rogue('www.example', [{ pattern: HOST }]),
+      code: 'ok-unpinned-host',
+      then: (v) => {
+        expect(v.pinCheck).toEqual({ applies: false, evaluated: false });
+        expect(v.reason).toBe("The chain validates and 'www.example' is not covered by the pin policy, so no pin applies.");
+      },
+    },
     { what: 'exact pattern, subdomain without includeSubdomains: unpinned', build: rogue('deep.api.example', [{ pattern: HOST }]), code: 'ok-unpinned-host' },
     { what: 'exact pattern with includeSubdomains covers a subdomain', build: rogue('deep.api.example', [{ pattern: HOST, includeSubdomains: true }]), code: 'pin-mismatch' },
     { what: "'*.example' covers api.example", build: rogue(HOST, [{ pattern: '*.example' }]), code: 'pin-mismatch' },
@@ -315,6 +418,13 @@ describe('which hosts a policy covers', () => {
       what: 'no host given: the policy applies unconditionally',
       build: () => ({ ...input([w.rogueLeaf, w.rogueInt]), host: undefined }),
       code: 'pin-mismatch',
+      then: (v) => expect(v.pinCheck).toEqual({ applies: true, evaluated: true }),
+    },
+    {
+      what: 'no host given and a chain that does not validate: the policy applies, nothing is evaluated',
+      build: () => ({ ...input([w.rogueLeaf]), host: undefined }),
+      code: 'untrusted',
+      then: (v) => expect(v.pinCheck).toEqual({ applies: true, evaluated: false }),
     },
     {
       what: 'an uncovered host still needs a valid chain',
