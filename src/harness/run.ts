@@ -25,7 +25,7 @@ export interface ScenarioResult {
   title: string;
   category: Category;
   /** What a correct client does; `either` where correct platforms differ (then `either` says who does what). */
-  expected: { verdict: 'accept' | 'reject' | 'either'; code: ReasonCode; reason: string; either?: { accept: string[]; reject: string[]; lenientCode: ReasonCode } };
+  expected: { verdict: 'accept' | 'reject' | 'either'; code: ReasonCode; reason: string; either?: { divergence: string; accept: string[]; reject: string[]; lenientCode: ReasonCode } };
   wire?: ConnectionVerdict;
   /** The client's exit code; null when killed at --timeout; absent in manual mode. */
   exitCode?: number | null;
@@ -289,7 +289,7 @@ export function scenarioResult(
       verdict: expected.expected,
       code: expected.code,
       reason: expected.reason,
-      ...(expected.either ? { either: { accept: expected.either.accept, reject: expected.either.reject, lenientCode: expected.either.lenient.code } } : {}),
+      ...(expected.either ? { either: { divergence: expected.either.divergence, accept: expected.either.accept, reject: expected.either.reject, lenientCode: expected.either.lenient.code } } : {}),
     },
     ...(observation.wire ? { wire: observation.wire } : {}),
     ...(observation.exitCode !== undefined ? { exitCode: observation.exitCode } : {}),

@@ -33,6 +33,11 @@ export interface CandidatePath {
   stop?: 'no-issuer' | 'too-long';
 }
 
+/** Where an element comes from, as a short key: `a{anchorIndex}` or `p{presentedIndex}`. */
+function elementKey(e: PathElement): string {
+  return e.source === 'anchor' ? `a${e.anchorIndex}` : `p${e.presentedIndex}`;
+}
+
 /** Subject name plus key: how anchors and loops are recognised (RFC 4158 2.4.2). */
 function nameKey(cert: ParsedCertificate): string {
   return `${cert.pin}|${cert.subject.canonical}`;
@@ -73,7 +78,6 @@ export function buildPaths(presented: readonly ParsedCertificate[], anchors: rea
   const deadEnds: CandidatePath[] = [];
   const completeKeys = new Set<string>();
   const full = () => complete.length + deadEnds.length >= MAX_CANDIDATE_PATHS;
-  const elementKey = (e: PathElement) => (e.source === 'anchor' ? `a${e.anchorIndex}` : `p${e.presentedIndex}`);
   const finish = (elements: PathElement[]) => {
     const key = elements.map(elementKey).join(',');
     if (completeKeys.has(key) || full()) return;
@@ -123,4 +127,56 @@ export function buildPaths(presented: readonly ParsedCertificate[], anchors: rea
 /** True when the element ends its path as a trust anchor (including a leaf that is itself an anchor). */
 export function isAnchor(element: PathElement): boolean {
   return element.anchorIndex !== undefined;
+}
+
+/**
+ * The one path a builder that never backtracks validates (OpenSSL 1.1+ `build_chain` with its
+ * default X509_V_FLAG_TRUSTED_FIRST; so curl, Node and wget's GnuTLS alike, measured): from the
+ * leaf up, an issuer among the trust anchors first, else the first presented certificate that could
+ * have issued it. Among several candidates it takes the first one valid at `at`, else the one that
+ * expires last (OpenSSL x509_vfy.c `find_issuer`). Whatever it picks is final: when that issuer
+ * leads nowhere the path is a dead end, even if another candidate would have reached an anchor.
+ * Returns the index of that path in `candidates` (as {@link buildPaths} made them), or undefined
+ * when the enumeration bound left it out.
+ */
+export function firstChoicePath(candidates: readonly CandidatePath[], presented: readonly ParsedCertificate[], anchors: readonly ParsedCertificate[], at: number): number | undefined {
+  const leaf = presented[0];
+  if (!leaf) return undefined;
+  const pick = <T extends { cert: ParsedCertificate }>(list: T[]): T | undefined =>
+    list.find((c) => c.cert.notBefore <= at && at <= c.cert.notAfter) ?? list.reduce<T | undefined>((best, c) => (best && best.cert.notAfter >= c.cert.notAfter ? best : c), undefined);
+  // Anchors and the presented pool exactly as buildPaths dedupes them.
+  const firstAnchor = new Map<string, number>();
+  anchors.forEach((a, i) => {
+    if (!firstAnchor.has(nameKey(a))) firstAnchor.set(nameKey(a), i);
+  });
+  const trustedPool = anchors.map((cert, index) => ({ cert, index })).filter(({ cert, index }) => firstAnchor.get(nameKey(cert)) === index);
+  const ids = new Set([leaf.id]);
+  const offeredPool = presented.map((cert, index) => ({ cert, index })).filter(({ cert, index }) => index > 0 && !ids.has(cert.id) && ids.add(cert.id));
+
+  const keys = ['p0'];
+  if (!firstAnchor.has(nameKey(leaf))) {
+    const used = new Set([nameKey(leaf)]);
+    let last = leaf;
+    while (keys.length < MAX_PATH_LENGTH) {
+      const issues = ({ cert }: { cert: ParsedCertificate }) => !used.has(nameKey(cert)) && couldIssue(cert, last);
+      const trusted = pick(trustedPool.filter(issues));
+      if (trusted) {
+        keys.push(`a${trusted.index}`);
+        break;
+      }
+      const next = pick(offeredPool.filter(issues));
+      if (!next) break;
+      const anchorIndex = firstAnchor.get(nameKey(next.cert));
+      if (anchorIndex !== undefined) {
+        keys.push(`a${anchorIndex}`);
+        break;
+      }
+      keys.push(`p${next.index}`);
+      used.add(nameKey(next.cert));
+      last = next.cert;
+    }
+  }
+  const key = keys.join(',');
+  const index = candidates.findIndex((p) => p.elements.map(elementKey).join(',') === key);
+  return index >= 0 ? index : undefined;
 }

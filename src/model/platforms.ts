@@ -10,7 +10,7 @@ export const PLATFORMS = ['android', 'jvm', 'apple', 'openssl', 'go', 'node', 'g
 export type Platform = (typeof PLATFORMS)[number];
 
 /** The ways in which correct implementations differ that the model knows about. */
-export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024'] as const;
+export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024', 'backtracking'] as const;
 export type DivergenceId = (typeof DIVERGENCE_IDS)[number];
 
 /** One difference between correct implementations. */
@@ -87,6 +87,28 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'go', where: 'crypto/rsa (Go 1.24): keys under 1024 bits are refused; 1024 is accepted' },
     ],
   },
+  backtracking: {
+    id: 'backtracking',
+    question: 'When the first issuer a client picks leads nowhere, does it try the other candidates?',
+    accept: {
+      platforms: ['go', 'jvm', 'android', 'apple', 'windows'],
+      behaviour: 'path building searches the other candidate issuers until a path validates (RFC 4158)',
+    },
+    reject: {
+      platforms: ['openssl', 'node', 'gnutls'],
+      behaviour: 'the chain is built once, trusted certificates first, else the first presented issuer, and never revisited',
+    },
+    sources: [
+      { about: 'RFC 4158', where: 'sections 2.3 and 3: a path builder that meets a dead end backtracks to the last choice with untried candidates' },
+      { about: 'openssl', where: 'OpenSSL crypto/x509/x509_vfy.c build_chain and find_issuer: one issuer per step, no backtracking. Measured: openssl verify 3.0 and curl on Debian 12 "unable to get local issuer certificate" (20), Node 20 UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
+      { about: 'gnutls', where: 'Measured: gnutls-cli 3.7.9 on Debian 12 "The certificate issuer is unknown" when the first presented intermediate leads to an unknown root' },
+      { about: 'go', where: 'crypto/x509 verify.go buildChains tries every candidate issuer. Measured: go1.19.8 crypto/tls accepts' },
+      { about: 'jvm', where: 'OpenJDK sun.security.provider.certpath.SunCertPathBuilder (depth-first with backtracking) behind PKIXValidator. Measured: OpenJDK 17 SSLSocket accepts' },
+      { about: 'android', where: 'Conscrypt TrustManagerImpl.verifyChain tries every candidate intermediate and trust anchor before it gives up' },
+      { about: 'apple', where: 'Apple Security framework SecTrust (SecPathBuilder) explores alternative issuers and keeps the best path' },
+      { about: 'windows', where: 'Microsoft CryptoAPI CertGetCertificateChain builds every candidate chain and returns the best by quality' },
+    ],
+  },
 };
 
 /** The rejection codes each divergence can turn into an acceptance: the model re-evaluates only these. */
@@ -94,6 +116,8 @@ export const DIVERGENCE_TRIGGERS: Readonly<Record<DivergenceId, readonly string[
   'anchor-validity': ['expired', 'not-yet-valid'],
   'cn-fallback': ['hostname-mismatch'],
   'rsa-1024': ['weak-key'],
+  // Whatever failed the first-choice path, a backtracking client may find another that validates.
+  backtracking: ['untrusted', 'bad-signature', 'not-a-ca', 'path-length', 'key-usage', 'extended-key-usage', 'unknown-critical-extension', 'weak-signature', 'weak-key', 'expired', 'not-yet-valid', 'unsupported-feature'],
 };
 
 /** "android, jvm accept (…); openssl, node, … reject (…)". */

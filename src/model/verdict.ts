@@ -6,7 +6,7 @@
 import { InputError } from '../errors.js';
 import { MalformedError, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { parseHost, type HostMatch } from './hostname.js';
-import { buildPaths, type PathElement } from './path.js';
+import { buildPaths, firstChoicePath, type PathElement } from './path.js';
 import { checkPins, type PinCheck } from './pin-check.js';
 import type { PinPolicy } from './policy.js';
 import { isAccepting, type ReasonCode, type ValidationCode } from './reason.js';
@@ -155,23 +155,39 @@ function parseAll(ders: readonly Uint8Array[], what: (i: number) => string): Par
  */
 export function evaluate(input: ModelInput): Verdict {
   const strict = evaluateWith(input, undefined);
-  // Only a rejection for a reason some platforms do not check can turn into an acceptance.
-  if (strict.expected !== 'reject') return strict;
-  const relax = DIVERGENCE_IDS.find((id) => DIVERGENCE_TRIGGERS[id].includes(strict.code));
-  if (!relax) return strict;
-  const lenient = evaluateWith(input, new Set([relax]));
-  if (lenient.expected !== 'accept') return strict;
-  const d = DIVERGENCES[relax];
-  // A client whose platform the table knows gets that platform's answer.
-  const answer = input.platform && platformAnswer(d, input.platform);
-  if (answer === 'reject') return { ...strict, reason: `${strict.reason} (${input.platform} checks this; ${d.accept.platforms.join(', ')} would accept.)` };
-  if (answer === 'accept') return { ...lenient, reason: `${lenient.reason} (${input.platform}: ${d.accept.behaviour}; ${d.reject.platforms.join(', ')} would reject.)` };
-  return {
-    ...strict,
-    expected: 'either',
-    reason: `${strict.reason} Correct clients differ here, ${describeDivergence(d)}; for those that accept: ${lenient.reason}`,
-    either: { divergence: relax, accept: d.accept.platforms, reject: d.reject.platforms, lenient: { code: lenient.code, reason: lenient.reason } },
-  };
+  // Only a rejection for a reason some platforms do not check can turn into an acceptance. Each
+  // difference whose trigger matches is tried alone, in table order; the first that turns the
+  // verdict into an acceptance is reported, or, for a platform, the first that platform accepts.
+  let open: { d: (typeof DIVERGENCES)[DivergenceId]; lenient: Verdict } | undefined;
+  let checkedBy: (typeof DIVERGENCES)[DivergenceId] | undefined;
+  let otherReason: Verdict | undefined;
+  for (const id of DIVERGENCE_IDS) {
+    if (!DIVERGENCE_TRIGGERS[id].includes(strict.code)) continue;
+    const lenient = evaluateWith(input, new Set([id]));
+    const d = DIVERGENCES[id];
+    const answer = input.platform && platformAnswer(d, input.platform);
+    if (lenient.expected !== 'accept') {
+      // A platform on the lenient side that rejects too, for another reason, reports that reason
+      // (a backtracking client finds a valid path that is not pinned: pin-mismatch).
+      if (answer === 'accept' && lenient.code !== strict.code) otherReason ??= lenient;
+      continue;
+    }
+    if (answer === 'accept') return { ...lenient, reason: `${lenient.reason} (${input.platform}: ${d.accept.behaviour}; ${d.reject.platforms.join(', ')} would reject.)` };
+    if (answer === 'reject') checkedBy ??= d;
+    else open ??= { d, lenient };
+  }
+  if (open) {
+    const { d, lenient } = open;
+    return {
+      ...strict,
+      expected: 'either',
+      reason: `${strict.reason} Correct clients differ here, ${describeDivergence(d)}; for those that accept: ${lenient.reason}`,
+      either: { divergence: d.id, accept: d.accept.platforms, reject: d.reject.platforms, lenient: { code: lenient.code, reason: lenient.reason } },
+    };
+  }
+  if (otherReason) return otherReason;
+  if (checkedBy) return { ...strict, reason: `${strict.reason} (${input.platform} checks this; ${checkedBy.accept.platforms.join(', ')} would accept.)` };
+  return strict;
 }
 
 function evaluateWith(input: ModelInput, relax: ReadonlySet<DivergenceId> | undefined): Verdict {
@@ -188,7 +204,10 @@ function evaluateWith(input: ModelInput, relax: ReadonlySet<DivergenceId> | unde
   const ctx = { at, ...(host ? { host } : {}), anchorCount: anchors.length, ...(relax ? { relax } : {}) };
   const results = candidates.map((p) => validatePath(p, ctx));
   const firstOk = results.findIndex((r) => r.ok);
-  const chosen = firstOk >= 0 ? firstOk : 0;
+  // A client that backtracks validates the first path that works; one that does not validates the
+  // path its first choices make (path.ts firstChoicePath; platforms.ts 'backtracking').
+  const firstChoice = relax?.has('backtracking') ? undefined : firstChoicePath(candidates, presented, anchors, at);
+  const chosen = firstChoice ?? (firstOk >= 0 ? firstOk : 0);
   const result = results[chosen]!;
   const paths: PathReport[] = candidates.map((p, i) => ({ certificates: p.elements.map(report), complete: p.complete, result: results[i]! }));
   const validation: ValidationSummary = {

@@ -20,7 +20,7 @@ const NO_JAVA = !existsSync('/usr/bin/java') && !process.env.CI;
 if (NO_JAVA) process.stderr.write('skipping the JVM platform tests: java not found (Debian package openjdk-17-jdk-headless)\n');
 
 const CURL = 'curl -sS --max-time 10 --proxy {proxy} --cacert {cafile} --capath /nonexistent {url}';
-const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired', 'validation-cn-only-leaf', 'validation-rsa-1024-leaf'];
+const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired', 'validation-cn-only-leaf', 'validation-rsa-1024-leaf', 'rotation-intermediate-dead-end-first'];
 
 describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL (curl)', () => {
   const tmp = tempDir();
@@ -78,6 +78,15 @@ describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL 
     expect(java.wire?.kind).toBe('accepted');
     expect(curl.wire?.kind).toBe('rejected');
     expect(curl.stderr).toMatch(/key too weak/);
+    for (const r of [java, curl]) expect(r.classification.outcome, r.classification.reason).toBe('PASS');
+  }, 90_000);
+
+  it('a stale intermediate copy sent first: the JVM backtracks and accepts, curl (OpenSSL) is stuck on the first copy; both PASS', async () => {
+    const [java, curl] = [(await runAll(JAVA))[4]!, (await runAll(CURL))[4]!];
+    expect(java.expected).toMatchObject({ verdict: 'either', code: 'untrusted', either: { divergence: 'backtracking' } });
+    expect(java.wire?.kind).toBe('accepted');
+    expect(curl.wire?.kind).toBe('rejected');
+    expect(curl.stderr).toMatch(/unable to get local issuer certificate/);
     for (const r of [java, curl]) expect(r.classification.outcome, r.classification.reason).toBe('PASS');
   }, 90_000);
 

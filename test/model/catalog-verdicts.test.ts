@@ -41,6 +41,9 @@ const EXPECTED: Record<string, Row> = {
   // A new 1024-bit RSA leaf key: weak-key for OpenSSL level 2 and Apple (either; leaf-only rejects everywhere: new key).
   'validation-rsa-1024-leaf': all('weak-key'),
   'validation-untrusted-issuer': all('untrusted'),
+  // The first copy of the intermediate leads to an untrusted root: untrusted for clients that do
+  // not backtrack (either; platforms.ts backtracking), the genuine path for those that do.
+  'rotation-intermediate-dead-end-first': all('untrusted'),
   // A new leaf key: only the leaf pin breaks.
   'rotation-leaf-key': ['pin-mismatch', 'ok', 'ok', 'ok', 'ok'],
   'rotation-rsa-to-ecdsa': ['pin-mismatch', 'ok', 'ok', 'ok', 'ok'],
