@@ -1,3 +1,4 @@
+import { SCENARIOS_OF } from '../../src/report/platform-table.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type ReasonCode } from '../../src/model/index.js';
 import { expectScenario } from '../../src/scenario/expect.js';
@@ -104,6 +105,17 @@ describe('the built-in catalog under the shipped profiles', () => {
       if (want === 'accept' || want === 'reject') expect(verdicts, id).toEqual(verdicts.map(() => want));
       if (want === 'either') expect(verdicts, id).toEqual(verdicts.map(() => 'either'));
       if (want === 'depends-on-pins') expect(new Set(verdicts).size > 1 || id === 'rotation-ca-vendor-switch', id).toBe(true);
+    }
+  });
+
+  it("shows each platform difference in the scenarios the README's platform table names (SCENARIOS_OF)", () => {
+    for (const [divergence, ids] of Object.entries(SCENARIOS_OF)) {
+      for (const id of ids) {
+        const p = presented.get(id);
+        expect(p, id).toBeDefined();
+        const v = evaluate({ presented: p!.chain.map((c) => c.der), anchors: (p!.trust ?? worldTrust(opened.world)).map((c) => c.der), host: p!.hosts[0], at: p!.at });
+        expect(v.either?.divergence, id).toBe(divergence);
+      }
     }
   });
 
