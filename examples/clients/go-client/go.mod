@@ -1,0 +1,3 @@
+module pinprick.example/go-client
+
+go 1.19
