@@ -2,7 +2,7 @@
 // crypto/tls and crypto/x509 doing the platform's own validation (host name included), trusting
 // only the roots of --cafile. The standard library only: it builds offline.
 //
-//	go build -o go-client . && ./go-client --url https://HOST:PORT/PATH --proxy http://127.0.0.1:PORT --cafile ROOTS.pem
+//	go build -o go-client go-client.go && ./go-client --url https://HOST:PORT/PATH --proxy http://127.0.0.1:PORT --cafile ROOTS.pem
 //
 // Output contract, as examples/clients/JavaClient.java and common.mjs:
 //

@@ -1,3 +1,0 @@
-module pinprick.example/go-client
-
-go 1.19
