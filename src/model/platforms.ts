@@ -43,16 +43,16 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'android', where: "Let's Encrypt, \"Extending Android Device Compatibility\" (2020-12-21): Android does not enforce the expiration dates of the certificates in its trust store" },
       { about: 'jvm', where: 'OpenJDK sun.security.provider.certpath.PKIXCertPathValidator takes java.security.cert.TrustAnchor (name and key); measured: OpenJDK 17 HttpsURLConnection accepts rotation-old-store-root-expired' },
       { about: 'openssl', where: 'openssl-verify(1): X509_V_ERR_CERT_HAS_EXPIRED for any certificate of the chain, the root included, unless -no_check_time; curl and Node use OpenSSL' },
-      { about: 'go', where: 'crypto/x509 verify.go: isValid checks NotBefore/NotAfter of every certificate, roots included' },
+      { about: 'go', where: 'crypto/x509 verify.go: isValid checks NotBefore/NotAfter of every certificate, roots included. Measured: go1.19.8 on Debian 12 (net/http, crypto/tls: examples/clients/go-client.go) rejects rotation-old-store-root-expired, "x509: certificate has expired or is not yet valid"' },
       { about: 'apple', where: 'DST Root CA X3 expiry (2021-09-30): macOS and iOS rejected chains ending at the expired root' },
-      { about: 'gnutls', where: 'gnutls_certificate_verify_peers: GNUTLS_CERT_EXPIRED for an expired CA certificate in the trust list' },
+      { about: 'gnutls', where: 'gnutls/x509.h gnutls_certificate_verify_flags: a signer in the trusted list is checked for expiration and activation unless GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS. Measured: wget 1.21.3 with GnuTLS 3.7.9 on Debian 12 rejects rotation-old-store-root-expired (exit 5, "has expired"), and so does gnutls-cli 3.7.9' },
     ],
   },
   'cn-fallback': {
     id: 'cn-fallback',
     question: "Without a subjectAltName, is the host matched against the leaf's commonName?",
     accept: {
-      platforms: ['openssl', 'node', 'jvm'],
+      platforms: ['openssl', 'node', 'jvm', 'gnutls'],
       behaviour: 'without a subjectAltName the commonName is used as the host name',
     },
     reject: {
@@ -63,7 +63,8 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'openssl', where: 'X509_check_host(3): the subject commonName is checked when there are no DNS subjectAltName entries, unless X509_CHECK_FLAG_NEVER_CHECK_SUBJECT; curl uses it. Measured: curl accepts' },
       { about: 'node', where: 'tls.checkServerIdentity: the subject CN is used when the certificate has no DNS subjectAltName. Measured: Node 20' },
       { about: 'jvm', where: 'OpenJDK sun.security.util.HostnameChecker.matchDNS: the most specific commonName when there is no dNSName. Measured: OpenJDK 17 HttpsURLConnection accepts' },
-      { about: 'go', where: 'Go 1.15 release notes: the deprecated CommonName is no longer a host name when there are no SANs (crypto/x509)' },
+      { about: 'gnutls', where: 'gnutls_x509_crt_check_hostname2 (lib/x509/hostname-verify.c): without a DNSName or IPAddress subjectAltName, the single commonName of a certificate fit for TLS WWW server use is matched. Measured: wget 1.21.3 with GnuTLS 3.7.9 on Debian 12 accepts validation-cn-only-leaf, and so does gnutls-cli 3.7.9 --verify-hostname' },
+      { about: 'go', where: 'Go 1.15 release notes: the deprecated CommonName is no longer a host name when there are no SANs (crypto/x509). Measured: go1.19.8 on Debian 12 rejects validation-cn-only-leaf, "x509: certificate relies on legacy Common Name field, use SANs instead"' },
       { about: 'apple', where: 'Apple, "Requirements for trusted certificates in iOS 13 and macOS 10.15" (HT210176): DNS names in the CommonName are no longer trusted' },
       { about: 'android', where: 'Android 9 (API 28) behaviour changes: OkHostnameVerifier no longer falls back to the commonName' },
     ],
@@ -72,7 +73,7 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
     id: 'rsa-1024',
     question: 'Is an RSA key of 1024 to 2047 bits below the trust anchor accepted?',
     accept: {
-      platforms: ['node', 'jvm', 'go'],
+      platforms: ['node', 'jvm', 'go', 'gnutls'],
       behaviour: 'RSA keys of 1024 bits and more are accepted',
     },
     reject: {
@@ -84,7 +85,8 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'apple', where: 'Apple, "Requirements for trusted certificates in iOS 13 and macOS 10.15" (HT210176): RSA keys must be 2048 bits or more' },
       { about: 'node', where: "Node's bundled OpenSSL runs at security level 1 (RSA 1024 and more). Measured: Node 20 https.get accepts an RSA-1024 leaf" },
       { about: 'jvm', where: 'OpenJDK java.security jdk.certpath.disabledAlgorithms: RSA keySize < 1024. Measured: OpenJDK 17 HttpsURLConnection accepts an RSA-1024 leaf' },
-      { about: 'go', where: 'crypto/rsa (Go 1.24): keys under 1024 bits are refused; 1024 is accepted' },
+      { about: 'go', where: 'crypto/rsa (Go 1.24): keys under 1024 bits are refused; 1024 is accepted (Go 1.19 sets no minimum). Measured: go1.19.8 on Debian 12 accepts validation-rsa-1024-leaf' },
+      { about: 'gnutls', where: 'GnuTLS lib/priority.c: the NORMAL priority (the default) sets the certificate verification profile LOW, GNUTLS_PROFILE_LOW = 80-bit security (gnutls/x509.h), which RSA 1024 meets. Measured: wget 1.21.3 with GnuTLS 3.7.9 on Debian 12 accepts validation-rsa-1024-leaf, and refuses it with --ciphers NORMAL:%PROFILE_MEDIUM ("signed using an insecure algorithm")' },
     ],
   },
   backtracking: {

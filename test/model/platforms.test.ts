@@ -60,6 +60,7 @@ describe('an expired (or not yet valid) trust anchor: either', () => {
     ['android', 'accept', 'ok'],
     ['openssl', 'reject', 'expired'],
     ['go', 'reject', 'expired'],
+    ['gnutls', 'reject', 'expired'],
     ['apple', 'reject', 'expired'],
     ['windows', 'either', 'expired'],
   ];
@@ -71,12 +72,15 @@ describe('an expired (or not yet valid) trust anchor: either', () => {
 });
 
 describe('a leaf without a subjectAltName, the host in its commonName: either', () => {
-  it('hostname-mismatch for Go, Apple and Android; ok for OpenSSL, Node and the JVM; narrowed per platform', async () => {
+  it('hostname-mismatch for Go, Apple and Android; ok for OpenSSL, Node, the JVM and GnuTLS; narrowed per platform', async () => {
     const leaf = await pki.leaf(HOST, underLive(), { dns: undefined, subject: `CN=${HOST}` });
     const input: ModelInput = { presented: ders(leaf, live), anchors: ders(liveRoot), host: HOST, at: NOW };
-    expect(evaluate(input)).toMatchObject({ expected: 'either', code: 'hostname-mismatch', either: { divergence: 'cn-fallback', accept: ['openssl', 'node', 'jvm'], lenient: { code: 'ok' } } });
+    expect(evaluate(input)).toMatchObject({ expected: 'either', code: 'hostname-mismatch', either: { divergence: 'cn-fallback', accept: ['openssl', 'node', 'jvm', 'gnutls'], lenient: { code: 'ok' } } });
     expect(evaluate({ ...input, platform: 'node' })).toMatchObject({ expected: 'accept', code: 'ok' });
     expect(evaluate({ ...input, platform: 'android' })).toMatchObject({ expected: 'reject', code: 'hostname-mismatch' });
+    // Measured with wget (GnuTLS 3.7.9) and go1.19.8: test/harness/platform-clients-go-gnutls.test.ts.
+    expect(evaluate({ ...input, platform: 'gnutls' })).toMatchObject({ expected: 'accept', code: 'ok' });
+    expect(evaluate({ ...input, platform: 'go' })).toMatchObject({ expected: 'reject', code: 'hostname-mismatch' });
   });
 
   it('a commonName for another host is no divergence: every platform rejects', async () => {

@@ -605,11 +605,11 @@ describe('host names', () => {
       code: 'hostname-mismatch',
     },
     {
-      what: 'no subjectAltName, the host only in the commonName: either (OpenSSL, Node, the JVM use the CN; Go, Apple, Android do not)',
+      what: 'no subjectAltName, the host only in the commonName: either (OpenSSL, Node, the JVM, GnuTLS use the CN; Go, Apple, Android do not)',
       build: async () => input([await pki.leaf(HOST, int, { dns: undefined }), int], [root]),
       code: 'hostname-mismatch',
       either: true,
-      reason: /only in the leaf's commonName .* Correct clients differ here, platform-dependent: openssl, node, jvm accept .*commonName 'api\.example', used only because the leaf has no subjectAltName/,
+      reason: /only in the leaf's commonName .* Correct clients differ here, platform-dependent: openssl, node, jvm, gnutls accept .*commonName 'api\.example', used only because the leaf has no subjectAltName/,
       openssl: { code: 'ok', why: 'openssl is one of the platforms that fall back to the commonName' },
     },
     {
