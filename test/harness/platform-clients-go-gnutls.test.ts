@@ -1,7 +1,7 @@
 /**
  * Where correct clients differ, measured with two more real platform clients (issue 16): Go
  * (crypto/tls and crypto/x509 under net/http: examples/clients/go-client.go) and GnuTLS (Debian's
- * wget is built on it). Each is run through the real proxy over the three chains on which
+ * wget is built on it). Each is run through the real proxy over the chains on which
  * platforms part ways, and what it does must be what the platform table (src/model/platforms.ts)
  * says of its platform: both behaviours of an `either` PASS, and a profile's `platform: go` or
  * `platform: gnutls` narrows each `either` to the one this client shows.
@@ -61,6 +61,14 @@ const MEASURED: Measured[] = [
     go: { does: 'accept', says: /^ACCEPT 200/ },
     gnutls: { does: 'accept', says: /URL:https:\/\/api\.pinprick\.test:\d+\/pinprick\/validation-rsa-1024-leaf/ },
   },
+  {
+    // crypto/x509 buildChains tries every candidate issuer; GnuTLS, like OpenSSL, follows the
+    // first presented issuer of each certificate and stops where it leads nowhere.
+    scenario: 'rotation-intermediate-dead-end-first',
+    divergence: 'backtracking',
+    go: { does: 'accept', says: /^ACCEPT 200/ },
+    gnutls: { does: 'reject', says: /issuer is unknown|not trusted/ },
+  },
 ];
 
 const tmp = tempDir();
@@ -76,7 +84,7 @@ function platformProfile(platform: Platform): string {
   return file;
 }
 
-/** The calibration canary and the three chains, in one run (one proxy) per client and profile; the canary must PASS. */
+/** The calibration canary and the measured chains, in one run (one proxy) per client and profile; the canary must PASS. */
 async function runAll(client: string, profileFile?: string, scenarios = MEASURED.map((m) => m.scenario)): Promise<Map<string, ScenarioResult>> {
   const o = await opened();
   const w = o.world;
