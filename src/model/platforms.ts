@@ -71,7 +71,7 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
   },
   'rsa-1024': {
     id: 'rsa-1024',
-    question: 'Is an RSA key of 1024 to 2047 bits below the trust anchor accepted?',
+    question: 'Is an RSA key of 1024 to 2047 bits on the path (the trust anchor included) accepted?',
     accept: {
       platforms: ['node', 'jvm', 'go', 'gnutls'],
       behaviour: 'RSA keys of 1024 bits and more are accepted',

@@ -37,7 +37,7 @@ export const REASON_CODES = [
   'unknown-critical-extension',
   /** A certificate below the anchor is signed with MD2, MD4, MD5 or SHA-1, which modern clients refuse. */
   'weak-signature',
-  /** A certificate below the anchor has an RSA key under 2048 bits (under 1024: every platform refuses; 1024 to 2047: platform-dependent). */
+  /** A certificate of the path, the trust anchor included, has an RSA key under 2048 bits (under 1024: every platform refuses; 1024 to 2047: platform-dependent). */
   'weak-key',
   /** The path uses something the model recognises but does not implement (nameConstraints, policy constraints): it cannot decide, so it does not guess. */
   'unsupported-feature',

@@ -8,7 +8,7 @@
  *  3. per certificate, leaf up (OpenSSL's check_chain_extensions order):
  *     unknown-critical-extension, not-a-ca, path-length, key-usage, extended-key-usage.
  *  4. weak-signature              — leaf up; the anchor's own signature never counts.
- *     weak-key                    — an RSA key under 2048 bits below the anchor (platform-dependent from 1024).
+ *     weak-key                    — an RSA key under 2048 bits, the anchor's included (platform-dependent from 1024).
  *  5. expired / not-yet-valid     — from the anchor down, anchor included (OpenSSL; DST Root CA X3 in 2021);
  *                                   Android and the JVM skip the anchor: `relax` 'anchor-validity' (platforms.ts).
  *  6. hostname-mismatch.
@@ -145,13 +145,15 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
     return fail('weak-signature', `${who(path, i)} is signed with ${cert.signatureAlgorithm.name} (${cert.signatureAlgorithm.hash}), which modern clients refuse.`, i);
   }
 
-  // 4b. Weak RSA keys below the anchor. Under 1024 bits every platform refuses (OpenSSL security
-  // level 1, Go's crypto/rsa, the JVM's jdk.certpath.disabledAlgorithms); 1024 to 2047 bits is
-  // refused at OpenSSL security level 2 (Debian's default: curl, wget) and by Apple, accepted by
-  // Node's bundled OpenSSL (level 1), Go and the JVM: platforms.ts 'rsa-1024'.
+  // 4b. Weak RSA keys, the trust anchor's included: OpenSSL's check_auth_level checks every issuer
+  // key, the anchor's too (X509_V_ERR_CA_KEY_TOO_SMALL; only the anchor's own signature is exempt),
+  // and Apple's 2048-bit rule covers issuing CAs. Under 1024 bits every platform refuses (OpenSSL
+  // security level 1, Go's crypto/rsa since 1.24, the JVM's jdk.certpath.disabledAlgorithms); 1024
+  // to 2047 bits is refused at OpenSSL security level 2 (Debian's default: curl) and by Apple,
+  // accepted by Node's bundled OpenSSL (level 1), Go, GnuTLS and the JVM: platforms.ts 'rsa-1024'.
   for (let i = 0; i < n; i++) {
     const cert = certs[i]!;
-    if (isAnchor(els[i]!) || (cert.key.type !== 'RSA' && cert.key.type !== 'RSA-PSS') || cert.key.bits === undefined || cert.key.bits >= 2048) continue;
+    if ((cert.key.type !== 'RSA' && cert.key.type !== 'RSA-PSS') || cert.key.bits === undefined || cert.key.bits >= 2048) continue;
     if (cert.key.bits >= 1024 && ctx.relax?.has('rsa-1024')) continue;
     return fail('weak-key', `${who(path, i)} has a ${cert.key.bits}-bit RSA key; ${cert.key.bits < 1024 ? 'every platform refuses keys under 1024 bits' : 'OpenSSL at security level 2 (Debian, curl) and Apple refuse RSA keys under 2048 bits'}.`, i);
   }
