@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -19,7 +19,10 @@ describe('pinprick scenarios', () => {
     // Each scenario's incident, for researchers who look scenarios up by incident.
     expect(r.stdout).toMatch(/^id +category +expect +incident +title$/m);
     expect(r.stdout).toMatch(/attack-rogue-root\s+attack\s+reject\s+DigiNotar \(2011\)/);
-    expect(r.stdout.trim().split('\n')).toHaveLength(2 + 28);
+    // A header, a rule, and one line per shipped scenario file, each with its id.
+    const shipped = readdirSync(new URL('../../scenarios', import.meta.url)).filter((f) => f.endsWith('.yaml'));
+    expect(r.stdout.trim().split('\n')).toHaveLength(2 + shipped.length);
+    for (const f of shipped) expect(r.stdout).toMatch(new RegExp(`^${esc(f.replace(/\.yaml$/, ''))} `, 'm'));
   });
 
   it('show prints the story and the exact chain', async () => {
