@@ -30,7 +30,7 @@ async function chain(keyType: KeyType): Promise<ModelInput> {
     anchors: [root],
     host: 'api.bench.test',
     at: NOW,
-    policy: { domains: [{ pattern: '**.bench.test' }], pins: [{ sha256: pinOfKey(intKey).sha256, label: 'intermediate' }], enforce: true },
+    policy: { rules: [{ domains: [{ pattern: '**.bench.test' }], pins: [{ hash: 'sha256', value: pinOfKey(intKey).sha256, label: 'intermediate' }], enforce: true }] },
   };
 }
 

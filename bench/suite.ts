@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSuite } from '../src/harness/run.js';
 import { fillTemplate } from '../src/harness/template.js';
-import { domainCovers } from '../src/model/index.js';
+import { ruleFor } from '../src/model/index.js';
 import { presentScenario, type PresentedScenario } from '../src/scenario/materialize.js';
 import { findProfile, resolveProfile, type ResolvedProfile } from '../src/scenario/profile.js';
 import { loadCatalog, type Scenario } from '../src/scenario/scenario.js';
@@ -164,8 +164,7 @@ function prepare(dir: string, opened: OpenedWorld, profile: ResolvedProfile, pre
   const cafile = join(dir, `${id}.ca.pem`);
   writeFileSync(cafile, pem(presented.trust ?? profile.trust.map((n) => opened.world.cert(n))));
   const host = presented.hosts[0]!;
-  const covered = profile.domains.some((d) => domainCovers(d, host));
-  const pinsEnv = covered ? profile.pins.map((p) => `sha256//${p.sha256}`).join(';') : '';
+  const pinsEnv = (ruleFor(profile, host)?.rule.pins ?? []).map((p) => `sha256//${p.value}`).join(';');
   return { scenario: presented.scenario, presented, host, leafFile, ...(restFile ? { restFile } : {}), keyFile, cafile, pinsEnv };
 }
 

@@ -1,4 +1,4 @@
-import type { Verdict } from '../model/index.js';
+import { ruleFor, type PolicyPin, type Verdict } from '../model/index.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
 import type { ResolvedProfile } from '../scenario/profile.js';
 import { describeKey } from '../world/keys.js';
@@ -46,11 +46,25 @@ export interface ChainPicture {
   pathComplete: boolean;
   validation: { ok: boolean; code: string; reason: string };
   /** The profile's pin set. */
-  pins: { sha256: string; label?: string }[];
+  /** The pins that apply to the scenario's host, as {profile} writes them: `sha256` or legacy `sha1`, a label, where they may match. */
+  pins: ChainPin[];
   /** The pin that matched on the path, when one did. */
   matchedPin?: { pin: string; label?: string; pathIndex: number };
   /** Pinned keys that were sent but are not on the path (pin-stuffing bait). */
   offPathPins: { pin: string; label?: string; index: number }[];
+}
+
+/** One pin of a picture. */
+export interface ChainPin {
+  sha256?: string;
+  sha1?: string;
+  label?: string;
+  on?: 'leaf' | 'ca';
+}
+
+/** A policy pin as pictures, {profile} and reports write it. */
+export function chainPin(p: PolicyPin): ChainPin {
+  return { [p.hash]: p.value, ...(p.label ? { label: p.label } : {}), ...(p.on ? { on: p.on } : {}) };
 }
 
 /**
@@ -58,12 +72,15 @@ export interface ChainPicture {
  * the profile. Kept in the run report so every report format draws from the same data.
  */
 export function chainPicture(presented: PresentedScenario, verdict: Verdict, profile: ResolvedProfile): ChainPicture {
-  const labels = new Map(profile.pins.map((p) => [p.sha256, p.label ?? 'pinned']));
+  // The pins that apply to the scenario's host (every rule's when none covers it: what the profile could have pinned).
+  const pins = (ruleFor(profile, presented.hosts[0])?.rule ?? { pins: profile.rules.flatMap((r) => r.pins) }).pins;
+  const labels = new Map<string, string>(pins.map((p) => [p.hash === 'sha1' ? `sha1/${p.value}` : p.value, p.label ?? 'pinned']));
+  const labelOf = (cert: { pin: string; pinSha1?: string }) => labels.get(cert.pin) ?? (cert.pinSha1 ? labels.get(`sha1/${cert.pinSha1}`) : undefined);
   const chosen = verdict.chosenPath === undefined ? undefined : verdict.paths[verdict.chosenPath];
   const onPath = new Set(chosen?.certificates.flatMap((c) => (c.presentedIndex === undefined ? [] : [c.presentedIndex])) ?? []);
   const matched = verdict.pinCheck?.matched;
   const sent = presented.chain.map((c, index): SentCertificate => {
-    const label = labels.get(c.pin.sha256);
+    const label = labelOf({ pin: c.pin.sha256, pinSha1: c.pin.sha1 });
     return {
       index,
       name: c.name,
@@ -78,7 +95,7 @@ export function chainPicture(presented: PresentedScenario, verdict: Verdict, pro
     };
   });
   const path = (chosen?.certificates ?? []).map((c, i): PathCertificate => {
-    const label = labels.get(c.pin);
+    const label = labelOf({ pin: c.pin });
     return {
       subject: c.subject,
       issuer: c.issuer,
@@ -95,7 +112,7 @@ export function chainPicture(presented: PresentedScenario, verdict: Verdict, pro
     path,
     pathComplete: chosen?.complete ?? false,
     validation: { ok: verdict.validation.ok, code: verdict.validation.code, reason: verdict.validation.reason },
-    pins: profile.pins.map((p) => ({ sha256: p.sha256, ...(p.label ? { label: p.label } : {}) })),
+    pins: pins.map(chainPin),
     ...(matched ? { matchedPin: { pin: matched.pin, ...(matched.label ? { label: matched.label } : {}), pathIndex: matched.certIndexInPath } } : {}),
     offPathPins: (verdict.pinCheck?.offPathPins ?? []).map((o) => ({ pin: o.pin, ...(o.label ? { label: o.label } : {}), index: o.presentedIndex })),
   };

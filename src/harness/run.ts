@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { domainCovers, type ReasonCode, type Verdict } from '../model/index.js';
+import { ruleFor, type PinRule, type ReasonCode, type Verdict } from '../model/index.js';
 import { expectScenario } from '../scenario/expect.js';
 import type { PinReport } from '../proxy/pin-reports.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
@@ -14,7 +14,7 @@ import type { Category, Scenario } from '../scenario/scenario.js';
 import { pemOf } from '../world/pem.js';
 import { curlPinList } from '../world/pin.js';
 import type { OpenedWorld } from '../world/store.js';
-import { chainPicture, type ChainPicture } from './chain-picture.js';
+import { chainPicture, chainPin, type ChainPicture } from './chain-picture.js';
 import { policyFix, type NamedKey } from './policy-fix.js';
 import { fillTemplate, templateProblem } from './template.js';
 import { applyCalibration, calibrated, calibrationState, classify, type CalibrationState, type Classification, type Observation } from './classify.js';
@@ -169,8 +169,8 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   // the profile does not pin it (the calibration canary), for clients whose pin option is not
   // host-scoped (curl --pinnedpubkey). The whole policy is {profile}, for clients that scope
   // pins themselves.
-  const covered = profileCovers(profile, [host]);
-  const hostPins = covered ? profile.pins.map((p) => p.sha256) : [];
+  // SHA-1 pins (OkHttp's legacy sha1/) have no place in curl's list: they are in {profile} only.
+  const hostPins = (ruleFor(profile, host)?.rule.pins ?? []).filter((p) => p.hash === 'sha256').map((p) => p.value);
   const profileFile = join(workDir, `${scenario.id}.profile.json`);
   writeNewFile(profileFile, profileJson(profile));
   const values = {
@@ -239,12 +239,10 @@ export function profileJson(profile: ResolvedProfile): string {
   return (
     JSON.stringify(
       {
-        format: 'pinprick-profile/1',
+        format: 'pinprick-profile/2',
         id: profile.id,
-        hosts: profile.domains.map((d) => ({ pattern: d.pattern, includeSubdomains: d.includeSubdomains ?? false })),
-        pins: profile.pins.map((p) => ({ sha256: p.sha256, ...(p.label ? { label: p.label } : {}) })),
-        ...(profile.expiration ? { expiration: profile.expiration.toISOString().slice(0, 10) } : {}),
-        enforce: profile.enforce,
+        rules: profile.rules.map(ruleJson),
+        combine: profile.combine ?? 'most-specific',
         ...(profile.platform ? { platform: profile.platform } : {}),
       },
       null,
@@ -253,9 +251,18 @@ export function profileJson(profile: ResolvedProfile): string {
   );
 }
 
+function ruleJson(rule: PinRule) {
+  return {
+    hosts: rule.domains.map((d) => ({ pattern: d.pattern, includeSubdomains: d.includeSubdomains ?? false })),
+    pins: rule.pins.map(chainPin),
+    ...(rule.expiration ? { expiration: rule.expiration.toISOString().slice(0, 10) } : {}),
+    enforce: rule.enforce,
+  };
+}
+
 /** Whether the profile pins at least one of the scenario's hosts. */
 export function profileCovers(profile: ResolvedProfile, hosts: readonly string[]): boolean {
-  return profile.domains.some((d) => hosts.some((h) => domainCovers(d, h)));
+  return hosts.some((h) => ruleFor(profile, h) !== undefined);
 }
 
 /**
@@ -297,7 +304,7 @@ export function scenarioResult(
     stderr: run.stderr ?? '',
     command: run.command,
     durationMs: Date.now() - p.started,
-    classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation, policyFix(expected, p.keys, new Set(profile.pins.map((x) => x.sha256)))),
+    classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation, policyFix(expected, p.keys, new Set(profile.rules.flatMap((r) => r.pins).filter((x) => x.hash === 'sha256').map((x) => x.value)))),
     chain: chainPicture(p.presented, expected, profile),
     reports: proxy.reports.recent().filter((r) => r.id > p.lastPinReportId && r.scenario === scenario.id),
   };

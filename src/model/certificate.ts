@@ -233,6 +233,7 @@ export class ParsedCertificate {
   private node?: X509Certificate;
   private keyObject?: KeyObject;
   private sha256?: string;
+  private sha1Pin?: string;
   /** Signature checks already made, by issuer pin: a certificate parsed once is verified once per issuer key. */
   private verified?: Map<string, boolean>;
 
@@ -287,6 +288,12 @@ export class ParsedCertificate {
     this.selfIssued = sameName(this.subject, this.issuer);
     this.pin = hash('sha256', this.spki, 'base64');
     this.id = id ?? latin1(der);
+  }
+
+  /** Legacy SHA-1 pin: base64(SHA-1(SPKI)), as OkHttp's `sha1/` pins name a key (computed on first use). */
+  get pinSha1(): string {
+    this.sha1Pin ??= hash('sha1', this.spki, 'base64');
+    return this.sha1Pin;
   }
 
   /** SHA-256 of the whole DER, lower-case hex (computed on first use). */

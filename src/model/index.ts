@@ -6,15 +6,18 @@ export { evaluate, type CertificateReport, type ModelInput, type PathReport, typ
 export { DIVERGENCES, DIVERGENCE_IDS, PLATFORMS, describeDivergence, platformAnswer, type Divergence, type DivergenceId, type Platform } from './platforms.js';
 export { REASON_CODES, isAccepting, type ReasonCode, type ValidationCode } from './reason.js';
 export {
-  coveringDomain,
   domainCovers,
   hostPatternProblem,
   isBackupPin,
+  ruleFor,
+  singleRulePolicy,
+  type AppliedRule,
   type PinDomain,
   type PinPolicy,
+  type PinRule,
   type PolicyPin,
 } from './policy.js';
-export { normalisePin, parsePin } from './pin.js';
+export { normalisePin, parsePin, pinText, type PinHash, type PinValue } from './pin.js';
 export { checkPins, type OffPathPin, type PinCheck, type PinMatch, type PinOutcome } from './pin-check.js';
 export {
   EKU,

@@ -6,8 +6,7 @@
  */
 import type { ParsedCertificate } from './certificate.js';
 import type { PathElement } from './path.js';
-import { normalisePin } from './pin.js';
-import { coveringDomain, isBackupPin, type PinPolicy, type PolicyPin } from './policy.js';
+import { isBackupPin, ruleFor, type PinPolicy, type PolicyPin } from './policy.js';
 import type { ReasonCode, ValidationCode } from './reason.js';
 
 /** A pinned key found on a path. */
@@ -76,14 +75,47 @@ export interface PinCheckInput {
   validation: { ok: boolean; code: ValidationCode; reason: string };
 }
 
-/** Pins of a path, best first: non-backup before backup, then leaf to anchor. */
-function matchesOn(elements: readonly PathElement[], pins: Map<string, PolicyPin>): PinMatch[] {
-  const out: PinMatch[] = [];
+/** A policy's pins by the digest they carry: `sha256:B64` / `sha1:B64`. The first of a value wins. */
+type PinIndex = Map<string, PolicyPin>;
+
+function indexPins(pins: readonly PolicyPin[]): PinIndex {
+  const index: PinIndex = new Map();
+  for (const p of pins) if (!index.has(`${p.hash}:${p.value}`)) index.set(`${p.hash}:${p.value}`, p);
+  return index;
+}
+
+/** How matches and reports name a pin: the bare base64 of a SHA-256 pin, `sha1/B64` for a legacy one. */
+function pinName(pin: PolicyPin): string {
+  return pin.hash === 'sha1' ? `sha1/${pin.value}` : pin.value;
+}
+
+/** The policy pin naming a certificate's key, by its SHA-256 pin or, for legacy pins, its SHA-1 one. */
+function pinOf(cert: ParsedCertificate, pins: PinIndex, sha1: boolean): PolicyPin | undefined {
+  return pins.get(`sha256:${cert.pin}`) ?? (sha1 ? pins.get(`sha1:${cert.pinSha1}`) : undefined);
+}
+
+/** Pins of a path, best first: non-backup before backup, then leaf to anchor. A pin restricted to the leaf or to CAs counts only there. */
+function matchesOn(elements: readonly PathElement[], pins: PinIndex, sha1: boolean): { match: PinMatch; pin: PolicyPin }[] {
+  const out: { match: PinMatch; pin: PolicyPin }[] = [];
   elements.forEach((e, i) => {
-    const pin = pins.get(e.cert.pin);
-    if (pin) out.push({ pin: e.cert.pin, ...(pin.label ? { label: pin.label } : {}), certIndexInPath: i, subject: e.cert.subject.display, backup: isBackupPin(pin) });
+    const pin = pinOf(e.cert, pins, sha1);
+    if (!pin || (pin.on === 'leaf' && i !== 0) || (pin.on === 'ca' && i === 0)) return;
+    const match: PinMatch = { pin: pinName(pin), ...(pin.label ? { label: pin.label } : {}), certIndexInPath: i, subject: e.cert.subject.display, backup: isBackupPin(pin) };
+    out.push({ match, pin });
   });
-  return out.sort((a, b) => Number(a.backup) - Number(b.backup) || a.certIndexInPath - b.certIndexInPath);
+  return out.sort((a, b) => Number(a.match.backup) - Number(b.match.backup) || a.match.certIndexInPath - b.match.certIndexInPath);
+}
+
+/**
+ * The match that satisfies a pin set on a path, or undefined. Apple ATS asks for a match of each
+ * kind it lists (a leaf identity and a CA identity when both are given: NSPinnedDomains); every
+ * other format for one match anywhere.
+ */
+function satisfied(elements: readonly PathElement[], pins: PinIndex, sha1: boolean): PinMatch | undefined {
+  const matches = matchesOn(elements, pins, sha1);
+  const kinds = new Set([...pins.values()].map((p) => p.on));
+  for (const kind of ['leaf', 'ca'] as const) if (kinds.has(kind) && !matches.some((m) => m.pin.on === kind)) return undefined;
+  return matches[0]?.match;
 }
 
 function describe(m: PinMatch): string {
@@ -98,43 +130,42 @@ function describe(m: PinMatch): string {
  */
 export function checkPins(input: PinCheckInput): PinOutcome {
   const { policy, host, at, validation } = input;
-  const covered = host === undefined ? undefined : coveringDomain(policy, host);
-  const coveredBy = covered ? { coveredBy: covered.pattern } : {};
-  const expired = policy.expiration !== undefined && at >= policy.expiration.getTime();
-  const applies = (host === undefined || covered !== undefined) && !expired;
+  const applied = ruleFor(policy, host);
+  const rule = applied?.rule;
+  const coveredBy = applied && host !== undefined ? { coveredBy: applied.coveredBy } : {};
+  const expired = rule?.expiration !== undefined && at >= rule.expiration.getTime();
+  const applies = rule !== undefined && !expired;
   const chosen = input.chosen === undefined ? undefined : input.paths[input.chosen];
   if (!validation.ok || !chosen) {
     return { check: { applies, ...coveredBy, ...(expired ? { expired } : {}), evaluated: false }, code: validation.code, reason: validation.reason };
   }
-  if (host !== undefined && !covered) {
+  if (!rule) {
     return {
       check: { applies: false, evaluated: false },
       code: 'ok-unpinned-host',
-      reason: `The chain validates and '${host}' is not covered by the pin policy, so no pin applies.`,
+      reason: host === undefined ? 'The chain validates and the pin policy has no pins, so no pin applies.' : `The chain validates and '${host}' is not covered by the pin policy, so no pin applies.`,
     };
   }
   if (expired) {
     return {
       check: { applies: false, ...coveredBy, expired: true, evaluated: false },
       code: 'ok-pins-expired',
-      reason: `The chain validates and the pin set expired at ${policy.expiration!.toISOString()}, so pins are no longer enforced.`,
+      reason: `The chain validates and the pin set expired at ${rule.expiration!.toISOString()}, so pins are no longer enforced.`,
     };
   }
-  const pins = new Map<string, PolicyPin>();
-  for (const p of policy.pins) {
-    const key = normalisePin(p.sha256);
-    if (!pins.has(key)) pins.set(key, p);
-  }
+  const pins = indexPins(rule.pins);
+  // SHA-1 of each key only when the set has a legacy SHA-1 pin (most have none).
+  const sha1 = rule.pins.some((p) => p.hash === 'sha1');
   const onPath = new Set(chosen.elements.map((e) => e.cert.pin));
   const offPathPins: OffPathPin[] = [];
   input.presented.forEach((cert, i) => {
-    const pin = pins.get(cert.pin);
-    if (pin && !onPath.has(cert.pin) && !offPathPins.some((o) => o.pin === cert.pin)) {
-      offPathPins.push({ pin: cert.pin, ...(pin.label ? { label: pin.label } : {}), presentedIndex: i, subject: cert.subject.display });
+    const pin = pinOf(cert, pins, sha1);
+    if (pin && !onPath.has(cert.pin) && !offPathPins.some((o) => o.pin === pinName(pin))) {
+      offPathPins.push({ pin: pinName(pin), ...(pin.label ? { label: pin.label } : {}), presentedIndex: i, subject: cert.subject.display });
     }
   });
   const offPath = offPathPins.length ? { offPathPins } : {};
-  const [best] = matchesOn(chosen.elements, pins);
+  const best = satisfied(chosen.elements, pins, sha1);
   if (best) {
     return {
       check: { applies: true, ...coveredBy, evaluated: true, matched: best, ...offPath },
@@ -145,14 +176,14 @@ export function checkPins(input: PinCheckInput): PinOutcome {
   let alternative: PinCheck['alternative'];
   input.paths.forEach((p, i) => {
     if (alternative || i === input.chosen || !p.ok) return;
-    const [m] = matchesOn(p.elements, pins);
+    const m = satisfied(p.elements, pins, sha1);
     if (m) alternative = { pathIndex: i, match: m };
   });
   const alt = alternative ? { onlyOnAlternativePath: true, alternative } : {};
   let why = 'The chain validates but no pinned key is on the validated path';
   if (offPathPins.length) why += `; the pinned key of '${offPathPins[0]!.subject}' was presented but is not on that path, and such keys never count (CVE-2016-2402)`;
   if (alternative) why += `; a pinned key is only on another valid path (${describe(alternative.match)}), so the outcome depends on which path the client builds`;
-  if (!policy.enforce) {
+  if (!rule.enforce) {
     return {
       check: { applies: true, ...coveredBy, evaluated: true, ...alt, reportOnlyMismatch: true, ...offPath },
       code: 'ok-report-only',

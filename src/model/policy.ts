@@ -3,6 +3,7 @@
  * includeSubdomains), whether it is enforced, until when.
  */
 import { normaliseDns, parseHost } from './hostname.js';
+import type { PinHash } from './pin.js';
 
 /** One host entry of a pin policy. */
 export interface PinDomain {
@@ -18,22 +19,47 @@ export interface PinDomain {
 
 /** One pinned key. */
 export interface PolicyPin {
-  /** base64(SHA-256(SPKI)); `sha256/`, `sha256//` and `pin-sha256="…"` wrappings are accepted (model/pin.ts). */
-  sha256: string;
+  /** The digest of the SubjectPublicKeyInfo: SHA-256 (RFC 7469) or legacy SHA-1 (OkHttp `sha1/`). */
+  hash: PinHash;
+  /** Its base64, unwrapped (model/pin.ts reads every wrapping). */
+  value: string;
   /** Free label such as `genuine-intermediate`; a label starting with `backup` marks a backup pin. */
   label?: string;
+  /**
+   * Where on the validated path it may match: only the leaf (Apple ATS `NSPinnedLeafIdentities`)
+   * or only a CA certificate (`NSPinnedCAIdentities`); anywhere when absent (RFC 7469, OkHttp,
+   * Android, TrustKit).
+   */
+  on?: 'leaf' | 'ca';
 }
 
-/** A pin policy as pinning clients configure it. */
-export interface PinPolicy {
+/** One pin set and the hosts it covers: an Android `domain-config`, a TrustKit or ATS domain entry, an OkHttp pattern. */
+export interface PinRule {
   /** Hosts the pins apply to. */
   domains: PinDomain[];
-  /** The pin set: a connection passes when one of them is on the validated path. */
+  /** The pin set: a connection passes when one of them is on the validated path (one of each `on` kind present). */
   pins: PolicyPin[];
   /** false = report-only (TrustKit enforce=false, HPKP-Report-Only): a mismatch is reported, the connection accepted. */
   enforce: boolean;
-  /** Android pin-set expiration: from this instant on, pins are not enforced. */
+  /** Android pin-set expiration, TrustKit kTSKExpirationDate: from this instant on, pins are not enforced. */
   expiration?: Date;
+}
+
+/**
+ * A pin policy as pinning clients configure it: one or more pin sets by host. Where several
+ * rules cover a host, `most-specific` (Android Network Security Config, TrustKit, Apple ATS: the
+ * closest domain's set alone) or `all` (OkHttp CertificatePinner: the pins of every matching
+ * pattern together).
+ */
+export interface PinPolicy {
+  rules: PinRule[];
+  /** Default `most-specific`. */
+  combine?: 'most-specific' | 'all';
+}
+
+/** A policy of one rule: what a pinprick profile, `verify --pins` and a curl pin list are. */
+export function singleRulePolicy(rule: PinRule): PinPolicy {
+  return { rules: [rule] };
 }
 
 /** What is wrong with a host pattern, or undefined when it is one of the accepted forms. */
@@ -70,9 +96,60 @@ export function domainCovers(domain: PinDomain, host: string): boolean {
   return name === p || (sub && name.endsWith(`.${p}`));
 }
 
-/** The first policy entry that covers `host`, if any. */
-export function coveringDomain(policy: PinPolicy, host: string): PinDomain | undefined {
-  return policy.domains.find((d) => domainCovers(d, host));
+/**
+ * How closely a domain entry matches a host it covers: an exact name beats a pattern, and a
+ * pattern with more labels beats one with fewer (Android: "the most specific matching
+ * domain-config"; TrustKit: an explicit entry wins over a parent's includeSubdomains).
+ */
+function specificity(domain: PinDomain, host: string): number {
+  const p = normaliseDns(domain.pattern.trim());
+  const exact = !p.startsWith('*') && p === normaliseDns(host);
+  return (exact ? 1000 : 0) + p.replace(/^\*{1,2}\./, '').split('.').length;
+}
+
+/** The pin set that applies to a host, and the pattern that selected it. */
+export interface AppliedRule {
+  rule: PinRule;
+  /** The covering pattern (for `all`, every covering pattern, comma-separated). */
+  coveredBy: string;
+}
+
+/**
+ * The pin set a client applies to `host`, or undefined when no rule covers it. Without a host
+ * (a chain checked on its own) every rule applies, their pins together.
+ */
+export function ruleFor(policy: PinPolicy, host: string | undefined): AppliedRule | undefined {
+  const covering: { rule: PinRule; domain: PinDomain }[] = [];
+  for (const rule of policy.rules) {
+    if (host === undefined) continue;
+    const domain = [...rule.domains].filter((d) => domainCovers(d, host)).sort((a, b) => specificity(b, host) - specificity(a, host))[0];
+    if (domain) covering.push({ rule, domain });
+  }
+  if (host === undefined) {
+    if (!policy.rules.length) return undefined;
+    return { rule: merged(policy.rules), coveredBy: policy.rules.flatMap((r) => r.domains.map((d) => d.pattern)).join(', ') };
+  }
+  if (!covering.length) return undefined;
+  if ((policy.combine ?? 'most-specific') === 'all') {
+    return { rule: merged(covering.map((c) => c.rule)), coveredBy: covering.map((c) => c.domain.pattern).join(', ') };
+  }
+  // Stable: of equally specific entries, the first written wins.
+  const best = covering.reduce((a, b) => (specificity(b.domain, host) > specificity(a.domain, host) ? b : a));
+  return { rule: best.rule, coveredBy: best.domain.pattern };
+}
+
+/** Several rules as one: every pin; enforced when any is; expired when every one is. */
+function merged(rules: readonly PinRule[]): PinRule {
+  if (rules.length === 1) return rules[0]!;
+  const expirations = rules.map((r) => r.expiration?.getTime());
+  const allExpire = expirations.every((e) => e !== undefined);
+  return {
+    domains: rules.flatMap((r) => r.domains),
+    pins: rules.flatMap((r) => r.pins),
+    enforce: rules.some((r) => r.enforce),
+    // Pins stop applying only when every set has expired: until then some set still holds.
+    ...(allExpire ? { expiration: new Date(Math.max(...(expirations as number[]))) } : {}),
+  };
 }
 
 /** True for a pin labelled as a backup (the label starts with `backup`, any case). */

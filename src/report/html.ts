@@ -199,7 +199,7 @@ ${field('user agent', pinReport.userAgent === undefined ? undefined : esc(pinRep
 }
 
 function reportsBlock(r: ScenarioResult, id: string): string {
-  const profile = new Map(r.chain.pins.map((p) => [p.sha256, p.label ?? 'pinned']));
+  const profile = new Map(r.chain.pins.flatMap((p) => (p.sha256 ? [[p.sha256, p.label ?? 'pinned'] as const] : [])));
   const cards = r.reports.map((pinReport) => pinReportCard(pinReport, profile)).join('\n');
   const body = r.reports.length ? cards : '<p class="none">The client sent no pin-failure report.</p>';
   return `<div class="reports" id="${id}-reports">
@@ -268,16 +268,18 @@ function pathColumn(chain: ChainPicture): string {
 /** Where each of the profile's pins was found: matched on the path, sent off it, or not seen. */
 function pinSet(chain: ChainPicture): string {
   const items = chain.pins.map((p) => {
-    const matched = chain.matchedPin?.pin === p.sha256;
-    const off = chain.offPathPins.find((o) => o.pin === p.sha256);
+    // A legacy SHA-1 pin is matched and shown as sha1/B64, as the model names it.
+    const value = p.sha256 ?? `sha1/${p.sha1}`;
+    const matched = chain.matchedPin?.pin === value;
+    const off = chain.offPathPins.find((o) => o.pin === value);
     const where = matched
       ? tag('matched', `matched on the path (step ${chain.matchedPin!.pathIndex + 1})`)
       : off
         ? tag('bait', `sent as #${off.index}, not on the path: ignored`)
-        : chain.path.some((c) => c.pin === p.sha256)
+        : chain.path.some((c) => c.pin === value)
           ? tag('pinned', 'on the path')
           : tag('none', 'not in this chain');
-    return `<li><code>${esc(p.sha256)}</code> ${tag('pinned', p.label ?? 'pinned')} ${where}</li>`;
+    return `<li><code>${esc(value)}</code> ${tag('pinned', p.label ?? 'pinned')} ${where}</li>`;
   });
   return `<div class="pinset"><h4>The profile's pin set</h4><ul>${items.join('')}</ul></div>`;
 }

@@ -30,7 +30,7 @@ export function expectScenario(presented: PresentedScenario, profile: ResolvedPr
  */
 export function checkExpect(expect: 'accept' | 'reject' | 'either' | 'depends-on-pins', presented: PresentedScenario, profiles: readonly ResolvedProfile[], world: World): string | undefined {
   if (expect === 'depends-on-pins') {
-    const unpinned = expectScenario(presented, { id: '(no pins)', domains: [], pins: [], enforce: false, trust: profiles[0]?.trust ?? [] } as ResolvedProfile, world);
+    const unpinned = expectScenario(presented, { id: '(no pins)', rules: [], trust: profiles[0]?.trust ?? [] }, world);
     if (unpinned.expected === 'accept') return undefined;
     return `expect: depends-on-pins, but a correct client rejects this chain whatever its pins: ${unpinned.code}: ${unpinned.reason}`;
   }

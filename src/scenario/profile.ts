@@ -7,7 +7,7 @@ import type { WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
 import type { Platform } from '../model/platforms.js';
 import { parsePin } from '../model/pin.js';
-import { hostPatternProblem, type PinPolicy } from '../model/policy.js';
+import { hostPatternProblem, type PinPolicy, type PolicyPin } from '../model/policy.js';
 import { checkedSource, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
 import { nearest } from './scenario.js';
 
@@ -57,7 +57,7 @@ export function checkProfile(source: Located, world: WorldSpec): Profile {
   raw.pins.forEach((pin, i) => {
     if (!Object.hasOwn(world.keys, pin) && parsePin(pin) === undefined) {
       const near = nearest(pin, Object.keys(world.keys));
-      throw source.error(['pins', i], `'${pin}' is neither a world key${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : ` (${Object.keys(world.keys).join(', ')})`} nor a pin (sha256/BASE64, 44 characters)`);
+      throw source.error(['pins', i], `'${pin}' is neither a world key${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : ` (${Object.keys(world.keys).join(', ')})`} nor a pin (sha256/BASE64, 44 characters; or a legacy sha1/BASE64, 28)`);
     }
   });
   (raw.trust ?? []).forEach((name, i) => {
@@ -110,10 +110,14 @@ export function findProfile(idOrFile: string, world: WorldSpec): Profile {
 export function resolveProfile(profile: Profile, world: World): ResolvedProfile {
   return {
     id: profile.id,
-    domains: (profile.hosts ?? [...world.hosts]).map((h) => (typeof h === 'string' ? { pattern: h } : h)),
-    pins: profile.pins.map((p) => (world.hasKey(p) ? { sha256: world.key(p).pin.sha256, label: p } : { sha256: parsePin(p)! })),
-    enforce: profile.enforce ?? true,
-    ...(profile.expiration ? { expiration: new Date(`${profile.expiration}T00:00:00Z`) } : {}),
+    rules: [
+      {
+        domains: (profile.hosts ?? [...world.hosts]).map((h) => (typeof h === 'string' ? { pattern: h } : h)),
+        pins: profile.pins.map((p): PolicyPin => (world.hasKey(p) ? { hash: 'sha256', value: world.key(p).pin.sha256, label: p } : parsePin(p)!)),
+        enforce: profile.enforce ?? true,
+        ...(profile.expiration ? { expiration: new Date(`${profile.expiration}T00:00:00Z`) } : {}),
+      },
+    ],
     trust: profile.trust ?? world.trustedRoots().map((c) => c.name),
     ...(profile.platform ? { platform: profile.platform } : {}),
   };

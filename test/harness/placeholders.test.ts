@@ -50,8 +50,8 @@ describe('placeholders a client is given', () => {
 
   it('{profile} is the whole policy: host patterns, pins with labels, enforcement', () => {
     const profile = JSON.parse(seen('calibration-canary', 'profile'));
-    expect(profile).toMatchObject({ format: 'pinprick-profile/1', id: 'leaf-only', enforce: true, pins: [{ sha256: opened.world.key('genuine-leaf').pin.sha256 }] });
-    expect(profile.hosts.length).toBeGreaterThan(0);
-    for (const h of profile.hosts) expect(h).toEqual({ pattern: expect.any(String), includeSubdomains: expect.any(Boolean) });
+    expect(profile).toMatchObject({ format: 'pinprick-profile/2', id: 'leaf-only', combine: 'most-specific', rules: [{ enforce: true, pins: [{ sha256: opened.world.key('genuine-leaf').pin.sha256 }] }] });
+    expect(profile.rules[0].hosts.length).toBeGreaterThan(0);
+    for (const h of profile.rules[0].hosts) expect(h).toEqual({ pattern: expect.any(String), includeSubdomains: expect.any(Boolean) });
   });
 });

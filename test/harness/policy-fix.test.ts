@@ -25,7 +25,7 @@ describe('policyFix: how a pin set survives a rotation, naming the keys', () => 
     const verdict = expectScenario(await presentScenario(opened, findScenario(loadCatalog(w.spec), scenarioId)), profile, w);
     expect(verdict.code, `${profileId} on ${scenarioId}`).toBe('pin-mismatch');
     const keys = w.allKeys().map((k) => ({ name: k.name, position: k.def.position, pin: k.pin.sha256 }));
-    const fix = policyFix(verdict, keys, new Set(profile.pins.map((p) => p.sha256)));
+    const fix = policyFix(verdict, keys, new Set(profile.rules[0]!.pins.map((p) => p.value)));
     // Every pin in the text is the full RFC 7469 pin of the key it names.
     for (const [, name, pin] of fix.matchAll(/([\w-]+) \(sha256\/([A-Za-z0-9+/]{43}=)\)/g)) expect(w.key(name!).pin.sha256, name).toBe(pin);
     return fix.replace(/ \(sha256\/[A-Za-z0-9+/]{43}=\)/g, '');

@@ -33,7 +33,7 @@ describe('pin-failure reports and chain pictures in the run results', () => {
     for (const id of ['attack-rogue-root', 'attack-pin-stuffing']) {
       const reports = byId[id]!.reports;
       expect(reports, id).toHaveLength(1);
-      expect(reports[0]).toMatchObject({ scenario: id, format: 'hpkp', hostname: 'api.pinprick.test', knownPins: profile.pins.map((p) => p.sha256) });
+      expect(reports[0]).toMatchObject({ scenario: id, format: 'hpkp', hostname: 'api.pinprick.test', knownPins: profile.rules[0]!.pins.map((p) => p.value) });
       // The path the client built is the rogue one: its leaf is the rogue key.
       expect(reports[0]!.validatedChainPins![0]).toBe(w.cert('rogue-leaf').pin.sha256);
     }

@@ -1,6 +1,6 @@
 /**
  * The one pin reader (model/pin.ts): every spelling profiles, `verify --pins`, `verify --batch`,
- * policies and pin reports accept, and what is not a SHA-256 pin, as a table.
+ * policies and pin reports accept, SHA-256 pins and legacy SHA-1 ones, and what is not a pin, as a table.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -32,12 +32,22 @@ describe('parsePin', () => {
     ['quotes around the whole', `"sha256/${B64}"`],
     ['spaces around', `  sha256//${B64}\t`],
   ])('accepts %s', (_what, text) => {
-    expect(parsePin(text)).toBe(B64);
+    expect(parsePin(text)).toEqual({ hash: 'sha256', value: B64 });
+  });
+
+  it.each([
+    ['OkHttp sha1/ (OkHttp 2-4)', `sha1/${SHA1}`],
+    ['HPKP drafts pin-sha1="…"', `pin-sha1="${SHA1}"`],
+    ['bare, told apart by its length (28 characters: 20 bytes)', SHA1],
+    ['sha1/ in another case', `SHA1/${SHA1}`],
+  ])('accepts a legacy SHA-1 pin: %s', (_what, text) => {
+    expect(parsePin(text)).toEqual({ hash: 'sha1', value: SHA1 });
   });
 
   it('accepts the lowest and highest values', () => {
-    expect(parsePin(`${'A'.repeat(43)}=`)).toBe(`${'A'.repeat(43)}=`);
-    expect(parsePin(`${'/'.repeat(42)}8=`)).toBe(`${'/'.repeat(42)}8=`);
+    expect(parsePin(`${'A'.repeat(43)}=`)).toEqual({ hash: 'sha256', value: `${'A'.repeat(43)}=` });
+    expect(parsePin(`${'/'.repeat(42)}8=`)).toEqual({ hash: 'sha256', value: `${'/'.repeat(42)}8=` });
+    expect(parsePin(`sha1/${'/'.repeat(26)}8=`)).toEqual({ hash: 'sha1', value: `${'/'.repeat(26)}8=` });
   });
 
   it.each([
@@ -51,9 +61,10 @@ describe('parsePin', () => {
     ['not base64', `${'!'.repeat(43)}=`],
     ['padding inside', `${'A'.repeat(42)}==`],
     ['not canonical: the last character carries bits past 32 bytes', `${'A'.repeat(42)}B=`],
-    ['a SHA-1 pin', `sha1/${SHA1}`],
     ['sha1/ before a 32-byte value', `sha1/${B64}`],
-    ['a bare SHA-1 value', SHA1],
+    ['sha256/ before a 20-byte value', `sha256/${SHA1}`],
+    ['pin-sha256= before a 20-byte value', `pin-sha256="${SHA1}"`],
+    ['a SHA-1 value not canonical', `${'A'.repeat(26)}B=`],
     ['three slashes', `sha256///${B64}`],
     ['another hash name', `sha384/${B64}`],
     ['hex', createHash('sha256').update('x').digest('hex')],
@@ -68,7 +79,8 @@ describe('normalisePin', () => {
     [`pin-sha256="${B64}"`, B64],
     [' AAAA= ', 'AAAA='],
     ['sha256//short', 'short'],
-    [`sha1/${SHA1}`, `sha1/${SHA1}`],
+    [`sha1/${SHA1}`, SHA1],
+    [`pin-sha1="${SHA1}"`, SHA1],
   ])('%j -> %j (unwrapped, not checked)', (text, value) => {
     expect(normalisePin(text)).toBe(value);
   });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   live = await pki.intermediate('CN=Live Intermediate', liveRoot);
 });
 
-const pins = (...certs: TestCert[]): PinPolicy => ({ domains: [{ pattern: HOST }], pins: certs.map((c) => ({ sha256: c.pin })), enforce: true });
+const pins = (...certs: TestCert[]): PinPolicy => ({ rules: [{ domains: [{ pattern: HOST }], pins: certs.map((c) => ({ hash: 'sha256', value: c.pin })), enforce: true }] });
 
 async function chain(int: TestCert, anchor: TestCert, more: Partial<ModelInput> = {}): Promise<ModelInput> {
   return { presented: ders(await pki.leaf(HOST, int), int), anchors: ders(anchor), host: HOST, at: NOW, ...more };

@@ -3,7 +3,7 @@
  * spelling, as a table.
  */
 import { describe, expect, it } from 'vitest';
-import { coveringDomain, domainCovers, hostPatternProblem, isBackupPin, normalisePin, type PinDomain } from '../../src/model/index.js';
+import { domainCovers, ruleFor, type PinPolicy, hostPatternProblem, isBackupPin, normalisePin, type PinDomain } from '../../src/model/index.js';
 
 describe('domainCovers', () => {
   const rows: [PinDomain, string, boolean][] = [
@@ -34,8 +34,51 @@ describe('domainCovers', () => {
     expect(domainCovers(domain, host)).toBe(covered);
   });
 
-  it('the first covering entry is reported', () => {
-    expect(coveringDomain({ domains: [{ pattern: 'other.test' }, { pattern: '**.example.com' }, { pattern: 'api.example.com' }], pins: [], enforce: true }, 'api.example.com')?.pattern).toBe('**.example.com');
+  it('of the entries of one rule that cover a host, the most specific is reported', () => {
+    const policy: PinPolicy = { rules: [{ domains: [{ pattern: 'other.test' }, { pattern: '**.example.com' }, { pattern: 'api.example.com' }], pins: [], enforce: true }] };
+    expect(ruleFor(policy, 'api.example.com')?.coveredBy).toBe('api.example.com');
+    expect(ruleFor(policy, 'www.example.com')?.coveredBy).toBe('**.example.com');
+    expect(ruleFor(policy, 'example.org')).toBeUndefined();
+  });
+});
+
+describe('ruleFor: which pin set applies to a host when several rules exist', () => {
+  const pin = (label: string) => ({ hash: 'sha256' as const, value: `${label}=`, label });
+  const rule = (patterns: (string | [string, boolean])[], ...labels: string[]) => ({
+    domains: patterns.map((p) => (typeof p === 'string' ? { pattern: p } : { pattern: p[0], includeSubdomains: p[1] })),
+    pins: labels.map(pin),
+    enforce: true,
+  });
+  // Android Network Security Config: the most specific domain-config; TrustKit and ATS: an explicit entry beats a parent's includeSubdomains.
+  const nested: PinPolicy = { rules: [rule([['example.com', true]], 'parent'), rule(['api.example.com'], 'child'), rule([['cdn.example.com', true]], 'cdn')] };
+  // OkHttp CertificatePinner: every matching pattern's pins together.
+  const okhttp: PinPolicy = { combine: 'all', rules: [rule(['**.example.com'], 'any-depth'), rule(['*.example.com'], 'one-label'), rule(['api.example.com'], 'exact')] };
+  it.each([
+    [nested, 'api.example.com', ['child'], 'api.example.com'],
+    [nested, 'www.example.com', ['parent'], 'example.com'],
+    [nested, 'img.cdn.example.com', ['cdn'], 'cdn.example.com'],
+    [nested, 'cdn.example.com', ['cdn'], 'cdn.example.com'],
+    [nested, 'example.com', ['parent'], 'example.com'],
+    [okhttp, 'api.example.com', ['any-depth', 'one-label', 'exact'], '**.example.com, *.example.com, api.example.com'],
+    [okhttp, 'www.example.com', ['any-depth', 'one-label'], '**.example.com, *.example.com'],
+    [okhttp, 'a.b.example.com', ['any-depth'], '**.example.com'],
+    [okhttp, 'example.com', ['any-depth'], '**.example.com'],
+  ] as [PinPolicy, string, string[], string][])('%#: %s gets the pins %j (covered by %s)', (policy, host, labels, coveredBy) => {
+    const applied = ruleFor(policy, host);
+    expect(applied?.rule.pins.map((p) => p.label)).toEqual(labels);
+    expect(applied?.coveredBy).toBe(coveredBy);
+  });
+
+  it('two equally specific rules: the first written applies', () => {
+    expect(ruleFor({ rules: [rule(['api.example.com'], 'first'), rule(['api.example.com'], 'second')] }, 'api.example.com')?.rule.pins[0]!.label).toBe('first');
+  });
+
+  it('merged rules (combine: all, or no host) are enforced when any is, and expire only when all do', () => {
+    const at = (d: string) => new Date(`${d}T00:00:00Z`);
+    const policy: PinPolicy = { combine: 'all', rules: [{ ...rule(['**.example.com'], 'a'), enforce: false, expiration: at('2026-01-01') }, { ...rule(['*.example.com'], 'b'), expiration: at('2027-01-01') }] };
+    expect(ruleFor(policy, 'www.example.com')?.rule).toMatchObject({ enforce: true, expiration: at('2027-01-01') });
+    expect(ruleFor({ rules: [rule(['a.test'], 'a'), { ...rule(['b.test'], 'b'), expiration: at('2026-01-01') }] }, undefined)?.rule.expiration).toBeUndefined();
+    expect(ruleFor({ rules: [] }, undefined)).toBeUndefined();
   });
 });
 
@@ -73,6 +116,6 @@ describe('pins', () => {
     ['genuine-backup', false],
     [undefined, false],
   ])('label %j is a backup pin: %s', (label, backup) => {
-    expect(isBackupPin({ sha256: 'x', ...(label === undefined ? {} : { label }) })).toBe(backup);
+    expect(isBackupPin({ hash: 'sha256', value: 'x', ...(label === undefined ? {} : { label }) })).toBe(backup);
   });
 });

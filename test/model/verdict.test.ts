@@ -3,8 +3,9 @@
  * key on the VALIDATED path. Each row is one situation from the field (DigiNotar, CVE-2016-2402,
  * forged intermediates, rotations to backup keys, expired pin sets, report-only policies).
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, type ModelInput, type PinPolicy, type ReasonCode, type Verdict } from '../../src/model/index.js';
+import { evaluate, parsePin, singleRulePolicy, type ModelInput, type PinPolicy, type PinRule, type ReasonCode, type Verdict } from '../../src/model/index.js';
 import { generateKey } from '../../src/world/keys.js';
 import { pinOfKey } from '../../src/world/pin.js';
 import { days, ders, NOW, TestPki, type TestCert } from '../helpers/pki.js';
@@ -46,17 +47,17 @@ beforeAll(async () => {
 /** What the client trusts: the genuine, rogue and vendor roots (the rogue CA is trusted, as DigiNotar was). */
 const anchors = () => [w.genuineRoot, w.rogueRoot, w.vendorRoot];
 
-/** Pin the genuine intermediate, with the backup key as `backup-1`, enforced, for api.example. */
-function policy(more: Partial<PinPolicy> = {}): PinPolicy {
-  return {
+/** Pin the genuine intermediate, with the backup key as `backup-1`, enforced, for api.example (one rule; `more` overrides its fields). */
+function policy(more: Partial<PinRule> = {}): PinPolicy {
+  return singleRulePolicy({
     domains: [{ pattern: HOST }],
     pins: [
-      { sha256: w.genuineInt.pin, label: 'genuine-intermediate' },
-      { sha256: w.backupKey, label: 'backup-1' },
+      { hash: 'sha256', value: w.genuineInt.pin, label: 'genuine-intermediate' },
+      { hash: 'sha256', value: w.backupKey, label: 'backup-1' },
     ],
     enforce: true,
     ...more,
-  };
+  });
 }
 
 function input(presented: TestCert[], more: Partial<ModelInput> = {}): ModelInput {
@@ -95,13 +96,13 @@ describe('the genuine server and a trusted rogue CA', () => {
     },
     {
       what: 'genuine chain, pinning the anchor (root) key: anchors count, they are on the path',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'root' }] }) }),
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineRoot.pin, label: 'root' }] }) }),
       code: 'ok',
       then: (v) => expect(v.pinCheck?.matched).toMatchObject({ certIndexInPath: 2 }),
     },
     {
-      what: 'genuine chain, pinning the leaf key, written OkHttp-style with sha256/',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: `sha256/${w.genuineLeaf.pin}` }] }) }),
+      what: 'genuine chain, pinning the leaf key, written OkHttp-style with sha256/ (read by the one pin parser)',
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [parsePin(`sha256/${w.genuineLeaf.pin}`)!] }) }),
       code: 'ok',
       then: (v) => expect(v.pinCheck?.matched).toMatchObject({ certIndexInPath: 0, pin: w.genuineLeaf.pin }),
     },
@@ -125,7 +126,7 @@ describe('the genuine server and a trusted rogue CA', () => {
     {
       // Mutation testing (npm run mutate) found the rows from here to the end of this block unchecked.
       what: 'an unlabelled pin is named by its key in the reason, and the match has no label',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineInt.pin }] }) }),
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineInt.pin }] }) }),
       code: 'ok',
       then: (v) => {
         expect(v.pinCheck?.matched).toEqual({ pin: w.genuineInt.pin, certIndexInPath: 1, subject: 'CN=Genuine Intermediate R1', backup: false });
@@ -134,13 +135,13 @@ describe('the genuine server and a trusted rogue CA', () => {
     },
     {
       what: 'the same key pinned twice under two labels: the first one written decides',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineInt.pin, label: 'first' }, { sha256: `sha256/${w.genuineInt.pin}`, label: 'backup-second' }] }) }),
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineInt.pin, label: 'first' }, { hash: 'sha256', value: `sha256/${w.genuineInt.pin}`, label: 'backup-second' }] }) }),
       code: 'ok',
       then: (v) => expect(v.pinCheck?.matched).toMatchObject({ label: 'first', backup: false }),
     },
     {
       what: 'two primary pins on the path: the one nearer the leaf decides',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'root' }, { sha256: w.genuineInt.pin, label: 'int' }] }) }),
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineRoot.pin, label: 'root' }, { hash: 'sha256', value: w.genuineInt.pin, label: 'int' }] }) }),
       code: 'ok',
       then: (v) => expect(v.pinCheck?.matched).toMatchObject({ label: 'int', certIndexInPath: 1 }),
     },
@@ -187,7 +188,7 @@ describe('pin stuffing (CVE-2016-2402): pinned certificates appended to a rogue 
         ],
       ],
     ] as [TestCert[], [string | undefined, number][]][]) {
-      const v = evaluate(input(presented, { policy: policy({ pins: [...policy().pins, { sha256: w.genuineLeaf.pin, label: 'leaf' }, { sha256: w.genuineRoot.pin }] }) }));
+      const v = evaluate(input(presented, { policy: policy({ pins: [...policy().rules[0]!.pins, { hash: 'sha256', value: w.genuineLeaf.pin, label: 'leaf' }, { hash: 'sha256', value: w.genuineRoot.pin }] }) }));
       expect(v.code).toBe('pin-mismatch');
       // Each pinned key once, at its first position; an unlabelled pin has no label.
       expect(v.pinCheck?.offPathPins?.map((o) => [o.label, o.presentedIndex])).toEqual(offPath);
@@ -233,6 +234,67 @@ describe('forged intermediates: the pinned name is not the pinned key', () => {
         expect(go.pinCheck?.onlyOnAlternativePath).toBeUndefined();
         expect(go.pinCheck?.offPathPins?.[0]).toMatchObject({ label: 'genuine-intermediate', presentedIndex: 1 });
       },
+    },
+  ]);
+});
+
+/** base64(SHA-1(SPKI)) computed by Node from the DER, as OkHttp's sha1/ pins name a key. */
+const sha1Pin = (c: TestCert) => createHash('sha1').update(new X509Certificate(c.der).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+
+describe('legacy SHA-1 pins and pins restricted to the leaf or to CAs (issue 17)', () => {
+  const genuine = () => [w.genuineLeaf, w.genuineInt];
+  check([
+    {
+      what: 'an OkHttp sha1/ pin of the genuine intermediate: matched by the SHA-1 of its SPKI, as OkHttp 2-4 do',
+      build: () => input(genuine(), { policy: policy({ pins: [parsePin(`sha1/${sha1Pin(w.genuineInt)}`)!] }) }),
+      code: 'ok',
+      then: (v) => expect(v.pinCheck?.matched).toMatchObject({ certIndexInPath: 1, pin: `sha1/${sha1Pin(w.genuineInt)}` }),
+    },
+    {
+      what: 'a sha1/ pin of the rogue intermediate on the genuine chain: pin-mismatch',
+      build: () => input(genuine(), { policy: policy({ pins: [parsePin(`sha1/${sha1Pin(w.rogueInt)}`)!] }) }),
+      code: 'pin-mismatch',
+    },
+    {
+      what: 'the SHA-256 pin value written as a SHA-1 pin never matches (the digest is part of the pin)',
+      build: () => input(genuine(), { policy: policy({ pins: [{ hash: 'sha1', value: w.genuineInt.pin }] }) }),
+      code: 'pin-mismatch',
+    },
+    {
+      what: 'a SHA-1 pin of a key sent but not on the path (pin stuffing) never counts',
+      build: () => input([w.rogueLeaf, w.rogueInt, w.genuineInt], { policy: policy({ pins: [parsePin(`sha1/${sha1Pin(w.genuineInt)}`)!] }) }),
+      code: 'pin-mismatch',
+      then: (v) => expect(v.pinCheck?.offPathPins?.[0]).toMatchObject({ pin: `sha1/${sha1Pin(w.genuineInt)}`, presentedIndex: 2 }),
+    },
+    {
+      what: 'ATS NSPinnedLeafIdentities: the leaf key pinned for the leaf: ok',
+      build: () => input(genuine(), { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineLeaf.pin, on: 'leaf' }] }) }),
+      code: 'ok',
+    },
+    {
+      what: 'ATS NSPinnedLeafIdentities: a CA key listed as a leaf identity matches nothing',
+      build: () => input(genuine(), { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineInt.pin, on: 'leaf' }] }) }),
+      code: 'pin-mismatch',
+    },
+    {
+      what: 'ATS NSPinnedCAIdentities: the intermediate key pinned as a CA: ok',
+      build: () => input(genuine(), { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineInt.pin, on: 'ca' }] }) }),
+      code: 'ok',
+    },
+    {
+      what: 'ATS NSPinnedCAIdentities: the leaf key listed as a CA identity matches nothing',
+      build: () => input(genuine(), { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineLeaf.pin, on: 'ca' }] }) }),
+      code: 'pin-mismatch',
+    },
+    {
+      what: 'ATS with both lists: the leaf matches its list, no CA matches the CA list: pin-mismatch (both are required)',
+      build: () => input(genuine(), { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineLeaf.pin, on: 'leaf' }, { hash: 'sha256', value: w.vendorRoot.pin, on: 'ca' }] }) }),
+      code: 'pin-mismatch',
+    },
+    {
+      what: 'ATS with both lists, each matched: ok',
+      build: () => input(genuine(), { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineLeaf.pin, on: 'leaf' }, { hash: 'sha256', value: w.genuineRoot.pin, on: 'ca' }] }) }),
+      code: 'ok',
     },
   ]);
 });
@@ -285,20 +347,20 @@ describe('rotations: backup pins, several valid paths', () => {
     },
     {
       what: 'a backup pin and a primary pin both on the path: the primary decides',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'backup-root' }, { sha256: w.genuineInt.pin, label: 'primary' }] }) }),
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineRoot.pin, label: 'backup-root' }, { hash: 'sha256', value: w.genuineInt.pin, label: 'primary' }] }) }),
       code: 'ok',
       then: (v) => expect(v.pinCheck?.matched?.label).toBe('primary'),
     },
     {
       // Mutation testing found this unchecked: the primary pin decides wherever it sits on the path.
       what: 'a backup pin nearer the leaf than the primary pin: still the primary decides (ok, not ok-backup-pin)',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineInt.pin, label: 'backup-int' }, { sha256: w.genuineRoot.pin, label: 'primary-root' }] }) }),
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineInt.pin, label: 'backup-int' }, { hash: 'sha256', value: w.genuineRoot.pin, label: 'primary-root' }] }) }),
       code: 'ok',
       then: (v) => expect(v.pinCheck?.matched).toMatchObject({ label: 'primary-root', backup: false, certIndexInPath: 2 }),
     },
     {
       what: 'only backup pins on the path, at two depths: ok-backup-pin, the one nearer the leaf named',
-      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ sha256: w.genuineRoot.pin, label: 'backup-root' }, { sha256: w.genuineInt.pin, label: 'backup-int' }] }) }),
+      build: () => input([w.genuineLeaf, w.genuineInt], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineRoot.pin, label: 'backup-root' }, { hash: 'sha256', value: w.genuineInt.pin, label: 'backup-int' }] }) }),
       code: 'ok-backup-pin',
       then: (v) => {
         expect(v.pinCheck?.matched).toMatchObject({ label: 'backup-int', certIndexInPath: 1, backup: true });
@@ -309,7 +371,7 @@ describe('rotations: backup pins, several valid paths', () => {
       what: 'report-only, the pin only on the second valid path: accepted, flagged client-dependent and reported',
       build: async () => {
         const cross = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
-        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ sha256: w.vendorRoot.pin, label: 'vendor-root' }], enforce: false }) });
+        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ hash: 'sha256', value: w.vendorRoot.pin, label: 'vendor-root' }], enforce: false }) });
       },
       code: 'ok-report-only',
       then: (v) => {
@@ -323,7 +385,7 @@ describe('rotations: backup pins, several valid paths', () => {
       what: 'two valid paths and no pin on either: pin-mismatch, not an exception',
       build: async () => {
         const cross = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
-        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ sha256: w.untrustedRoot.pin, label: 'elsewhere' }] }) });
+        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ hash: 'sha256', value: w.untrustedRoot.pin, label: 'elsewhere' }] }) });
       },
       code: 'pin-mismatch',
       then: (v) => expect(v.paths.filter((p) => p.result.ok)).toHaveLength(2),
@@ -333,7 +395,7 @@ describe('rotations: backup pins, several valid paths', () => {
       build: async () => {
         // The genuine intermediate cross-signed by the vendor root: leaf -> R1 -> Genuine Root, or leaf -> R1' -> Vendor Root.
         const cross = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
-        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ sha256: w.vendorRoot.pin, label: 'vendor-root' }] }) });
+        return input([w.genuineLeaf, w.genuineInt, cross], { policy: policy({ pins: [{ hash: 'sha256', value: w.vendorRoot.pin, label: 'vendor-root' }] }) });
       },
       code: 'pin-mismatch',
       then: (v) => {
@@ -349,7 +411,7 @@ describe('rotations: backup pins, several valid paths', () => {
       build: async () => {
         const vendor = await pki.intermediate('CN=Genuine Intermediate R1', w.vendorRoot, { subjectKey: w.genuineInt.key });
         const rogue = await pki.intermediate('CN=Genuine Intermediate R1', w.rogueRoot, { subjectKey: w.genuineInt.key });
-        return input([w.genuineLeaf, w.genuineInt, vendor, rogue], { policy: policy({ pins: [{ sha256: w.vendorRoot.pin, label: 'vendor-root' }, { sha256: w.rogueRoot.pin, label: 'rogue-root' }] }) });
+        return input([w.genuineLeaf, w.genuineInt, vendor, rogue], { policy: policy({ pins: [{ hash: 'sha256', value: w.vendorRoot.pin, label: 'vendor-root' }, { hash: 'sha256', value: w.rogueRoot.pin, label: 'rogue-root' }] }) });
       },
       code: 'pin-mismatch',
       then: (v) => {
@@ -400,7 +462,7 @@ describe('expiration and report-only', () => {
 });
 
 describe('which hosts a policy covers', () => {
-  const rogue = (host: string, domains: PinPolicy['domains']) => () => input([w.rogueLeaf, w.rogueInt], { host, policy: policy({ domains }) });
+  const rogue = (host: string, domains: PinRule['domains']) => () => input([w.rogueLeaf, w.rogueInt], { host, policy: policy({ domains }) });
   check([
     {
       what: 'exact pattern, other host: unpinned, the rogue chain is accepted',

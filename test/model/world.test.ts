@@ -21,12 +21,16 @@ beforeAll(async () => {
 const der = (...names: string[]) => names.map((n) => world.cert(n).der);
 /** Pin the genuine intermediate, with backup-1 as a backup, on api.pinprick.test. */
 const pinned = (): PinPolicy => ({
-  domains: [{ pattern: '**.pinprick.test' }],
-  pins: [
-    { sha256: world.key('genuine-intermediate').pin.sha256, label: 'genuine-intermediate' },
-    { sha256: world.key('backup-1').pin.sha256, label: 'backup-1' },
+  rules: [
+    {
+      domains: [{ pattern: '**.pinprick.test' }],
+      pins: [
+        { hash: 'sha256', value: world.key('genuine-intermediate').pin.sha256, label: 'genuine-intermediate' },
+        { hash: 'sha256', value: world.key('backup-1').pin.sha256, label: 'backup-1' },
+      ],
+      enforce: true,
+    },
   ],
-  enforce: true,
 });
 
 interface Row {

@@ -53,16 +53,17 @@ describe('shipped profiles', () => {
     for (const p of loadBuiltinProfiles(spec)) {
       const r = resolveProfile(p, opened.world);
       expect(r.id).toBe(p.id);
-      expect(r.pins).toEqual(p.pins.map((name) => ({ sha256: opened.world.key(name).pin.sha256, label: name })));
-      for (const pin of r.pins) expect(pin.sha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(r.rules).toHaveLength(1);
+      expect(r.rules[0]!.pins).toEqual(p.pins.map((name) => ({ hash: 'sha256', value: opened.world.key(name).pin.sha256, label: name })));
+      for (const pin of r.rules[0]!.pins) expect(pin.value).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     }
   });
 
   it("default to the world's hosts, enforcement on, no expiration, the world's trusted roots", () => {
     const r = resolveProfile(findProfile('root-only', spec), opened.world);
-    expect(r.domains).toEqual([{ pattern: 'api.pinprick.test' }]);
-    expect(r.enforce).toBe(true);
-    expect(r.expiration).toBeUndefined();
+    expect(r.rules[0]!.domains).toEqual([{ pattern: 'api.pinprick.test' }]);
+    expect(r.rules[0]!.enforce).toBe(true);
+    expect(r.rules[0]!.expiration).toBeUndefined();
     expect(r.trust).toEqual(opened.world.trustedRoots().map((c) => c.name));
     expect(r.trust).toEqual(expect.arrayContaining(['genuine-root', 'rogue-root', 'legacy-root', 'vendor-root']));
     expect(r.trust).not.toContain('untrusted-root');
@@ -72,10 +73,10 @@ describe('shipped profiles', () => {
   it("take their default hosts from the world they are resolved against", async () => {
     const other = await openWorld({ certsDir: tmp.path, name: 'two-hosts', hosts: ['a.example.test', '192.0.2.7'], now: NOW });
     const r = resolveProfile(findProfile('leaf-only', spec), other.world);
-    expect(r.domains).toEqual([{ pattern: 'a.example.test' }, { pattern: '192.0.2.7' }]);
+    expect(r.rules[0]!.domains).toEqual([{ pattern: 'a.example.test' }, { pattern: '192.0.2.7' }]);
     // Another world, other keys: the same name pins another key.
-    expect(r.pins[0]!.sha256).toBe(other.world.key('genuine-leaf').pin.sha256);
-    expect(r.pins[0]!.sha256).not.toBe(opened.world.key('genuine-leaf').pin.sha256);
+    expect(r.rules[0]!.pins[0]!.value).toBe(other.world.key('genuine-leaf').pin.sha256);
+    expect(r.rules[0]!.pins[0]!.value).not.toBe(opened.world.key('genuine-leaf').pin.sha256);
   });
 
   it('findProfile finds by id or by path, and lists the shipped ids otherwise', () => {
@@ -88,13 +89,13 @@ describe('shipped profiles', () => {
   it('raw pins pass through, with or without sha256/, unlabelled; names keep their labels', () => {
     const text = `id: raw-pins\npins:\n  - sha256/${RAW}\n  - ${RAW}\n  - backup-2\n`;
     const r = resolveProfile(parseProfile('raw.yaml', text, spec), opened.world);
-    expect(r.pins).toEqual([{ sha256: RAW }, { sha256: RAW }, { sha256: opened.world.key('backup-2').pin.sha256, label: 'backup-2' }]);
+    expect(r.rules[0]!.pins).toEqual([{ hash: 'sha256', value: RAW }, { hash: 'sha256', value: RAW }, { hash: 'sha256', value: opened.world.key('backup-2').pin.sha256, label: 'backup-2' }]);
   });
 
   it("raw pins take every spelling verify --pins takes (model/pin.ts): curl's sha256//, HPKP's pin-sha256=", () => {
     const text = `id: p\npins: ["sha256//${RAW}", 'pin-sha256="${RAW}"']\n`;
     const p = parseProfile('p.yaml', text, spec);
-    expect(resolveProfile(p, opened.world).pins).toEqual([{ sha256: RAW }, { sha256: RAW }]);
+    expect(resolveProfile(p, opened.world).rules[0]!.pins).toEqual([{ hash: 'sha256', value: RAW }, { hash: 'sha256', value: RAW }]);
   });
 
   it('hosts, patterns, enforce, expiration and trust are kept as written', () => {
@@ -111,9 +112,9 @@ describe('shipped profiles', () => {
       '',
     ].join('\n');
     const r = resolveProfile(parseProfile('custom.yaml', text, spec), opened.world);
-    expect(r.domains).toEqual([{ pattern: 'api.pinprick.test' }, { pattern: '**.pinprick.test', includeSubdomains: true }]);
-    expect(r.enforce).toBe(false);
-    expect(r.expiration?.toISOString()).toBe('2026-06-30T00:00:00.000Z');
+    expect(r.rules[0]!.domains).toEqual([{ pattern: 'api.pinprick.test' }, { pattern: '**.pinprick.test', includeSubdomains: true }]);
+    expect(r.rules[0]!.enforce).toBe(false);
+    expect(r.rules[0]!.expiration?.toISOString()).toBe('2026-06-30T00:00:00.000Z');
     expect(r.trust).toEqual(['genuine-root', 'legacy-root-expired']);
   });
 
@@ -122,7 +123,7 @@ describe('shipped profiles', () => {
     writeFileSync(file, JSON.stringify({ id: 'json-profile', pins: ['genuine-intermediate', `sha256/${RAW}`] }, null, 2));
     const p = findProfile(file, spec);
     expect(p.source.file).toBe(file);
-    expect(resolveProfile(p, opened.world).pins.map((x) => x.label)).toEqual(['genuine-intermediate', undefined]);
+    expect(resolveProfile(p, opened.world).rules[0]!.pins.map((x) => x.label)).toEqual(['genuine-intermediate', undefined]);
   });
 });
 

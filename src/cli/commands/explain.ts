@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { Verdict } from '../../model/index.js';
+import { pinText, type Verdict } from '../../model/index.js';
 import { presentScenario } from '../../scenario/materialize.js';
 import { findProfile, loadBuiltinProfiles, resolveProfile } from '../../scenario/profile.js';
 import { findScenario } from '../../scenario/scenario.js';
@@ -64,7 +64,7 @@ export const explainCommand: CommandModule<ScenarioArgs, ExplainArgs> = {
       return out(JSON.stringify({ scenario: scenario.id, profile: profile.id, host: presented.hosts[0], at: presented.at.toISOString(), verdict, profiles: perProfile }, null, 2));
     }
     out(`${scenario.id}  [${scenario.category}]  ${scenario.title}`);
-    out(`profile: ${profile.id} (pins: ${profile.pins.map((p) => p.label ?? p.sha256).join(', ')})   host: ${presented.hosts[0]}   at: ${presented.at.toISOString()}`);
+    out(`profile: ${profile.id} (pins: ${profile.rules.flatMap((r) => r.pins).map((p) => p.label ?? pinText(p)).join(', ')})   host: ${presented.hosts[0]}   at: ${presented.at.toISOString()}`);
     out(`trust store: ${presented.trust ? presented.trust.map((c) => c.name).join(', ') + ' (set by the scenario)' : profile.trust.join(', ')}`);
     out('\nchain presented, in order:');
     out(table(chainLines(presented.chain), ['#', 'name', 'subject', 'issuer', 'key', 'pin-sha256', 'validity']));

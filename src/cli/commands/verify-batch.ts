@@ -3,20 +3,20 @@
  * command so the benchmark (bench/verify.ts) times exactly what the command runs, in process.
  */
 import { InputError } from '../../errors.js';
-import { evaluate, parsePin, type PinPolicy, type Verdict } from '../../model/index.js';
+import { evaluate, parsePin, singleRulePolicy, type PinPolicy, type PolicyPin, type Verdict } from '../../model/index.js';
 import { readTlv } from '../../world/der.js';
 import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates, pemBlocks } from '../../world/pem.js';
 
 /** Pins in curl's syntax (`sha256//B64;sha256//B64`), or any form {@link parsePin} reads, separated by ';' or ','. */
-export function parsePinList(text: string): { sha256: string }[] {
+export function parsePinList(text: string): PolicyPin[] {
   return text
     .split(/[;,]/)
     .map((p) => p.trim())
     .filter(Boolean)
     .map((p) => {
-      const sha256 = parsePin(p);
-      if (sha256 === undefined) throw new InputError(`pin '${p}': expected sha256//BASE64 (44 characters of base64)`);
-      return { sha256 };
+      const pin = parsePin(p);
+      if (pin === undefined) throw new InputError(`pin '${p}': expected sha256//BASE64 (44 characters of base64) or a legacy sha1/BASE64 (28)`);
+      return pin;
     });
 }
 
@@ -29,8 +29,8 @@ export function parseAt(text: string | undefined, what = '--at'): Date {
 }
 
 /** The policy `--pins` stands for: the pins of this very chain, for the host checked (or for none given). */
-export function policyFor(pins: { sha256: string }[], host: string | undefined): PinPolicy {
-  return { domains: host ? [{ pattern: host }] : [], pins, enforce: true };
+export function policyFor(pins: PolicyPin[], host: string | undefined): PinPolicy {
+  return singleRulePolicy({ domains: host ? [{ pattern: host }] : [], pins, enforce: true });
 }
 
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE']);
@@ -133,9 +133,9 @@ function checkLine(text: string): BatchLine {
 /** The verdict for one checked line; a problem of a field throws a {@link LineProblem} naming it. */
 function lineVerdict(input: BatchLine): Verdict {
   const pins = input.pins?.map((p, i) => {
-    const sha256 = parsePin(p);
-    if (sha256 === undefined) throw new LineProblem(`pins[${i}]: '${p.slice(0, 60)}' is not a pin: expected sha256//BASE64 (44 characters of base64)`);
-    return { sha256 };
+    const pin = parsePin(p);
+    if (pin === undefined) throw new LineProblem(`pins[${i}]: '${p.slice(0, 60)}' is not a pin: expected sha256//BASE64 (44 characters of base64) or a legacy sha1/BASE64 (28)`);
+    return pin;
   });
   let at: Date;
   try {
