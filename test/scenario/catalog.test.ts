@@ -37,6 +37,7 @@ const BUILTIN_IDS = [
   'validation-rsa-1024-leaf',
   'validation-untrusted-issuer',
   'rotation-missing-intermediate',
+  'rotation-missing-intermediate-aia',
   'rotation-leaf-key',
   'rotation-leaf-renewed-same-key',
   'rotation-intermediate',
