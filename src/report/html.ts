@@ -158,6 +158,7 @@ ${expected}
 <dt>wire</dt><dd>${esc(wireText(r))}${w ? ` — ${esc(w.detail)}` : ''}</dd>
 ${w?.sni ? `<dt>SNI</dt><dd>${esc(w.sni)}</dd>` : ''}
 ${tls ? `<dt>TLS</dt><dd>${esc(tls)}</dd>` : ''}
+${r.fetched ? `<dt>fetched</dt><dd>${r.fetched.map((f) => `${esc(f.certificate)} from <code>${esc(f.url)}</code> (caIssuers)`).join('<br>')}</dd>` : ''}
 <dt>exit code</dt><dd>${esc(exitText(r))}</dd>
 <dt>duration</dt><dd>${r.durationMs} ms</dd>
 </dl>
