@@ -29,9 +29,10 @@ export interface PathCertificate {
   issuer: string;
   key: string;
   pin: string;
-  /** `anchor`: the client's own trust anchor; `presented`: as sent, at `presentedIndex`. */
-  source: 'presented' | 'anchor';
+  /** `anchor`: the client's own trust anchor; `presented`: as sent, at `presentedIndex`; `fetched`: from the caIssuers URL `fetchedFrom`. */
+  source: 'presented' | 'anchor' | 'fetched';
   presentedIndex?: number;
+  fetchedFrom?: string;
   pinned?: string;
   /** This is the key whose pin decided the verdict. */
   matched: boolean;
@@ -103,6 +104,7 @@ export function chainPicture(presented: PresentedScenario, verdict: Verdict, pro
       pin: c.pin,
       source: c.source,
       ...(c.presentedIndex === undefined ? {} : { presentedIndex: c.presentedIndex }),
+      ...(c.fetchedFrom === undefined ? {} : { fetchedFrom: c.fetchedFrom }),
       ...(label ? { pinned: label } : {}),
       matched: matched?.certIndexInPath === i,
     };

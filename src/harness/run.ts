@@ -40,6 +40,8 @@ export interface ScenarioResult {
   chain: ChainPicture;
   /** Pin-failure reports (HPKP report-uri, TrustKit reportUris) the client sent during this scenario. */
   reports: PinReport[];
+  /** Certificates the client fetched from the proxy at the scenario's `fetchable:` URLs (caIssuers fetches), when it fetched any. */
+  fetched?: { url: string; certificate: string; via: 'proxy' | 'direct' }[];
   /** In a merged report (`pinprick report merge`): the shard, `i/n`, that ran it. */
   shard?: string;
 }
@@ -150,6 +152,7 @@ export interface PreparedScenario {
   /** Last verdict and pin-failure report ids before the scenario started: what comes after is its own. */
   lastVerdictId: number;
   lastPinReportId: number;
+  lastFetchId: number;
   started: number;
   /** The world's keys by name, for a POLICY-RISK fix that names them. */
   keys: NamedKey[];
@@ -205,6 +208,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     keys: world.allKeys().map((k) => ({ name: k.name, position: k.def.position, pin: k.pin.sha256 })),
     lastVerdictId: proxy.verdicts.lastId,
     lastPinReportId: proxy.reports.lastId,
+    lastFetchId: proxy.fetches.lastId,
     started: Date.now(),
   };
 }
@@ -288,6 +292,10 @@ export function scenarioResult(
   run: { command: string; stdout?: string; stderr?: string; classification?: Classification },
 ): ScenarioResult {
   const { scenario, expected } = p;
+  const fetched = proxy.fetches
+    .recent()
+    .filter((f) => f.id > p.lastFetchId && f.scenario === scenario.id)
+    .map((f) => ({ url: f.url, certificate: f.certificate, via: f.via }));
   return {
     id: scenario.id,
     title: scenario.title,
@@ -307,6 +315,7 @@ export function scenarioResult(
     classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation, policyFix(expected, p.keys, new Set(profile.rules.flatMap((r) => r.pins).filter((x) => x.hash === 'sha256').map((x) => x.value)))),
     chain: chainPicture(p.presented, expected, profile),
     reports: proxy.reports.recent().filter((r) => r.id > p.lastPinReportId && r.scenario === scenario.id),
+    ...(fetched.length ? { fetched } : {}),
   };
 }
 

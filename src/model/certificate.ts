@@ -37,13 +37,20 @@ export const EXTENSIONS = {
   policyConstraints: '2.5.29.36',
   extKeyUsage: '2.5.29.37',
   inhibitAnyPolicy: '2.5.29.54',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
 } as const;
+
+/** AuthorityInfoAccess accessMethod id-ad-caIssuers (RFC 5280 4.2.2.1). */
+export const ID_AD_CA_ISSUERS = '1.3.6.1.5.5.7.48.2';
 
 /**
  * Extensions the model implements, so a critical one is fine. certificatePolicies is processed
  * as RFC 5280 6.1 does with initial-explicit-policy unset (it can never fail a path on its own);
  * crlDistributionPoints only points at revocation data, which the model does not fetch (as
- * OpenSSL without -crl_check).
+ * OpenSSL without -crl_check). authorityInfoAccess only says where an issuer (or an OCSP responder)
+ * can be fetched: its caIssuers URLs are what the `aia-fetch` difference reads (platforms.ts).
+ * RFC 5280 4.2.2.1 has CAs mark it non-critical; measured with a critical one: Go 1.19 and GnuTLS
+ * (certtool --verify) accept, OpenSSL 3.0 refuses (unhandled critical extension).
  */
 const UNDERSTOOD = new Set<string>([
   EXTENSIONS.subjectKeyIdentifier,
@@ -54,6 +61,7 @@ const UNDERSTOOD = new Set<string>([
   EXTENSIONS.certificatePolicies,
   EXTENSIONS.authorityKeyIdentifier,
   EXTENSIONS.extKeyUsage,
+  EXTENSIONS.authorityInfoAccess,
 ]);
 
 /**
@@ -222,6 +230,8 @@ export class ParsedCertificate {
   readonly subjectKeyId?: string;
   /** authorityKeyIdentifier keyIdentifier, lower-case hex. */
   readonly authorityKeyId?: string;
+  /** authorityInfoAccess caIssuers URLs (uniformResourceIdentifier), in order, when present: where the issuer can be fetched. */
+  readonly caIssuers?: readonly string[];
   /** commonName values of the subject. */
   readonly commonNames: readonly string[];
   /** Subject and issuer are the same name (RFC 5280 "self-issued"). */
@@ -284,6 +294,7 @@ export class ParsedCertificate {
     this.subjectAltName = ext.subjectAltName;
     this.subjectKeyId = ext.subjectKeyId;
     this.authorityKeyId = ext.authorityKeyId;
+    this.caIssuers = ext.caIssuers;
     this.commonNames = commonNames(this.subject);
     this.selfIssued = sameName(this.subject, this.issuer);
     this.pin = hash('sha256', this.spki, 'base64');
@@ -421,6 +432,7 @@ interface ExtensionFields {
   subjectAltName?: { dns: string[]; ip: string[]; other: number };
   subjectKeyId?: string;
   authorityKeyId?: string;
+  caIssuers?: string[];
 }
 
 /**
@@ -474,6 +486,33 @@ function readExtension(der: Uint8Array, ext: Tlv, seen: Set<string>, out: Extens
       if (keyId) out.authorityKeyId = hex(content(v, keyId));
       break;
     }
+    case EXTENSIONS.authorityInfoAccess: {
+      const urls = parseCaIssuers(v, what);
+      if (urls) out.caIssuers = urls;
+      break;
+    }
+  }
+}
+
+/**
+ * The caIssuers URLs of an authorityInfoAccess value (RFC 5280 4.2.2.1: a SEQUENCE of
+ * AccessDescription { accessMethod, accessLocation GeneralName }); only uniformResourceIdentifier
+ * locations ([6] IA5String) name something a client can fetch. An encoding the model cannot read
+ * gives no URL instead of a malformed certificate: this extension is not among those OpenSSL checks
+ * when it verifies (a critical one is "unhandled"), and a client simply has nothing to fetch.
+ */
+function parseCaIssuers(v: Uint8Array, what: string): string[] | undefined {
+  try {
+    const urls: string[] = [];
+    for (const desc of childrenOf(v, wholeTlv(v, TAG.SEQUENCE, what), what)) {
+      const [method, location] = childrenOf(v, desc, what);
+      if (!method || !location || oidOf(v, method, what) !== ID_AD_CA_ISSUERS || location.tag !== 0x86) continue;
+      urls.push(Buffer.from(content(v, location)).toString('latin1'));
+    }
+    return urls;
+  } catch (err) {
+    if (err instanceof MalformedError) return undefined;
+    throw err;
   }
 }
 

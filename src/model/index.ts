@@ -34,6 +34,7 @@ export {
   type SignatureAlgorithm,
 } from './certificate.js';
 export { dnsNameMatches, hostNameProblem, matchHost, parseHost, type HostMatch, type ParsedHost } from './hostname.js';
-export { buildPaths, couldIssue, MAX_CANDIDATE_PATHS, MAX_PATH_LENGTH, type CandidatePath, type PathElement } from './path.js';
+export { buildPaths, couldIssue, MAX_CANDIDATE_PATHS, MAX_PATH_LENGTH, type CandidatePath, type FetchedCertificate, type PathElement } from './path.js';
+export { buildPathsFetching, MAX_AIA_FETCHES, type FetchOutcome } from './aia.js';
 export { validatePath, type PathResult, type ValidationContext } from './validate.js';
 export { parseName, sameName, type NameAttribute, type ParsedName } from './name.js';

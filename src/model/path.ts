@@ -16,12 +16,23 @@ export const MAX_CANDIDATE_PATHS = 64;
 /** One certificate of a candidate path and where it came from. */
 export interface PathElement {
   cert: ParsedCertificate;
-  /** `anchor`: the path ends here, at a trust anchor (the anchor's own certificate is used). */
-  source: 'presented' | 'anchor';
+  /**
+   * `anchor`: the path ends here, at a trust anchor (the anchor's own certificate is used);
+   * `fetched`: not sent, fetched from a caIssuers URL (the `aia-fetch` difference, platforms.ts).
+   */
+  source: 'presented' | 'anchor' | 'fetched';
   /** Index in the presented list (for an anchor: where the server also sent a copy of it, if it did). */
   presentedIndex?: number;
   /** Index in the anchor list, for the element that ends a complete path. */
   anchorIndex?: number;
+  /** The URL it was fetched from, for a `fetched` element. */
+  fetchedFrom?: string;
+}
+
+/** A certificate a client fetched from a caIssuers URL (AIA), not sent by the server. */
+export interface FetchedCertificate {
+  cert: ParsedCertificate;
+  url: string;
 }
 
 /** A candidate path, leaf first. */
@@ -35,7 +46,7 @@ export interface CandidatePath {
 
 /** Where an element comes from, as a short key: `a{anchorIndex}` or `p{presentedIndex}`. */
 function elementKey(e: PathElement): string {
-  return e.source === 'anchor' ? `a${e.anchorIndex}` : `p${e.presentedIndex}`;
+  return e.source === 'anchor' ? `a${e.anchorIndex}` : e.source === 'fetched' ? `f${e.fetchedFrom}` : `p${e.presentedIndex}`;
 }
 
 /** Subject name plus key: how anchors and loops are recognised (RFC 4158 2.4.2). */
@@ -55,9 +66,10 @@ export function couldIssue(issuer: ParsedCertificate, cert: ParsedCertificate): 
  * an anchor (same subject and key) ends the path at that anchor; no certificate (by subject and
  * key) appears twice in a path; duplicates in the presented list count once; certificates that
  * issue nothing on a path are simply never used. Complete paths come first, dead ends after, each
- * in discovery order.
+ * in discovery order. `fetched` certificates (from caIssuers URLs) are tried after the presented
+ * ones, in fetch order; one with the bytes of a presented certificate adds nothing.
  */
-export function buildPaths(presented: readonly ParsedCertificate[], anchors: readonly ParsedCertificate[]): CandidatePath[] {
+export function buildPaths(presented: readonly ParsedCertificate[], anchors: readonly ParsedCertificate[], fetched: readonly FetchedCertificate[] = []): CandidatePath[] {
   const leaf = presented[0];
   if (!leaf) return [];
   const anchorByNameKey = new Map<string, number>();
@@ -66,13 +78,18 @@ export function buildPaths(presented: readonly ParsedCertificate[], anchors: rea
   });
   // Duplicates in the presented list count once, at their first position.
   const seen = new Set<string>();
-  const pool: { cert: ParsedCertificate; index: number }[] = [];
+  const pool: { cert: ParsedCertificate; index?: number; url?: string }[] = [];
   presented.forEach((cert, index) => {
     if (index === 0 || seen.has(cert.id)) return;
     seen.add(cert.id);
     pool.push({ cert, index });
   });
   seen.add(leaf.id);
+  for (const { cert, url } of fetched) {
+    if (seen.has(cert.id)) continue;
+    seen.add(cert.id);
+    pool.push({ cert, url });
+  }
 
   const complete: CandidatePath[] = [];
   const deadEnds: CandidatePath[] = [];
@@ -98,18 +115,18 @@ export function buildPaths(presented: readonly ParsedCertificate[], anchors: rea
       tried = true;
       finish([...path, { cert: anchor, source: 'anchor', anchorIndex: i }]);
     }
-    for (const { cert, index } of pool) {
+    for (const { cert, index, url } of pool) {
       if (full()) return;
       if (used.has(nameKey(cert)) || !couldIssue(cert, last)) continue;
       tried = true;
       const anchorIndex = anchorByNameKey.get(nameKey(cert));
       if (anchorIndex !== undefined) {
-        finish([...path, { cert: anchors[anchorIndex]!, source: 'anchor', anchorIndex, presentedIndex: index }]);
+        finish([...path, { cert: anchors[anchorIndex]!, source: 'anchor', anchorIndex, ...(index === undefined ? {} : { presentedIndex: index }) }]);
         continue;
       }
       const next = new Set(used);
       next.add(nameKey(cert));
-      extend([...path, { cert, source: 'presented', presentedIndex: index }], next);
+      extend([...path, url === undefined ? { cert, source: 'presented', presentedIndex: index } : { cert, source: 'fetched', fetchedFrom: url }], next);
     }
     if (!tried && !full()) deadEnds.push({ elements: path, complete: false, stop: 'no-issuer' });
   };

@@ -10,7 +10,7 @@ export const PLATFORMS = ['android', 'jvm', 'apple', 'openssl', 'go', 'node', 'g
 export type Platform = (typeof PLATFORMS)[number];
 
 /** The ways in which correct implementations differ that the model knows about. */
-export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024', 'backtracking'] as const;
+export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024', 'aia-fetch', 'backtracking'] as const;
 export type DivergenceId = (typeof DIVERGENCE_IDS)[number];
 
 /** One difference between correct implementations. */
@@ -111,6 +111,30 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'windows', where: 'Microsoft CryptoAPI CertGetCertificateChain builds every candidate chain and returns the best by quality' },
     ],
   },
+  'aia-fetch': {
+    id: 'aia-fetch',
+    question: "When no path reaches a trust anchor, is a missing issuer fetched from a certificate's caIssuers URL (AIA)?",
+    accept: {
+      platforms: ['apple', 'windows'],
+      behaviour: "a missing issuer is fetched from the certificate's authorityInfoAccess caIssuers URL (RFC 5280 4.2.2.1) and the path built again; Chrome does the same",
+    },
+    reject: {
+      platforms: ['android', 'openssl', 'node', 'go', 'gnutls', 'jvm'],
+      behaviour: 'only the certificates the server sent and the trust store build the path; nothing is fetched (the JVM only with -Dcom.sun.security.enableAIAcaIssuers=true)',
+    },
+    sources: [
+      { about: 'RFC 5280', where: 'section 4.2.2.1: id-ad-caIssuers names where the issuer of the certificate can be fetched, over HTTP as DER (or a certs-only CMS)' },
+      { about: 'apple', where: 'Apple, SecTrustSetNetworkFetchAllowed: network fetch of missing certificates is enabled by default when the trust evaluation includes the SSL policy' },
+      { about: 'windows', where: 'Microsoft Learn, "Authority Information Access (AIA) retrieval" (Windows Server security): CryptoAPI downloads missing intermediates from the AIA URL unless retrieval is disabled; .NET X509ChainPolicy.DisableCertificateDownloads defaults to false' },
+      { about: 'chrome', where: 'Chromium net/cert/internal/cert_issuer_source_aia.cc: the path builder fetches caIssuers URLs (at most 5 per certificate)' },
+      { about: 'android', where: 'Android developers, "Security with network protocols", "Missing intermediate certificate authority": a server that does not send its intermediate fails in Android apps while desktop browsers work' },
+      { about: 'jvm', where: 'OpenJDK sun.security.provider.certpath.Builder.USE_AIA: com.sun.security.enableAIAcaIssuers, disabled by default. Measured: OpenJDK 17 HttpsURLConnection rejects; with the property it fetches the URL itself (through -Dhttp.proxyHost when set, else directly) and accepts' },
+      { about: 'openssl', where: 'openssl-verify(1): "unable to get local issuer certificate" (20); OpenSSL has no AIA fetching. Measured: curl 7.88 rejects (exit 60)' },
+      { about: 'node', where: 'Node tls: UNABLE_TO_VERIFY_LEAF_SIGNATURE; no AIA fetching. Measured: Node 20 https.get rejects' },
+      { about: 'go', where: 'crypto/x509 Verify builds from Roots and Intermediates only ("certificate signed by unknown authority"); no AIA fetching. Measured: Go 1.19 net/http rejects' },
+      { about: 'gnutls', where: 'gnutls_certificate_verify_peers: GNUTLS_CERT_SIGNER_NOT_FOUND; no AIA fetching. Measured: wget 1.21 (GnuTLS) rejects ("doesn\'t have a known issuer")' },
+    ],
+  },
 };
 
 /** The rejection codes each divergence can turn into an acceptance: the model re-evaluates only these. */
@@ -118,6 +142,7 @@ export const DIVERGENCE_TRIGGERS: Readonly<Record<DivergenceId, readonly string[
   'anchor-validity': ['expired', 'not-yet-valid'],
   'cn-fallback': ['hostname-mismatch'],
   'rsa-1024': ['weak-key'],
+  'aia-fetch': ['untrusted'],
   // Whatever failed the first-choice path, a backtracking client may find another that validates.
   backtracking: ['untrusted', 'bad-signature', 'not-a-ca', 'path-length', 'key-usage', 'extended-key-usage', 'unknown-critical-extension', 'weak-signature', 'weak-key', 'expired', 'not-yet-valid', 'unsupported-feature'],
 };

@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import { MalformedError, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { parseHost, type HostMatch } from './hostname.js';
+import { buildPathsFetching, fetchedNote } from './aia.js';
 import { buildPaths, firstChoicePath, type PathElement } from './path.js';
 import { checkPins, type PinCheck } from './pin-check.js';
 import type { PinPolicy } from './policy.js';
@@ -27,6 +28,12 @@ export interface ModelInput {
   policy?: PinPolicy;
   /** The client's platform: narrows an `either` to that platform's answer (platforms.ts). */
   platform?: Platform;
+  /**
+   * What a client that fetches missing issuers (platforms.ts `aia-fetch`) gets at each caIssuers
+   * URL: the DER certificate served there. A URL not in the map does not answer. Absent: nothing
+   * can be fetched, and a chain without a path to an anchor is rejected by every platform.
+   */
+  fetchable?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** One certificate of a reported path. */
@@ -49,10 +56,12 @@ export interface CertificateReport {
   serial: string;
   /** RFC 7469 pin of its key. */
   pin: string;
-  /** `anchor` for the trust anchor that ends a path (even when the server also sent a copy). */
-  source: 'presented' | 'anchor';
+  /** `anchor` for the trust anchor that ends a path (even when the server also sent a copy); `fetched`: from a caIssuers URL. */
+  source: 'presented' | 'anchor' | 'fetched';
   presentedIndex?: number;
   anchorIndex?: number;
+  /** For `fetched`: the URL. */
+  fetchedFrom?: string;
 }
 
 /** One candidate path, leaf to anchor, with its own validation result. */
@@ -97,7 +106,7 @@ export interface Verdict {
 }
 
 /** The per-certificate part of reports, made once per parsed certificate (parses are cached across calls). */
-type ReportBase = Omit<CertificateReport, 'source' | 'presentedIndex' | 'anchorIndex'>;
+type ReportBase = Omit<CertificateReport, 'source' | 'presentedIndex' | 'anchorIndex' | 'fetchedFrom'>;
 const reportBases = new WeakMap<ParsedCertificate, ReportBase>();
 
 function reportBase(c: ParsedCertificate): ReportBase {
@@ -127,6 +136,7 @@ function report(el: PathElement): CertificateReport {
   r.source = el.source;
   if (el.presentedIndex !== undefined) r.presentedIndex = el.presentedIndex;
   if (el.anchorIndex !== undefined) r.anchorIndex = el.anchorIndex;
+  if (el.fetchedFrom !== undefined) r.fetchedFrom = el.fetchedFrom;
   return r;
 }
 
@@ -161,8 +171,11 @@ export function evaluate(input: ModelInput): Verdict {
   let open: { d: (typeof DIVERGENCES)[DivergenceId]; lenient: Verdict } | undefined;
   let checkedBy: (typeof DIVERGENCES)[DivergenceId] | undefined;
   let otherReason: Verdict | undefined;
+  if (strict.expected !== 'reject') return strict;
   for (const id of DIVERGENCE_IDS) {
     if (!DIVERGENCE_TRIGGERS[id].includes(strict.code)) continue;
+    // Nothing to fetch: a fetching client builds the same paths and rejects too.
+    if (id === 'aia-fetch' && !input.fetchable?.size) continue;
     const lenient = evaluateWith(input, new Set([id]));
     const d = DIVERGENCES[id];
     const answer = input.platform && platformAnswer(d, input.platform);
@@ -200,15 +213,17 @@ function evaluateWith(input: ModelInput, relax: ReadonlySet<DivergenceId> | unde
   if (typeof anchors === 'string') return early('malformed', anchors);
 
   const host = input.host === undefined ? undefined : parseHost(input.host);
-  const candidates = buildPaths(presented, anchors);
+  const candidates = relax?.has('aia-fetch') && input.fetchable ? buildPathsFetching(presented, anchors, input.fetchable).paths : buildPaths(presented, anchors);
   const ctx = { at, ...(host ? { host } : {}), anchorCount: anchors.length, ...(relax ? { relax } : {}) };
   const results = candidates.map((p) => validatePath(p, ctx));
   const firstOk = results.findIndex((r) => r.ok);
   // A client that backtracks validates the first path that works; one that does not validates the
-  // path its first choices make (path.ts firstChoicePath; platforms.ts 'backtracking').
-  const firstChoice = relax?.has('backtracking') ? undefined : firstChoicePath(candidates, presented, anchors, at);
+  // path its first choices make (path.ts firstChoicePath; platforms.ts 'backtracking'). Clients
+  // that fetch missing issuers (Apple, Windows) backtrack as well.
+  const firstChoice = relax?.has('backtracking') || relax?.has('aia-fetch') ? undefined : firstChoicePath(candidates, presented, anchors, at);
   const chosen = firstChoice ?? (firstOk >= 0 ? firstOk : 0);
-  const result = results[chosen]!;
+  const fetched = fetchedNote(candidates[chosen]);
+  const result = fetched ? { ...results[chosen]!, reason: `${results[chosen]!.reason.replace(/\.$/, '')}; ${fetched}.` } : results[chosen]!;
   const paths: PathReport[] = candidates.map((p, i) => ({ certificates: p.elements.map(report), complete: p.complete, result: results[i]! }));
   const validation: ValidationSummary = {
     ok: result.ok,

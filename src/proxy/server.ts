@@ -6,6 +6,7 @@ import type { World } from '../world/world.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
 import { alertFromError } from './alerts.js';
 import { Connection, DEFAULT_LIMITS, type ConnectionCommand, type ConnectionEvent, type ConnectionLimits, type ScenarioView } from './connection.js';
+import { fetchAnswer, fetchableFor, FetchStream } from './fetchable.js';
 import { ForbiddenTargets } from './forbidden.js';
 import { LeafCache, type ChainContext } from './leaf-cache.js';
 import { closeServer, defaultMaxConnections, listenAll } from './listeners.js';
@@ -77,6 +78,8 @@ export interface RunningProxy {
   verdicts: VerdictStream;
   /** Pin-failure reports (HPKP report-uri, TrustKit reportUris) clients sent to the proxy. */
   reports: PinReportStream;
+  /** Certificates served at the active scenario's `fetchable:` URLs (caIssuers fetches), as they are served. */
+  fetches: FetchStream;
   /** Where clients should send pin-failure reports: `http://HOST:PROXYPORT/pinprick/report`. */
   reportUri: string;
   /** The bounds in force. */
@@ -163,6 +166,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const window = { ...DEFAULT_WINDOW, ...options.window };
   const verdicts = new VerdictStream({ records: window.verdicts }, verdictLog);
   const reports = new PinReportStream({ records: window.reports, maxBytes: window.reportBytes, sizeOf: pinReportSize }, pinReportLog);
+  const fetches = new FetchStream({ records: window.reports });
 
   let nextPinReportId = 1;
   const recordPinReport = (scenario: PresentedScenario, url: string, body: string, headers: IncomingMessage['headers']): PinReport => {
@@ -469,7 +473,24 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`.slice(0, 512);
       // A proxy request to the control API is refused before anything is forwarded, and noted in the record.
       const refused = forbidden.refusalOfUrl(req.url ?? '');
-      if (l) feed(l, { type: 'http-request', requestLine, ...(refused ? { note: `refused ${requestLine}: ${refused} (403)` } : {}) });
+      // A scenario's fetchable: URL (a caIssuers fetch) is answered here, never forwarded.
+      const fetch = refused ? undefined : fetchableFor(active, req);
+      const answer = fetch && fetchAnswer(req.method, fetch.cert.der);
+      const note = refused
+        ? `refused ${requestLine}: ${refused} (403)`
+        : fetch && answer!.status === 200
+          ? `served ${fetch.cert.name} (${fetch.cert.der.length} bytes of DER) at ${fetch.url} for scenario ${active.scenario.id}: a caIssuers fetch`
+          : undefined;
+      if (l) feed(l, { type: 'http-request', requestLine, ...(note ? { note } : {}) });
+      if (fetch) {
+        const a = answer!;
+        if (a.status === 200) {
+          const client = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
+          fetches.push({ id: fetches.lastId + 1, time: new Date().toISOString(), scenario: active.scenario.id, url: fetch.url, certificate: fetch.cert.name, via: fetch.via, client });
+        }
+        res.writeHead(a.status, a.headers).end(a.body);
+        return;
+      }
       if (refused) {
         res.writeHead(403, { 'content-type': 'text/plain' }).end(`pinprick: ${refused}\n`);
         return;
@@ -526,6 +547,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     tlsPort: (tlsServer.address() as AddressInfo).port,
     verdicts,
     reports,
+    fetches,
     reportUri: reportUri(),
     limits: { ...limits, maxConnections },
     connections: () => ({ open: live.size, accepted: nextId - 1 }),

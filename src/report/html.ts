@@ -158,6 +158,7 @@ ${expected}
 <dt>wire</dt><dd>${esc(wireText(r))}${w ? ` — ${esc(w.detail)}` : ''}</dd>
 ${w?.sni ? `<dt>SNI</dt><dd>${esc(w.sni)}</dd>` : ''}
 ${tls ? `<dt>TLS</dt><dd>${esc(tls)}</dd>` : ''}
+${r.fetched ? `<dt>fetched</dt><dd>${r.fetched.map((f) => `${esc(f.certificate)} from <code>${esc(f.url)}</code> (caIssuers)`).join('<br>')}</dd>` : ''}
 <dt>exit code</dt><dd>${esc(exitText(r))}</dd>
 <dt>duration</dt><dd>${r.durationMs} ms</dd>
 </dl>
@@ -242,7 +243,7 @@ function pathBox(c: PathCertificate, step: number, chain: ChainPicture): string 
   const classes = ['cert', 'step', c.source === 'anchor' ? 'anchor' : '', c.pinned ? 'pinned' : '', c.matched ? 'matched' : ''].filter(Boolean).join(' ');
   const tags = [
     c.source === 'anchor' ? tag('anchor', 'trust anchor') : '',
-    sent ? tag('sent', `sent as #${sent.index}`) : tag('store', 'from the trust store (not sent)'),
+    sent ? tag('sent', `sent as #${sent.index}`) : c.fetchedFrom ? tag('fetched', `not sent: fetched from ${c.fetchedFrom}`) : tag('store', 'from the trust store (not sent)'),
     c.pinned ? tag('pinned', `pinned: ${c.pinned}`) : '',
     c.matched ? tag('matched', 'pin matched') : '',
     last && !chain.pathComplete ? tag('incomplete', 'path ends here: no trust anchor reached') : '',

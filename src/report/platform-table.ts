@@ -10,6 +10,7 @@ export const SCENARIOS_OF: Readonly<Record<DivergenceId, readonly string[]>> = {
   'anchor-validity': ['rotation-old-store-root-expired'],
   'cn-fallback': ['validation-cn-only-leaf'],
   'rsa-1024': ['validation-rsa-1024-leaf'],
+  'aia-fetch': ['rotation-missing-intermediate-aia'],
   backtracking: ['rotation-intermediate-dead-end-first'],
 };
 

@@ -19,6 +19,8 @@ export function expectScenario(presented: PresentedScenario, profile: ResolvedPr
     // A resolved profile is a pin policy.
     policy: profile,
     ...(profile.platform ? { platform: profile.platform } : {}),
+    // What a client that fetches missing issuers (platforms.ts aia-fetch) gets from the proxy.
+    ...(presented.fetchable ? { fetchable: new Map([...presented.fetchable].map(([url, c]) => [url, c.der])) } : {}),
   });
 }
 

@@ -28,11 +28,13 @@ export interface PresentedScenario {
   hosts: string[];
   /** The client's trust store when the scenario sets it (else the profile's or the world's). */
   trust?: PresentedCert[];
+  /** What the proxy serves over plain HTTP by URL (the scenario's `fetchable:`): issuers a caIssuers fetch gets. */
+  fetchable?: ReadonlyMap<string, PresentedCert>;
   /** When the reference model validates (the scenario's `at`, else now). */
   at: Date;
 }
 
-const RECIPE_KEYS: readonly (keyof CertRecipe)[] = ['subject', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki'];
+const RECIPE_KEYS: readonly (keyof CertRecipe)[] = ['subject', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'caIssuers'];
 
 /** The spec of a scenario's own keys and certificates, drawing the rest from the world. */
 export function derivedSpec(scenario: Scenario, world: WorldSpec): WorldSpec {
@@ -90,6 +92,7 @@ export async function presentScenario(opened: OpenedWorld, scenario: Scenario, n
     leafKey,
     hosts: scenario.hosts ?? [...world.hosts],
     ...(scenario.trust ? { trust: scenario.trust.map(lookup) } : {}),
+    ...(scenario.fetchable ? { fetchable: new Map(Object.entries(scenario.fetchable).map(([url, name]) => [url, lookup(name)])) } : {}),
     at: scenario.at ? resolveTime(scenario.at, now) : now,
   };
 }

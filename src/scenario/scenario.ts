@@ -36,6 +36,8 @@ export interface Scenario {
   at?: TimeSpec;
   expect?: 'accept' | 'reject' | 'either' | 'depends-on-pins';
   certificates?: Record<string, DerivedCertInput>;
+  /** Certificates the proxy serves over plain HTTP, by URL (a caIssuers fetch): URL -> certificate name. */
+  fetchable?: Record<string, string>;
   chain: string[];
   /** Where it was loaded from (for messages), with the line of each chain entry and of the id. */
   source: { file: string; chainLines: number[]; id: { line: number; col: number }; expect?: { line: number; col: number } };
@@ -207,6 +209,11 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     names.forEach((name, i) => {
       if (!unsound([field, i]) && !known(name)) problems.push(source.error([field, i], `unknown certificate '${name}'${didYouMean(name, certNames())} (expected ${hint()})`));
     });
+  }
+  if (localsReadable && isMapping(raw.fetchable)) {
+    for (const [url, name] of Object.entries(raw.fetchable)) {
+      if (!unsound(['fetchable', url]) && !known(name)) problems.push(source.error(['fetchable', url], `unknown certificate '${name}'${didYouMean(name, certNames())} (expected ${hint()})`));
+    }
   }
   if (raw.at !== undefined && !unsound(['at'])) {
     try {

@@ -265,6 +265,7 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[A-Za-z][A-Za-z0-9.]*=': 'a distinguished name such as CN=api.example.test, O=Example',
   '^([a-zA-Z]+|\\d+(\\.\\d+)+)$': 'an extended key usage name (serverAuth, clientAuth, ...) or an OID such as 1.3.6.1.5.5.7.3.1',
   '^\\d{4}-\\d{2}-\\d{2}$': 'a date written YYYY-MM-DD, such as 2026-03-01',
+  '^http://[A-Za-z0-9._-]+(:[0-9]{1,5})?/[A-Za-z0-9._~/-]*$': 'a plain http:// URL with a host and a path (letters, digits, . _ ~ / -), such as http://api.pinprick.test/pinprick/aia/intermediate.der',
 };
 
 function describeValue(v: unknown): string {

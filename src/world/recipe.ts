@@ -53,6 +53,11 @@ export interface CertRecipe {
   ski?: boolean;
   /** Write an authorityKeyIdentifier (default true, except on self-signed certificates). */
   aki?: boolean;
+  /**
+   * authorityInfoAccess caIssuers URLs (RFC 5280 4.2.2.1), written non-critical as the RFC asks:
+   * where a client that fetches missing issuers (Apple, Windows, Chrome) gets this certificate's issuer.
+   */
+  caIssuers?: string[];
 }
 
 /** What issuing needs besides the recipe: resolved keys, the issuer certificate, the clock. */
@@ -171,6 +176,7 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
     const issuerSpki = issuerCert ? issuerCert.publicKey.export({ type: 'spki', format: 'der' }) : subjectSpki;
     extensions.push(new lib.AuthorityKeyIdentifierExtension(issuerSki ?? keyIdentifier(issuerSpki)));
   }
+  if (recipe.caIssuers?.length) extensions.push(new lib.AuthorityInfoAccessExtension({ caIssuers: recipe.caIssuers }, false));
 
   // @peculiar/x509's JSON name form: a list of RDNs, each type -> values, taken as values (never parsed).
   const subject = typeof recipe.subject === 'string' ? recipe.subject : [{ CN: [recipe.subject.commonName] }];

@@ -65,8 +65,11 @@ const EXPECTED: Record<string, Row> = {
   'rotation-cross-signed-root-expired': all('ok'),
   // Only the expired legacy root is trusted: no valid path, a trust-store outage for everyone.
   'rotation-old-store-root-expired': all('expired'),
-  // No path without the intermediate; the model does not fetch issuers (AIA).
+  // No path without the intermediate, and no caIssuers URL to fetch it from: every platform rejects.
   'rotation-missing-intermediate': all('untrusted'),
+  // The same, but the leaf's caIssuers URL serves the intermediate: untrusted for the platforms
+  // that do not fetch, ok for Apple and Windows (either, platforms.ts aia-fetch), whatever the pins.
+  'rotation-missing-intermediate-aia': all('untrusted'),
   // The anchor is a name and a key; its SHA-1 self-signature is never checked.
   'rotation-root-reissued-new-hash': all('ok'),
 };
@@ -113,7 +116,8 @@ describe('the built-in catalog under the shipped profiles', () => {
       for (const id of ids) {
         const p = presented.get(id);
         expect(p, id).toBeDefined();
-        const v = evaluate({ presented: p!.chain.map((c) => c.der), anchors: (p!.trust ?? worldTrust(opened.world)).map((c) => c.der), host: p!.hosts[0], at: p!.at });
+        const fetchable = p!.fetchable ? { fetchable: new Map([...p!.fetchable].map(([url, c]) => [url, c.der] as const)) } : {};
+        const v = evaluate({ presented: p!.chain.map((c) => c.der), anchors: (p!.trust ?? worldTrust(opened.world)).map((c) => c.der), host: p!.hosts[0], at: p!.at, ...fetchable });
         expect(v.either?.divergence, id).toBe(divergence);
       }
     }
@@ -124,7 +128,8 @@ describe('the built-in catalog under the shipped profiles', () => {
     const disagreements: string[] = [];
     for (const [id, p] of presented) {
       const anchors = (p.trust ?? worldTrust(opened.world)).map((c) => c.der);
-      const model = evaluate({ presented: p.chain.map((c) => c.der), anchors, host: p.hosts[0], at: p.at });
+      const fetchable = p.fetchable && new Map([...p.fetchable].map(([url, c]) => [url, c.der]));
+      const model = evaluate({ presented: p.chain.map((c) => c.der), anchors, host: p.hosts[0], at: p.at, ...(fetchable ? { fetchable } : {}) });
       const [leaf, ...rest] = p.chain;
       const result = opensslVerify({
         caFile: folder.put(`${id}-anchors`, ...anchors),

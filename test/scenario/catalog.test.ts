@@ -38,6 +38,7 @@ const BUILTIN_IDS = [
   'validation-untrusted-issuer',
   'rotation-missing-intermediate',
   'rotation-intermediate-dead-end-first',
+  'rotation-missing-intermediate-aia',
   'rotation-leaf-key',
   'rotation-leaf-renewed-same-key',
   'rotation-intermediate',

@@ -29,7 +29,7 @@ export function pathLines(verdict: Verdict): string[] {
           c.signatureAlgorithm,
           `${c.notBefore.slice(0, 10)}..${c.notAfter.slice(0, 10)}`,
           c.pin,
-          c.source === 'anchor' ? `trust anchor${c.presentedIndex !== undefined ? ` (also sent as #${c.presentedIndex})` : ''}` : `sent as #${c.presentedIndex}`,
+          c.source === 'anchor' ? `trust anchor${c.presentedIndex !== undefined ? ` (also sent as #${c.presentedIndex})` : ''}` : c.source === 'fetched' ? `fetched from ${c.fetchedFrom}` : `sent as #${c.presentedIndex}`,
         ]),
       ),
     );

@@ -154,6 +154,7 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     proxy.verdicts.subscribe((v) => out(verdictLine(v, { color })));
     proxy.reports.subscribe((r) => out(pinReportLine(r)));
+    proxy.fetches.subscribe((f) => out(`fetched: ${f.certificate} at ${f.url} (a caIssuers fetch, scenario ${f.scenario}, ${f.via === 'proxy' ? 'through the proxy' : 'sent to the proxy port directly'})`));
     const s = proxy.scenario();
     out(`pinprick: scenario ${s.scenario.id} (${s.scenario.title}) for ${s.hosts.join(', ')}`);
     out(`  HTTP proxy:  http://${proxy.host}:${proxy.proxyPort}   (CONNECT and plain HTTP)`);
