@@ -271,8 +271,8 @@ export function processCertificatePolicies(chain: readonly ParsedCertificate[], 
         for (const [p, parents] of expecting) if (!next.has(p)) add(next, { policy: p, expected: [p], parents });
       }
       if (size.nodes + size.edges > max) return { ok: false, code: 'too-large', depth, graph: size };
-      // (d)(3), pruning childless nodes above, changes no later step with user-initial-policy-set
-      // {anyPolicy}: it is done once, at the end (RFC 9618 allows deferring it).
+      // (d)(3) prunes childless nodes of depth i-1 and above; no later step reads those depths
+      // (each reads depth i-1 and i only), so pruning once at the end gives the same graph.
       if (next.size) {
         levels.push(next);
         current = next;
