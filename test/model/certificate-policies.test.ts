@@ -293,7 +293,9 @@ describe('extensions that cannot be processed', () => {
  * graph has k nodes and k^2 edges per CA. Measured on this machine (2 shared cores, tsx): k = 40
  * (43 KB per CA) makes 322 nodes and 11,280 edges in about 20 ms; k = 80 (168 KB per CA) 642 nodes
  * and 44,960 edges in about 23 ms. `openssl verify -policy anyPolicy` (OpenSSL 3.0.19)
- * stops at its 1,000-node cap and fails with "check_policy:malloc failure".
+ * stops at its 1,000-node cap and fails with "check_policy:malloc failure". OpenJDK 17's
+ * PolicyChecker builds the tree: served the k = 10 path (3 KB per CA), HttpsURLConnection with
+ * -Xmx512m ran for 60 s and died with OutOfMemoryError.
  */
 describe('a hostile path costs a graph linear in what it carries', () => {
   const k = 40;
