@@ -44,8 +44,8 @@ export const EXTENSIONS = {
 export const ID_AD_CA_ISSUERS = '1.3.6.1.5.5.7.48.2';
 
 /**
- * Extensions the model implements, so a critical one is fine. certificatePolicies is processed
- * as RFC 5280 6.1 does with initial-explicit-policy unset (it can never fail a path on its own);
+ * Extensions the model implements, so a critical one is fine. The four certificate-policy
+ * extensions are processed as RFC 5280 6.1 with TLS clients' inputs (certificate-policies.ts);
  * crlDistributionPoints only points at revocation data, which the model does not fetch (as
  * OpenSSL without -crl_check). authorityInfoAccess only says where an issuer (or an OCSP responder)
  * can be fetched: its caIssuers URLs are what the `aia-fetch` difference reads (platforms.ts).
@@ -62,6 +62,9 @@ const UNDERSTOOD = new Set<string>([
   EXTENSIONS.authorityKeyIdentifier,
   EXTENSIONS.extKeyUsage,
   EXTENSIONS.authorityInfoAccess,
+  EXTENSIONS.policyMappings,
+  EXTENSIONS.policyConstraints,
+  EXTENSIONS.inhibitAnyPolicy,
 ]);
 
 /**
@@ -70,9 +73,6 @@ const UNDERSTOOD = new Set<string>([
  */
 export const UNIMPLEMENTED_EXTENSIONS: Readonly<Record<string, string>> = {
   [EXTENSIONS.nameConstraints]: 'nameConstraints',
-  [EXTENSIONS.policyConstraints]: 'policyConstraints',
-  [EXTENSIONS.policyMappings]: 'policyMappings',
-  [EXTENSIONS.inhibitAnyPolicy]: 'inhibitAnyPolicy',
 };
 
 /** extendedKeyUsage purposes by name (RFC 5280 4.2.1.12): the one table, for the model and for recipes. */
@@ -105,6 +105,8 @@ export interface ExtensionInfo {
   critical: boolean;
   /** The model implements it (a critical one does not fail the path). */
   understood: boolean;
+  /** The extnValue contents (the DER inside the OCTET STRING), for readers in other files (certificate-policies.ts). */
+  value: Uint8Array;
 }
 
 /** Hash behind a signature algorithm. */
@@ -462,8 +464,8 @@ function readExtension(der: Uint8Array, ext: Tlv, seen: Set<string>, out: Extens
   // RFC 5280 4.2: a certificate MUST NOT include more than one instance of an extension.
   if (seen.has(oid)) throw new MalformedError(`extension ${oid} appears twice`);
   seen.add(oid);
-  out.list.push({ oid, critical, understood: UNDERSTOOD.has(oid) });
   const v = content(der, value);
+  out.list.push({ oid, critical, understood: UNDERSTOOD.has(oid), value: v });
   const what = `extension ${oid}`;
   switch (oid) {
     case EXTENSIONS.basicConstraints:

@@ -10,7 +10,7 @@ export const PLATFORMS = ['android', 'jvm', 'apple', 'openssl', 'go', 'node', 'g
 export type Platform = (typeof PLATFORMS)[number];
 
 /** The ways in which correct implementations differ that the model knows about. */
-export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024', 'aia-fetch', 'backtracking'] as const;
+export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024', 'certificate-policies', 'certificate-policy-duplicates', 'aia-fetch', 'backtracking'] as const;
 export type DivergenceId = (typeof DIVERGENCE_IDS)[number];
 
 /** One difference between correct implementations. */
@@ -135,6 +135,63 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'gnutls', where: 'gnutls_certificate_verify_peers: GNUTLS_CERT_SIGNER_NOT_FOUND; no AIA fetching. Measured: wget 1.21 (GnuTLS) rejects ("doesn\'t have a known issuer")' },
     ],
   },
+  'certificate-policies': {
+    id: 'certificate-policies',
+    question: 'Are certificate policies processed (RFC 5280 6.1), so that a path fails when requireExplicitPolicy is in force and no policy is valid for all of it, or when a policy is mapped to anyPolicy?',
+    accept: {
+      platforms: ['openssl', 'node'],
+      behaviour: 'policies are not processed: OpenSSL checks them only with X509_V_FLAG_POLICY_CHECK, which curl and Node never set',
+    },
+    reject: {
+      platforms: ['jvm', 'go'],
+      behaviour: 'policies are processed as RFC 5280 6.1 says, with user-initial-policy-set {anyPolicy}',
+    },
+    sources: [
+      { about: 'RFC 5280', where: 'sections 6.1.3 (d)-(f), 6.1.4 (a) (b) (h)-(j), 6.1.5 (a) (b) (g); 4.2.1.11: policyConstraints MUST be critical. RFC 9618 replaces the policy tree with a graph (same outcomes, no exponential growth)' },
+      {
+        about: 'openssl',
+        where:
+          'openssl-verification-options(1): "-policy_check Enables certificate policy processing"; x509_vfy.c verify_chain calls check_policy only when X509_V_FLAG_POLICY_CHECK is set (also implied by -explicit_policy, -policy, -inhibit_any, -inhibit_map). Measured on Debian 12: curl 7.88.1 (OpenSSL 3.0.19) accepts a chain whose intermediate has a critical policyConstraints requireExplicitPolicy=0 over a leaf without certificatePolicies, and one mapping a policy to anyPolicy; `openssl verify -policy 2.5.29.32.0` rejects them with 43 and 42',
+      },
+      { about: 'node', where: 'Node 20.20 (bundled OpenSSL, no X509_V_FLAG_POLICY_CHECK). Measured: https.get accepts both chains' },
+      {
+        about: 'jvm',
+        where:
+          'OpenJDK sun.security.provider.certpath.PKIXCertPathValidator runs PolicyChecker on every path (initial policy set {anyPolicy}). Measured: OpenJDK 17.0.15 HttpsURLConnection rejects them, "non-null policy tree required and policy tree is null" and "encountered a subjectDomainPolicy of ANY_POLICY", and accepts the same chain when the leaf asserts the policy',
+      },
+      {
+        about: 'go',
+        where:
+          'Go 1.22 release notes (crypto/x509): Certificate.Verify now validates policies (policyConstraints, policyMappings, inhibitAnyPolicy, RFC 9618). Measured: Go 1.19.8 rejects the critical policyConstraints and policyMappings as "x509: unhandled critical extension" (and accepts them non-critical, unprocessed)',
+      },
+      {
+        about: 'gnutls',
+        where:
+          'not in the table: GnuTLS does not process policies and does not recognise policyConstraints or policyMappings. Measured: gnutls-cli 3.7.9 refuses them when critical ("The certificate contains an unknown critical extension"), a valid chain too, and accepts them non-critical, so its answer depends on the criticality, not on the policies',
+      },
+      { about: 'chrome', where: "BoringSSL's pki library (Chrome's verifier) processes policies with initial-explicit-policy false (verify_certificate_chain.cc, RFC 9618 graph)" },
+    ],
+  },
+  'certificate-policy-duplicates': {
+    id: 'certificate-policy-duplicates',
+    question: 'Is a certificate whose certificatePolicies names one policy OID twice refused?',
+    accept: {
+      platforms: ['openssl', 'node', 'jvm', 'gnutls'],
+      behaviour: 'the duplicate is never looked at (OpenSSL without policy checking, GnuTLS) or counted once (OpenJDK)',
+    },
+    reject: {
+      platforms: ['go'],
+      behaviour: 'the certificate is refused: RFC 5280 4.2.1.4 says a policy OID MUST NOT appear more than once',
+    },
+    sources: [
+      { about: 'RFC 5280', where: 'section 4.2.1.4: "A certificate policy OID MUST NOT appear more than once in a certificate policies extension" (a rule for CAs; 6.1 has no step for it)' },
+      { about: 'go', where: 'crypto/x509 parser.go parseCertificatePoliciesExtension (Go 1.22+): a repeated OID fails the parse, "x509: invalid certificate policies". Measured: Go 1.19.8 accepts' },
+      { about: 'openssl', where: 'pcy_cache.c policy_cache_create refuses duplicates (X509_V_ERR_INVALID_POLICY_EXTENSION, 42) only under -policy_check. Measured: curl 7.88.1 accepts, `openssl verify -policy 2.5.29.32.0` says 42' },
+      { about: 'node', where: 'Measured: Node 20.20 https.get accepts' },
+      { about: 'jvm', where: 'Measured: OpenJDK 17.0.15 HttpsURLConnection accepts a duplicate on the intermediate and on the leaf' },
+      { about: 'gnutls', where: 'Measured: gnutls-cli 3.7.9 accepts' },
+    ],
+  },
 };
 
 /** The rejection codes each divergence can turn into an acceptance: the model re-evaluates only these. */
@@ -142,9 +199,11 @@ export const DIVERGENCE_TRIGGERS: Readonly<Record<DivergenceId, readonly string[
   'anchor-validity': ['expired', 'not-yet-valid'],
   'cn-fallback': ['hostname-mismatch'],
   'rsa-1024': ['weak-key'],
+  'certificate-policies': ['no-explicit-policy', 'invalid-policy-extension'],
+  'certificate-policy-duplicates': ['duplicate-certificate-policy'],
   'aia-fetch': ['untrusted'],
   // Whatever failed the first-choice path, a backtracking client may find another that validates.
-  backtracking: ['untrusted', 'bad-signature', 'not-a-ca', 'path-length', 'key-usage', 'extended-key-usage', 'unknown-critical-extension', 'weak-signature', 'weak-key', 'expired', 'not-yet-valid', 'unsupported-feature'],
+  backtracking: ['untrusted', 'bad-signature', 'not-a-ca', 'path-length', 'key-usage', 'extended-key-usage', 'unknown-critical-extension', 'weak-signature', 'weak-key', 'expired', 'not-yet-valid', 'no-explicit-policy', 'invalid-policy-extension', 'duplicate-certificate-policy', 'unsupported-feature'],
 };
 
 /** "android, jvm accept (…); openssl, node, … reject (…)". */

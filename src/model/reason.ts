@@ -39,7 +39,13 @@ export const REASON_CODES = [
   'weak-signature',
   /** A certificate of the path, the trust anchor included, has an RSA key under 2048 bits (under 1024: every platform refuses; 1024 to 2047: platform-dependent). */
   'weak-key',
-  /** The path uses something the model recognises but does not implement (nameConstraints, policy constraints): it cannot decide, so it does not guess. */
+  /** requireExplicitPolicy is in force and no certificate policy is valid for the whole path (RFC 5280 6.1.5 (g); OpenSSL's X509_V_ERR_NO_EXPLICIT_POLICY). */
+  'no-explicit-policy',
+  /** A certificate's policy extensions cannot be processed: a policy mapped to or from anyPolicy, an empty policyConstraints, or one that does not decode (OpenSSL's X509_V_ERR_INVALID_POLICY_EXTENSION). */
+  'invalid-policy-extension',
+  /** A certificate's certificatePolicies names one policy OID twice (RFC 5280 4.2.1.4: MUST NOT); Go 1.22+ refuses the certificate, the JVM counts it once. */
+  'duplicate-certificate-policy',
+  /** The path uses something the model recognises but does not implement (nameConstraints, a certificate-policy graph past its bound): it cannot decide, so it does not guess. */
   'unsupported-feature',
   /** The server presented no certificate. */
   'empty-chain',

@@ -12,12 +12,17 @@
  *  5. expired / not-yet-valid     — from the anchor down, anchor included (OpenSSL; DST Root CA X3 in 2021);
  *                                   Android and the JVM skip the anchor: `relax` 'anchor-validity' (platforms.ts).
  *  6. hostname-mismatch.
- *  7. unsupported-feature         — last: any failure above is a certain rejection, this one is "cannot say".
+ *  7. no-explicit-policy, invalid-policy-extension, duplicate-certificate-policy — certificate-policy
+ *                                   processing (certificate-policies.ts), after every other check as OpenSSL 3's
+ *                                   verify_chain runs check_policy last; OpenSSL's TLS clients (curl, Node) never run
+ *                                   it: `relax` 'certificate-policies', and 'certificate-policy-duplicates' (platforms.ts).
+ *  8. unsupported-feature         — last: any failure above is a certain rejection, this one is "cannot say".
  * OpenSSL reports extension, purpose, weak-digest and host errors before signature and time
  * errors; the model puts a bad signature first because it means the issuer is not the issuer at all.
  * The accept/reject outcome is the same either way; only the code of multi-failure paths differs.
  */
 import { EKU, KEY_USAGE_BITS, UNIMPLEMENTED_EXTENSIONS, type ParsedCertificate } from './certificate.js';
+import { MAX_CERTIFICATE_POLICY_GRAPH, processCertificatePolicies } from './certificate-policies.js';
 import { matchHost, type HostMatch, type ParsedHost } from './hostname.js';
 import { isAnchor, MAX_PATH_LENGTH, type CandidatePath } from './path.js';
 import type { DivergenceId } from './platforms.js';
@@ -175,7 +180,13 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
     if (!host.ok) return { ...fail('hostname-mismatch', host.reason, 0), host };
   }
 
-  // 7. What the model recognises but does not implement.
+  // 7. Certificate policies, over the path without its anchor (RFC 5280 6.1.1 (d)).
+  if (!ctx.relax?.has('certificate-policies')) {
+    const failure = certificatePoliciesFailure(path, certs.slice(0, n - 1), ctx);
+    if (failure) return { ...failure, ...(host ? { host } : {}) };
+  }
+
+  // 8. What the model recognises but does not implement.
   for (let i = 0; i < n; i++) {
     const cert = certs[i]!;
     const ext = cert.extensions.find((e) => e.oid in UNIMPLEMENTED_EXTENSIONS);
@@ -192,4 +203,27 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
   const chain = n === 1 ? `the leaf ${q(leaf)} is itself a trust anchor` : `the path from ${q(leaf)} reaches the trust anchor ${q(anchor)} in ${n} certificates`;
   const hostNote = host ? `, and ${host.reason.charAt(0).toLowerCase()}${host.reason.slice(1, -1)}` : '';
   return { ok: true, code: 'ok', reason: `Valid: ${chain}${hostNote}.`, ...(host ? { host } : {}) };
+}
+
+/** The failure of certificate-policy processing on `chain` (the path without its anchor), or undefined when it passes. */
+function certificatePoliciesFailure(path: CandidatePath, chain: readonly ParsedCertificate[], ctx: ValidationContext): PathResult | undefined {
+  const r = processCertificatePolicies(chain, { duplicates: ctx.relax?.has('certificate-policy-duplicates') ? 'count-once' : 'refuse' });
+  if (r.ok) return undefined;
+  switch (r.code) {
+    case 'too-large':
+      return fail('unsupported-feature', `The certificate policies of the path make a policy graph of more than ${MAX_CERTIFICATE_POLICY_GRAPH} nodes and edges (at ${who(path, r.depth).replace(/^The /, 'the ')}), past the model's bound, so it cannot say what a correct client decides.`, r.depth);
+    case 'no-explicit-policy': {
+      const by = r.requiredBy === undefined ? 'the client' : r.requiredBy === 0 ? "the leaf's own policyConstraints" : `the requireExplicitPolicy of ${who(path, r.requiredBy).replace(/^The /, 'the ')}`;
+      const at = who(path, r.depth);
+      const why =
+        r.emptied === 'absent'
+          ? `${at} has no certificatePolicies`
+          : r.emptied === 'mapping-inhibited'
+            ? `${at} maps its policies while policy mapping is inhibited, which drops them`
+            : `none of the certificate policies of ${at.replace(/^The /, 'the ')} is one its issuers allow`;
+      return fail('no-explicit-policy', `An explicit certificate policy is required (by ${by}) but no policy is valid for the whole path: ${why.charAt(0).toLowerCase()}${why.slice(1)} (RFC 5280 6.1.5 (g)).`, r.depth);
+    }
+    default:
+      return fail(r.code, `${who(path, r.depth)} cannot have its certificate policies processed: ${r.detail}.`, r.depth);
+  }
 }

@@ -10,6 +10,8 @@ export const SCENARIOS_OF: Readonly<Record<DivergenceId, readonly string[]>> = {
   'anchor-validity': ['rotation-old-store-root-expired'],
   'cn-fallback': ['validation-cn-only-leaf'],
   'rsa-1024': ['validation-rsa-1024-leaf'],
+  'certificate-policies': ['validation-explicit-policy-missing'],
+  'certificate-policy-duplicates': [],
   'aia-fetch': ['rotation-missing-intermediate-aia'],
   backtracking: ['rotation-intermediate-dead-end-first'],
 };
@@ -23,7 +25,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 export function platformTableMarkdown(): string {
   const rows = DIVERGENCE_IDS.map((id) => {
     const d = DIVERGENCES[id];
-    const scenarios = SCENARIOS_OF[id].map((s) => `\`${s}\``).join(', ');
+    const scenarios = SCENARIOS_OF[id].map((s) => `\`${s}\``).join(', ') || 'none: model rows only';
     return `| \`${id}\`: ${cell(d.question)} | ${d.accept.platforms.join(', ')}: ${cell(d.accept.behaviour)} | ${d.reject.platforms.join(', ')}: ${cell(d.reject.behaviour)} | ${scenarios} |`;
   });
   const sources = DIVERGENCE_IDS.flatMap((id) => [`- \`${id}\``, ...DIVERGENCES[id].sources.map((s) => `  - ${s.about}: ${s.where}`)]);

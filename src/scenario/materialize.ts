@@ -34,7 +34,7 @@ export interface PresentedScenario {
   at: Date;
 }
 
-const RECIPE_KEYS: readonly (keyof CertRecipe)[] = ['subject', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'caIssuers'];
+const RECIPE_KEYS: readonly (keyof CertRecipe)[] = ['subject', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'caIssuers', 'certificatePolicies', 'policyConstraints'];
 
 /** The spec of a scenario's own keys and certificates, drawing the rest from the world. */
 export function derivedSpec(scenario: Scenario, world: WorldSpec): WorldSpec {

@@ -58,6 +58,10 @@ export interface CertRecipe {
    * where a client that fetches missing issuers (Apple, Windows, Chrome) gets this certificate's issuer.
    */
   caIssuers?: string[];
+  /** certificatePolicies policy OIDs, non-critical and without qualifiers, as public CAs write them (CA/B Forum 2.23.140.1.2.1: domain validated). */
+  certificatePolicies?: string[];
+  /** policyConstraints, critical as RFC 5280 4.2.1.11 demands: skip counts before an explicit policy is required, or before mapping is inhibited. */
+  policyConstraints?: { requireExplicitPolicy?: number; inhibitPolicyMapping?: number };
 }
 
 /** What issuing needs besides the recipe: resolved keys, the issuer certificate, the clock. */
@@ -120,6 +124,19 @@ function signingParams(
   throw new InputError(`unsupported key algorithm ${key.asymmetricKeyType}`);
 }
 
+/** DER of a PolicyConstraints (RFC 5280 4.2.1.11): a SEQUENCE of [0] requireExplicitPolicy and [1] inhibitPolicyMapping, IMPLICIT INTEGERs. */
+export function policyConstraintsDer(constraints: NonNullable<CertRecipe['policyConstraints']>): Uint8Array {
+  if (constraints.requireExplicitPolicy === undefined && constraints.inhibitPolicyMapping === undefined) throw new InputError('policyConstraints needs requireExplicitPolicy or inhibitPolicyMapping (RFC 5280 4.2.1.11: never an empty sequence)');
+  const field = (tag: number, n: number | undefined): number[] => {
+    if (n === undefined) return [];
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fff) throw new InputError(`policyConstraints: ${n} is not a skip count from 0 to 32767`);
+    const bytes = n > 0x7f ? [n >> 8, n & 0xff] : [n];
+    return [tag, bytes.length, ...bytes];
+  };
+  const body = [...field(0x80, constraints.requireExplicitPolicy), ...field(0x81, constraints.inhibitPolicyMapping)];
+  return Uint8Array.from([0x30, body.length, ...body]);
+}
+
 /** The hash a CA would pick for this signing key when the recipe does not say. */
 export function defaultHash(signingKey: KeyObject): SignatureHash {
   return signingKey.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'SHA-384' : 'SHA-256';
@@ -177,6 +194,9 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
     extensions.push(new lib.AuthorityKeyIdentifierExtension(issuerSki ?? keyIdentifier(issuerSpki)));
   }
   if (recipe.caIssuers?.length) extensions.push(new lib.AuthorityInfoAccessExtension({ caIssuers: recipe.caIssuers }, false));
+
+  if (recipe.certificatePolicies?.length) extensions.push(new lib.CertificatePolicyExtension(recipe.certificatePolicies, false));
+  if (recipe.policyConstraints) extensions.push(new lib.Extension('2.5.29.36', true, policyConstraintsDer(recipe.policyConstraints)));
 
   // @peculiar/x509's JSON name form: a list of RDNs, each type -> values, taken as values (never parsed).
   const subject = typeof recipe.subject === 'string' ? recipe.subject : [{ CN: [recipe.subject.commonName] }];

@@ -1,7 +1,9 @@
 /**
  * Where correct clients differ, measured with the real platform clients (issue 16): on a chain
  * whose only path ends at an expired trust anchor (rotation-old-store-root-expired), OpenJDK's
- * HttpsURLConnection accepts and curl (OpenSSL) rejects. Both are correct: both PASS. A profile's
+ * HttpsURLConnection accepts and curl (OpenSSL) rejects. Both are correct: both PASS; and the
+ * other rows of the platform table, certificate policies included (curl and Node accept, the JVM
+ * rejects validation-explicit-policy-missing). A profile's
  * `platform:` narrows the expectation, and then the other behaviour is a finding.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +22,9 @@ const NO_JAVA = !existsSync('/usr/bin/java') && !process.env.CI;
 if (NO_JAVA) process.stderr.write('skipping the JVM platform tests: java not found (Debian package openjdk-17-jdk-headless)\n');
 
 const CURL = 'curl -sS --max-time 10 --proxy {proxy} --cacert {cafile} --capath /nonexistent {url}';
-const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired', 'validation-cn-only-leaf', 'validation-rsa-1024-leaf', 'rotation-intermediate-dead-end-first'];
+const SCENARIOS = ['calibration-canary', 'rotation-old-store-root-expired', 'validation-cn-only-leaf', 'validation-rsa-1024-leaf', 'rotation-intermediate-dead-end-first', 'validation-explicit-policy-missing'];
+/** Node's https through the example pinning client: OpenSSL as Node bundles it. */
+const NODE = `node ${ROOT}examples/clients/correct-client.mjs --url {url} --proxy {proxy} --cafile {cafile} --pins {pins}`;
 
 describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL (curl)', () => {
   const tmp = tempDir();
@@ -89,6 +93,17 @@ describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL 
     expect(curl.stderr).toMatch(/unable to get local issuer certificate/);
     for (const r of [java, curl]) expect(r.classification.outcome, r.classification.reason).toBe('PASS');
   }, 90_000);
+
+  it('requireExplicitPolicy over a leaf without policies: the JVM processes policies and rejects, curl and Node (OpenSSL without X509_V_FLAG_POLICY_CHECK) accept; all PASS', async () => {
+    const [java, curl, node] = [(await runAll(JAVA))[5]!, (await runAll(CURL))[5]!, (await runAll(NODE))[5]!];
+    expect(java.expected).toMatchObject({ verdict: 'either', code: 'no-explicit-policy', either: { lenientCode: 'ok' } });
+    expect(java.wire?.kind).toBe('rejected');
+    expect(java.stdout).toMatch(/^REJECT .*non-null policy tree required and policy tree is null/);
+    expect(curl.wire?.kind).toBe('accepted');
+    expect(node.wire?.kind).toBe('accepted');
+    for (const r of [java, curl, node]) expect(r.classification.outcome, r.classification.reason).toBe('PASS');
+    expect(curl.classification.reason).toMatch(/as correct clients on openssl, node do/);
+  }, 120_000);
 
   it('with platform: openssl in the profile, the JVM\'s acceptance is VULNERABLE; with platform: jvm it is expected', async () => {
     expect((await run(JAVA, platformProfile('openssl'))).classification.outcome).toBe('VULNERABLE');

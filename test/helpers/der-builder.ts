@@ -1,7 +1,7 @@
 /**
  * A tiny DER writer and certificate builder for test certificates that the recipe layer cannot
  * make on purpose: v1 roots, MD5 or SHA-1 signatures, RSA-PSS, unknown critical extensions,
- * nameConstraints and policyConstraints, names that differ only in case or spacing, mismatched
+ * nameConstraints and the certificate-policy extensions, names that differ only in case or spacing, mismatched
  * signature algorithms. Signs with node:crypto.
  */
 import { constants, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
@@ -115,10 +115,18 @@ export const ext = {
     critical,
     value: seq(explicit(0, ...permittedDns.map((d) => seq(tlv(0x82, Buffer.from(d, 'latin1')))))),
   }),
-  /** policyConstraints requireExplicitPolicy = n. */
-  policyConstraints: (requireExplicitPolicy: number, critical = true): RawExtension => ({ oid: '2.5.29.36', critical, value: seq(tlv(0x80, Buffer.from([requireExplicitPolicy]))) }),
-  /** certificatePolicies with the given policy OIDs. */
+  /** policyConstraints: requireExplicitPolicy = n, or either or both SkipCerts fields ([0] and [1] IMPLICIT INTEGER). */
+  policyConstraints: (constraints: number | { requireExplicitPolicy?: number; inhibitPolicyMapping?: number }, critical = true): RawExtension => {
+    const c = typeof constraints === 'number' ? { requireExplicitPolicy: constraints } : constraints;
+    const implicit = (tag: number, n: number | undefined) => (n === undefined ? [] : [tlv(tag, int(n).subarray(2))]);
+    return { oid: '2.5.29.36', critical, value: seq(...implicit(0x80, c.requireExplicitPolicy), ...implicit(0x81, c.inhibitPolicyMapping)) };
+  },
+  /** certificatePolicies with the given policy OIDs (no qualifiers). */
   certificatePolicies: (policies: string[], critical = false): RawExtension => ({ oid: '2.5.29.32', critical, value: seq(...policies.map((p) => seq(oid(p)))) }),
+  /** policyMappings: [issuerDomainPolicy, subjectDomainPolicy] pairs. */
+  policyMappings: (mappings: [string, string][], critical = true): RawExtension => ({ oid: '2.5.29.33', critical, value: seq(...mappings.map(([from, to]) => seq(oid(from), oid(to)))) }),
+  /** inhibitAnyPolicy = n. */
+  inhibitAnyPolicy: (skipCerts: number, critical = true): RawExtension => ({ oid: '2.5.29.54', critical, value: int(skipCerts) }),
   /** Any extension, by OID, with a NULL value unless given. */
   raw: (extOid: string, critical: boolean, value: Uint8Array = nul()): RawExtension => ({ oid: extOid, critical, value }),
 };

@@ -185,7 +185,8 @@ export const OPENSSL_TO_MODEL: Record<number, ReasonCode> = {
   68: 'weak-signature', // CA signature digest algorithm too weak
   47: 'unsupported-feature', // permitted subtree violation
   48: 'unsupported-feature', // excluded subtree violation
-  43: 'unsupported-feature', // no explicit policy
+  42: 'invalid-policy-extension', // invalid or inconsistent certificate policy extension (-policy_check only; duplicates too)
+  43: 'no-explicit-policy', // no explicit policy (-policy_check only)
 };
 
 /** What openssl says about a model input, with its first error mapped onto a model code. */

@@ -128,7 +128,7 @@ describe('the authorityInfoAccess extension, parsed once', () => {
   it('as the recipe layer writes it (non-critical)', () => {
     const parsed = parseCertificate(leaf.der);
     expect(parsed.caIssuers).toEqual([url('int')]);
-    expect(parsed.extensions.find((e) => e.oid === AIA_OID)).toEqual({ oid: AIA_OID, critical: false, understood: true });
+    expect(parsed.extensions.find((e) => e.oid === AIA_OID)).toMatchObject({ oid: AIA_OID, critical: false, understood: true });
     expect(parseCertificate(leafNoAia.der).caIssuers).toBeUndefined();
   });
 

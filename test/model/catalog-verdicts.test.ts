@@ -41,6 +41,9 @@ const EXPECTED: Record<string, Row> = {
   'validation-cn-only-leaf': all('hostname-mismatch'),
   // A new 1024-bit RSA leaf key: weak-key for OpenSSL level 2 and Apple (either; leaf-only rejects everywhere: new key).
   'validation-rsa-1024-leaf': all('weak-key'),
+  // requireExplicitPolicy on the intermediate, no policy on the leaf: no-explicit-policy for the JVM and Go; either,
+  // since curl and Node never process policies (platforms.ts certificate-policies). Same keys: pins all match.
+  'validation-explicit-policy-missing': all('no-explicit-policy'),
   'validation-untrusted-issuer': all('untrusted'),
   // The first copy of the intermediate leads to an untrusted root: untrusted for clients that do
   // not backtrack (either; platforms.ts backtracking), the genuine path for those that do.

@@ -81,7 +81,7 @@ describe('parseCertificate reads what Node and openssl read', () => {
     expect(parseCertificate(root.der).authorityKeyId).toBeUndefined();
   });
 
-  it('flags unknown extensions, and recognises the ones it does not implement', async () => {
+  it('flags unknown extensions, recognises the ones it does not implement, and understands the policy ones', async () => {
     const c = await rawIssue({
       subject: 'CN=Odd',
       issuer: root,
@@ -91,7 +91,7 @@ describe('parseCertificate reads what Node and openssl read', () => {
     expect(v.extensions.slice(4).map((e) => [e.oid, e.critical, e.understood])).toEqual([
       ['1.3.6.1.4.1.55555.9', true, false],
       ['2.5.29.30', true, false],
-      ['2.5.29.36', false, false],
+      ['2.5.29.36', false, true],
     ]);
   });
 

@@ -358,14 +358,27 @@ describe('extensions: unknown critical ones reject, unimplemented ones are never
       openssl: { code: 'unsupported-feature', why: 'OpenSSL says 47 "permitted subtree violation"' },
     },
     {
-      what: 'policyConstraints requireExplicitPolicy on the intermediate',
+      what: 'policyConstraints requireExplicitPolicy 0 on the intermediate, no certificatePolicies anywhere: no-explicit-policy, either (curl and Node never process policies)',
       build: async () => {
         const i = await rawIssue({ subject: 'CN=Policy Constrained CA', issuer: root, extensions: caExtensions([ext.policyConstraints(0)], 0) });
         return input([await pki.leaf(HOST, i), i], [root]);
       },
-      code: 'unsupported-feature',
+      code: 'no-explicit-policy',
       depth: 1,
-      openssl: { code: 'ok', why: 'openssl verify processes policies only with -policy_check' },
+      reason: /required \(by the requireExplicitPolicy of the intermediate 'CN=Policy Constrained CA' \(depth 1\)\) but no policy is valid for the whole path: the intermediate .* has no certificatePolicies/,
+      either: true,
+      // -policy anyPolicy: RFC 5280's user-initial-policy-set as TLS clients would use it (certificate-policies.test.ts).
+      extra: ['-policy', '2.5.29.32.0'],
+    },
+    {
+      what: 'the same chain where the intermediate and the leaf assert one policy: ok',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=Policy Constrained CA 2', issuer: root, extensions: caExtensions([ext.policyConstraints(0), ext.certificatePolicies(['2.23.140.1.2.1'])], 0) });
+        const l = await rawIssue({ subject: `CN=${HOST}`, issuer: i, extensions: leafExtensions({ dns: [HOST] }, [ext.certificatePolicies(['2.23.140.1.2.1'])]) });
+        return input([l, i], [root]);
+      },
+      code: 'ok',
+      extra: ['-policy', '2.5.29.32.0'],
     },
   ]);
 });

@@ -35,6 +35,7 @@ const BUILTIN_IDS = [
   'validation-wrong-host',
   'validation-cn-only-leaf',
   'validation-rsa-1024-leaf',
+  'validation-explicit-policy-missing',
   'validation-untrusted-issuer',
   'rotation-missing-intermediate',
   'rotation-intermediate-dead-end-first',

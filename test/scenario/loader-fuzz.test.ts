@@ -25,7 +25,7 @@ const PROPERTY_MS = 6_000;
 const WORLD_CERTS = Object.keys(spec.certs);
 const WORLD_KEYS = Object.keys(spec.keys);
 const TOP_KEYS = ['id', 'title', 'category', 'description', 'incident', 'hosts', 'trust', 'at', 'expect', 'certificates', 'chain'];
-const RECIPE_KEYS = ['from', 'subject', 'issuer', 'key', 'keyType', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki'];
+const RECIPE_KEYS = ['from', 'subject', 'issuer', 'key', 'keyType', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'certificatePolicies', 'policyConstraints'];
 const BUILTINS = readdirSync(BUILTIN_SCENARIOS_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort()

@@ -220,6 +220,19 @@ describe('issueCertificate: extensions', () => {
     expect(extension(opensslText(cert.path), 'X509v3 Basic Constraints')).toEqual({ critical: true, value: expected });
   });
 
+  it('writes certificatePolicies (not critical) and policyConstraints (critical, RFC 5280 4.2.1.11) as openssl reads them', async () => {
+    const cert = await issue({ ...caRecipe('CN=pol'), certificatePolicies: ['2.23.140.1.2.1', '1.3.6.1.4.1.55555.7.1'], policyConstraints: { requireExplicitPolicy: 0, inhibitPolicyMapping: 200 } }, subKey, root);
+    const text = opensslText(cert.path);
+    expect(extension(text, 'X509v3 Certificate Policies')).toEqual({ critical: false, value: 'Policy: 2.23.140.1.2.1' });
+    expect(text).toContain('Policy: 1.3.6.1.4.1.55555.7.1');
+    // 200 needs a leading zero octet in DER (a positive INTEGER): openssl reads it back as 200.
+    expect(extension(text, 'X509v3 Policy Constraints')).toEqual({ critical: true, value: 'Require Explicit Policy:0, Inhibit Policy Mapping:200' });
+  });
+
+  it('refuses an empty policyConstraints, which RFC 5280 4.2.1.11 forbids (InputError)', async () => {
+    await expect(issue({ ...caRecipe('CN=pol-empty'), policyConstraints: {} }, subKey, root)).rejects.toThrow(InputError);
+  });
+
   it('writes no basicConstraints when the recipe leaves ca out', async () => {
     const cert = await issue({ subject: 'CN=nobc' }, leafKey, root);
     expect(opensslText(cert.path)).not.toContain('Basic Constraints');
