@@ -39,7 +39,9 @@ export const REASON_CODES = [
   'weak-signature',
   /** A certificate below the anchor has an RSA key under 2048 bits (under 1024: every platform refuses; 1024 to 2047: platform-dependent). */
   'weak-key',
-  /** The path uses something the model recognises but does not implement (nameConstraints, policy constraints): it cannot decide, so it does not guess. */
+  /** A name of a certificate on the path breaks the nameConstraints of a CA above it (the trust anchor's included), or a constraint there cannot be processed (RFC 5280 4.2.1.10). */
+  'name-constraints',
+  /** The path uses something the model recognises but does not implement (policy constraints, a URI under a URI name constraint): it cannot decide, so it does not guess. */
   'unsupported-feature',
   /** The server presented no certificate. */
   'empty-chain',

@@ -150,17 +150,26 @@ function parseAll(ders: readonly Uint8Array[], what: (i: number) => string): Par
 /**
  * Evaluate one connection: the expected verdict of a correct pinning client, with a reason and
  * every path it considered. Where correct implementations differ on this input (platforms.ts),
- * `either`; with `platform`, that platform's answer. The second evaluation runs only for a
+ * `either`; with `platform`, that platform's answer. Further evaluations run only for a
  * rejection a divergence can explain, so the common case costs one.
  */
 export function evaluate(input: ModelInput): Verdict {
   const strict = evaluateWith(input, undefined);
   // Only a rejection for a reason some platforms do not check can turn into an acceptance.
   if (strict.expected !== 'reject') return strict;
-  const relax = DIVERGENCE_IDS.find((id) => DIVERGENCE_TRIGGERS[id].includes(strict.code));
-  if (!relax) return strict;
-  const lenient = evaluateWith(input, new Set([relax]));
-  if (lenient.expected !== 'accept') return strict;
+  // Several differences can end in the same code (two for name-constraints): the first, in
+  // DIVERGENCE_IDS order, whose platforms accept explains it.
+  let relax: DivergenceId | undefined;
+  let lenient: Verdict | undefined;
+  for (const id of DIVERGENCE_IDS) {
+    if (!DIVERGENCE_TRIGGERS[id].includes(strict.code)) continue;
+    lenient = evaluateWith(input, new Set([id]));
+    if (lenient.expected === 'accept') {
+      relax = id;
+      break;
+    }
+  }
+  if (!relax || !lenient) return strict;
   const d = DIVERGENCES[relax];
   // A client whose platform the table knows gets that platform's answer.
   const answer = input.platform && platformAnswer(d, input.platform);
