@@ -19,7 +19,7 @@ describe('pinprick scenarios', () => {
     // Each scenario's incident, for researchers who look scenarios up by incident.
     expect(r.stdout).toMatch(/^id +category +expect +incident +title$/m);
     expect(r.stdout).toMatch(/attack-rogue-root\s+attack\s+reject\s+DigiNotar \(2011\)/);
-    expect(r.stdout.trim().split('\n')).toHaveLength(2 + 28);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2 + 29);
   });
 
   it('show prints the story and the exact chain', async () => {
