@@ -345,6 +345,8 @@ export interface NameConstraintOptions {
  */
 export function checkPathNameConstraints(certs: readonly ConstrainedCertificate[], options: NameConstraintOptions, who: (depth: number) => string): PathNameCheck {
   const n = certs.length;
+  // Most paths carry no constraint at all: nothing to count or compare.
+  if (!certs.some((c) => c.nameConstraints)) return {};
   const top = options.anchorConstraints ? n - 1 : n - 2;
   const constrainedBy = (i: number) => {
     const out: number[] = [];

@@ -101,7 +101,7 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
     sources: [
       { about: 'go', where: 'crypto/x509 parser.go parseNameConstraintsExtension marks other forms unhandled; golang/go#15196; cabforum/servercert#267. Measured: Go 1.19 "x509: unhandled critical extension"' },
       { about: 'openssl', where: 'crypto/x509/v3_ncons.c nc_dn. Measured: openssl verify 3.0 accepts a subject within a permitted directoryName subtree' },
-      { about: 'node', where: "Node verifies with its bundled OpenSSL's X509_verify_cert" },
+      { about: 'node', where: "Node verifies with its bundled OpenSSL's X509_verify_cert. Measured: Node 20 tls.connect accepts" },
       { about: 'jvm', where: 'sun.security.x509.NameConstraintsExtension (X500Name.constrains). Measured: the OpenJDK 17 default X509TrustManager accepts' },
     ],
   },
@@ -119,7 +119,7 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
     sources: [
       { about: 'RFC 5280', where: 'section 6.1.1: constraints on the trust anchor are an optional input (RFC 5937 describes applying them)' },
       { about: 'openssl', where: 'crypto/x509/x509_vfy.c check_name_constraints: "Check against constraints for all certificates higher in chain including trust anchor". Measured: openssl verify 3.0 refuses a leaf outside the root\'s permitted subtree (error 47)' },
-      { about: 'node', where: "Node verifies with its bundled OpenSSL's X509_verify_cert, the same check_name_constraints" },
+      { about: 'node', where: 'Node verifies with its bundled OpenSSL\'s X509_verify_cert, the same check_name_constraints. Measured: Node 20 tls.connect "permitted subtree violation"' },
       { about: 'go', where: 'crypto/x509 verify.go isValid checks the constraints of root certificates too. Measured: Go 1.19 "not authorized to sign for this name"' },
       { about: 'jvm', where: 'java.security.cert.TrustAnchor takes name constraints as a separate, optional parameter, and PKIXParameters(KeyStore) builds anchors without them. Measured: the OpenJDK 17 default X509TrustManager accepts a leaf outside the root\'s permitted subtree' },
     ],
