@@ -21,7 +21,12 @@ import {
   tlvAt,
   wholeTlv,
 } from './asn1.js';
+import { formatIp, readGeneralName, type GeneralName } from './general-name.js';
 import { commonNames, parseName, sameName, type ParsedName } from './name.js';
+import { parseNameConstraints, type NameConstraints } from './name-constraints.js';
+
+/** Text form of an IP address (the one definition lives with GeneralName). */
+export { formatIp };
 
 /** Extension OIDs by name. */
 export const EXTENSIONS = {
@@ -57,6 +62,7 @@ const UNDERSTOOD = new Set<string>([
   EXTENSIONS.keyUsage,
   EXTENSIONS.subjectAltName,
   EXTENSIONS.basicConstraints,
+  EXTENSIONS.nameConstraints,
   EXTENSIONS.crlDistributionPoints,
   EXTENSIONS.certificatePolicies,
   EXTENSIONS.authorityKeyIdentifier,
@@ -72,7 +78,6 @@ const UNDERSTOOD = new Set<string>([
  * the model says `unsupported-feature` rather than guess what a client would do.
  */
 export const UNIMPLEMENTED_EXTENSIONS: Readonly<Record<string, string>> = {
-  [EXTENSIONS.nameConstraints]: 'nameConstraints',
 };
 
 /** extendedKeyUsage purposes by name (RFC 5280 4.2.1.12): the one table, for the model and for recipes. */
@@ -226,8 +231,10 @@ export class ParsedCertificate {
   readonly keyUsage?: number;
   /** extendedKeyUsage OIDs, when present. */
   readonly extKeyUsage?: readonly string[];
-  /** subjectAltName, when present: dNSName values as written, iPAddress values as normalised text, and a count of other entry types. */
-  readonly subjectAltName?: { dns: readonly string[]; ip: readonly string[]; other: number };
+  /** subjectAltName, when present: dNSName values as written, iPAddress values as normalised text, a count of other entry types, and every entry (for name constraints). */
+  readonly subjectAltName?: { dns: readonly string[]; ip: readonly string[]; other: number; names: readonly GeneralName[] };
+  /** nameConstraints, when present (name-constraints.ts). */
+  readonly nameConstraints?: NameConstraints;
   /** subjectKeyIdentifier, lower-case hex. */
   readonly subjectKeyId?: string;
   /** authorityKeyIdentifier keyIdentifier, lower-case hex. */
@@ -294,6 +301,7 @@ export class ParsedCertificate {
     this.keyUsage = ext.keyUsage;
     this.extKeyUsage = ext.extKeyUsage;
     this.subjectAltName = ext.subjectAltName;
+    this.nameConstraints = ext.nameConstraints;
     this.subjectKeyId = ext.subjectKeyId;
     this.authorityKeyId = ext.authorityKeyId;
     this.caIssuers = ext.caIssuers;
@@ -372,7 +380,7 @@ export class ParsedCertificate {
     return this.extensions.filter((e) => e.critical);
   }
 
-  /** nameConstraints is present (the model recognises it, does not implement it). */
+  /** nameConstraints is present. */
   get hasNameConstraints(): boolean {
     return this.has(EXTENSIONS.nameConstraints);
   }
@@ -431,7 +439,8 @@ interface ExtensionFields {
   basicConstraints?: { cA: boolean; pathLen?: number; critical: boolean };
   keyUsage?: number;
   extKeyUsage?: string[];
-  subjectAltName?: { dns: string[]; ip: string[]; other: number };
+  subjectAltName?: { dns: string[]; ip: string[]; other: number; names: GeneralName[] };
+  nameConstraints?: NameConstraints;
   subjectKeyId?: string;
   authorityKeyId?: string;
   caIssuers?: string[];
@@ -479,6 +488,9 @@ function readExtension(der: Uint8Array, ext: Tlv, seen: Set<string>, out: Extens
       break;
     case EXTENSIONS.subjectAltName:
       out.subjectAltName = parseSubjectAltName(v, what);
+      break;
+    case EXTENSIONS.nameConstraints:
+      out.nameConstraints = parseNameConstraints(v, critical, what);
       break;
     case EXTENSIONS.subjectKeyIdentifier:
       out.subjectKeyId = hex(content(v, wholeTlv(v, TAG.OCTET_STRING, what)));
@@ -662,40 +674,17 @@ function parseBasicConstraints(v: Uint8Array, what: string): { cA: boolean; path
   return { cA, ...(pathLen === undefined ? {} : { pathLen }) };
 }
 
-function parseSubjectAltName(v: Uint8Array, what: string): { dns: string[]; ip: string[]; other: number } {
+function parseSubjectAltName(v: Uint8Array, what: string): { dns: string[]; ip: string[]; other: number; names: GeneralName[] } {
   const dns: string[] = [];
   const ip: string[] = [];
+  const names: GeneralName[] = [];
   let other = 0;
   for (const gn of childrenOf(v, wholeTlv(v, TAG.SEQUENCE, what), what)) {
-    if (gn.tag === 0x82) dns.push(Buffer.from(content(v, gn)).toString('latin1'));
-    else if (gn.tag === 0x87) {
-      const bytes = content(v, gn);
-      if (bytes.length !== 4 && bytes.length !== 16) throw new MalformedError(`${what}: iPAddress of ${bytes.length} bytes`);
-      ip.push(formatIp(bytes));
-    } else other++;
+    const name = readGeneralName(v, gn, 'subjectAltName', what);
+    names.push(name);
+    if (name.kind === 'dns') dns.push(name.value);
+    else if (name.kind === 'ip') ip.push(formatIp(name.bytes));
+    else other++;
   }
-  return { dns, ip, other };
-}
-
-/** Text form of 4 or 16 address bytes: dotted IPv4, or IPv6 in RFC 5952 form (`2001:db8::1`). */
-export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  // The longest run of two or more zero groups becomes '::' (the first such run on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const text = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return text.join(':');
-  return `${text.slice(0, bestStart).join(':')}::${text.slice(bestStart + bestLen).join(':')}`;
+  return { dns, ip, other, names };
 }

@@ -56,6 +56,13 @@ export function hostNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** The 4 or 16 bytes of an IPv4 or IPv6 address written as text (no brackets, no zone); undefined for anything else. */
+export function ipAddressBytes(text: string): Uint8Array | undefined {
+  if (isIPv4(text)) return ipv4Bytes(text);
+  if (isIPv6(text) && !text.includes('%')) return ipv6Bytes(text);
+  return undefined;
+}
+
 function ipv4Bytes(text: string): Uint8Array {
   return Uint8Array.from(text.split('.').map(Number));
 }

@@ -36,6 +36,8 @@ const SHORT_NAMES: Record<string, string> = {
 
 /** OID of the commonName attribute. */
 export const COMMON_NAME = '2.5.4.3';
+/** OID of the PKCS #9 emailAddress attribute, which rfc822Name constraints also cover (RFC 5280 4.2.1.10). */
+export const EMAIL_ADDRESS = '1.2.840.113549.1.9.1';
 
 function canonicalValue(value: string): string {
   return value.trim().replace(/\s+/g, ' ').toLowerCase();
@@ -54,7 +56,7 @@ export class ParsedName {
   readonly raw: Uint8Array;
   /** The encoding as a string, for cheap byte-equality. */
   readonly rawKey: string;
-  private parsed?: { rdns: NameAttribute[][]; canonical: string };
+  private parsed?: { rdns: NameAttribute[][]; canonical: string; rdnKeys: string[] };
   private text?: string;
 
   constructor(buf: Uint8Array, offset: number, private readonly what = 'Name') {
@@ -73,6 +75,11 @@ export class ParsedName {
     return this.decode().canonical;
   }
 
+  /** One comparable key per RDN, in encoding order: a name is within another's subtree when their keys start alike (RFC 5280 4.2.1.10 directoryName). */
+  get rdnKeys(): readonly string[] {
+    return this.decode().rdnKeys;
+  }
+
   /** RFC 4514-style text in encoding order, e.g. `CN=api.example, O=Example`. */
   get display(): string {
     this.text ??= this.rdns.map((rdn) => rdn.map((a) => `${a.type}=${a.value === undefined ? '#…' : escapeValue(a.value)}`).join('+')).join(', ');
@@ -89,7 +96,7 @@ export class ParsedName {
     this.decode();
   }
 
-  private decode(): { rdns: NameAttribute[][]; canonical: string } {
+  private decode(): { rdns: NameAttribute[][]; canonical: string; rdnKeys: string[] } {
     if (this.parsed) return this.parsed;
     const buf = this.raw;
     const what = this.what;
@@ -117,7 +124,9 @@ export class ParsedName {
       rdns.push(attrs);
       canonicalRdns.push(canon.sort());
     }
-    this.parsed = { rdns, canonical: JSON.stringify(canonicalRdns) };
+    // The canonical form is the JSON of the RDN list, built from the per-RDN keys: the same text, no second pass.
+    const rdnKeys = canonicalRdns.map((r) => JSON.stringify(r));
+    this.parsed = { rdns, canonical: `[${rdnKeys.join(',')}]`, rdnKeys };
     return this.parsed;
   }
 }

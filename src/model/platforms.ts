@@ -10,7 +10,7 @@ export const PLATFORMS = ['android', 'jvm', 'apple', 'openssl', 'go', 'node', 'g
 export type Platform = (typeof PLATFORMS)[number];
 
 /** The ways in which correct implementations differ that the model knows about. */
-export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024', 'certificate-policies', 'certificate-policy-duplicates', 'aia-fetch', 'backtracking'] as const;
+export const DIVERGENCE_IDS = ['anchor-validity', 'cn-fallback', 'rsa-1024', 'name-constraints-directory', 'anchor-name-constraints', 'certificate-policies', 'certificate-policy-duplicates', 'aia-fetch', 'backtracking'] as const;
 export type DivergenceId = (typeof DIVERGENCE_IDS)[number];
 
 /** One difference between correct implementations. */
@@ -192,6 +192,43 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'gnutls', where: 'Measured: gnutls-cli 3.7.9 accepts' },
     ],
   },
+  'name-constraints-directory': {
+    id: 'name-constraints-directory',
+    question: 'Is a critical nameConstraints extension with a directoryName subtree accepted when the names are within it?',
+    accept: {
+      platforms: ['openssl', 'node', 'jvm'],
+      behaviour: 'directoryName subtrees are processed against the subject and directoryName entries',
+    },
+    reject: {
+      platforms: ['go'],
+      behaviour: 'only DNS, IP, email and URI subtrees are parsed; a critical extension with another form (directoryName, otherName, x400Address, ediPartyName, registeredID) is an unhandled critical extension',
+    },
+    sources: [
+      { about: 'go', where: 'crypto/x509 parser.go parseNameConstraintsExtension marks other forms unhandled; golang/go#15196; cabforum/servercert#267. Measured: Go 1.19 "x509: unhandled critical extension"' },
+      { about: 'openssl', where: 'crypto/x509/v3_ncons.c nc_dn. Measured: openssl verify 3.0 accepts a subject within a permitted directoryName subtree' },
+      { about: 'node', where: "Node verifies with its bundled OpenSSL's X509_verify_cert. Measured: Node 20 tls.connect accepts" },
+      { about: 'jvm', where: 'sun.security.x509.NameConstraintsExtension (X500Name.constrains). Measured: the OpenJDK 17 default X509TrustManager accepts' },
+    ],
+  },
+  'anchor-name-constraints': {
+    id: 'anchor-name-constraints',
+    question: "Do the trust anchor's own nameConstraints apply to the path below it?",
+    accept: {
+      platforms: ['jvm'],
+      behaviour: "a trust anchor from the key store carries no name constraints: the root certificate's nameConstraints extension is not applied",
+    },
+    reject: {
+      platforms: ['openssl', 'node', 'go'],
+      behaviour: "the nameConstraints of every CA certificate above a name apply, the trust anchor's included",
+    },
+    sources: [
+      { about: 'RFC 5280', where: 'section 6.1.1: constraints on the trust anchor are an optional input (RFC 5937 describes applying them)' },
+      { about: 'openssl', where: 'crypto/x509/x509_vfy.c check_name_constraints: "Check against constraints for all certificates higher in chain including trust anchor". Measured: openssl verify 3.0 refuses a leaf outside the root\'s permitted subtree (error 47)' },
+      { about: 'node', where: 'Node verifies with its bundled OpenSSL\'s X509_verify_cert, the same check_name_constraints. Measured: Node 20 tls.connect "permitted subtree violation"' },
+      { about: 'go', where: 'crypto/x509 verify.go isValid checks the constraints of root certificates too. Measured: Go 1.19 "not authorized to sign for this name"' },
+      { about: 'jvm', where: 'java.security.cert.TrustAnchor takes name constraints as a separate, optional parameter, and PKIXParameters(KeyStore) builds anchors without them. Measured: the OpenJDK 17 default X509TrustManager accepts a leaf outside the root\'s permitted subtree' },
+    ],
+  },
 };
 
 /** The rejection codes each divergence can turn into an acceptance: the model re-evaluates only these. */
@@ -199,7 +236,9 @@ export const DIVERGENCE_TRIGGERS: Readonly<Record<DivergenceId, readonly string[
   'anchor-validity': ['expired', 'not-yet-valid'],
   'cn-fallback': ['hostname-mismatch'],
   'rsa-1024': ['weak-key'],
-  'certificate-policies': ['no-explicit-policy', 'invalid-policy-extension'],
+  'name-constraints-directory': ['name-constraints'],
+  'anchor-name-constraints': ['name-constraints'],
+  'certificate-policies': ['name-constraints', 'no-explicit-policy', 'invalid-policy-extension'],
   'certificate-policy-duplicates': ['duplicate-certificate-policy'],
   'aia-fetch': ['untrusted'],
   // Whatever failed the first-choice path, a backtracking client may find another that validates.

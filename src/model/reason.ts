@@ -39,13 +39,15 @@ export const REASON_CODES = [
   'weak-signature',
   /** A certificate of the path, the trust anchor included, has an RSA key under 2048 bits (under 1024: every platform refuses; 1024 to 2047: platform-dependent). */
   'weak-key',
+  /** A name of a certificate on the path breaks the nameConstraints of a CA above it (the trust anchor's included), or a constraint there cannot be processed (RFC 5280 4.2.1.10). */
+  'name-constraints',
   /** requireExplicitPolicy is in force and no certificate policy is valid for the whole path (RFC 5280 6.1.5 (g); OpenSSL's X509_V_ERR_NO_EXPLICIT_POLICY). */
   'no-explicit-policy',
   /** A certificate's policy extensions cannot be processed: a policy mapped to or from anyPolicy, an empty policyConstraints, or one that does not decode (OpenSSL's X509_V_ERR_INVALID_POLICY_EXTENSION). */
   'invalid-policy-extension',
   /** A certificate's certificatePolicies names one policy OID twice (RFC 5280 4.2.1.4: MUST NOT); Go 1.22+ refuses the certificate, the JVM counts it once. */
   'duplicate-certificate-policy',
-  /** The path uses something the model recognises but does not implement (nameConstraints, a certificate-policy graph past its bound): it cannot decide, so it does not guess. */
+  /** The path uses something the model recognises but does not implement (a certificate-policy graph past its bound, a URI under a URI name constraint): it cannot decide, so it does not guess. */
   'unsupported-feature',
   /** The server presented no certificate. */
   'empty-chain',

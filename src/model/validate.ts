@@ -11,12 +11,15 @@
  *     weak-key                    — an RSA key under 2048 bits, the anchor's included (platform-dependent from 1024).
  *  5. expired / not-yet-valid     — from the anchor down, anchor included (OpenSSL; DST Root CA X3 in 2021);
  *                                   Android and the JVM skip the anchor: `relax` 'anchor-validity' (platforms.ts).
+ *     name-constraints            — after signatures and times, as OpenSSL's verify_chain (check_name_constraints
+ *                                   after internal_verify); name-constraints.ts.
  *  6. hostname-mismatch.
  *  7. no-explicit-policy, invalid-policy-extension, duplicate-certificate-policy — certificate-policy
  *                                   processing (certificate-policies.ts), after every other check as OpenSSL 3's
  *                                   verify_chain runs check_policy last; OpenSSL's TLS clients (curl, Node) never run
  *                                   it: `relax` 'certificate-policies', and 'certificate-policy-duplicates' (platforms.ts).
- *  8. unsupported-feature         — last: any failure above is a certain rejection, this one is "cannot say".
+ *  8. unsupported-feature         — last: any failure above is a certain rejection, this one is "cannot say"
+ *                                   (an unimplemented extension, or a URI under a URI name constraint).
  * OpenSSL reports extension, purpose, weak-digest and host errors before signature and time
  * errors; the model puts a bad signature first because it means the issuer is not the issuer at all.
  * The accept/reject outcome is the same either way; only the code of multi-failure paths differs.
@@ -24,6 +27,7 @@
 import { EKU, KEY_USAGE_BITS, UNIMPLEMENTED_EXTENSIONS, type ParsedCertificate } from './certificate.js';
 import { MAX_CERTIFICATE_POLICY_GRAPH, processCertificatePolicies } from './certificate-policies.js';
 import { matchHost, type HostMatch, type ParsedHost } from './hostname.js';
+import { checkPathNameConstraints } from './name-constraints.js';
 import { isAnchor, MAX_PATH_LENGTH, type CandidatePath } from './path.js';
 import type { DivergenceId } from './platforms.js';
 import type { ValidationCode } from './reason.js';
@@ -173,6 +177,19 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
     }
   }
 
+  // 5b. Name constraints (RFC 5280 6.1.3 (b)(c), 6.1.4 (g)). Go refuses forms it does not parse, the
+  // JVM ignores the anchor's own (and parses every form): platforms.ts 'name-constraints-directory',
+  // 'anchor-name-constraints'.
+  const names = checkPathNameConstraints(
+    certs,
+    {
+      anchorConstraints: !ctx.relax?.has('anchor-name-constraints'),
+      refuseFormsGoCannotParse: !ctx.relax?.has('name-constraints-directory') && !ctx.relax?.has('anchor-name-constraints'),
+    },
+    (i) => who(path, i),
+  );
+  if (names.failure) return fail('name-constraints', names.failure.reason, names.failure.depth);
+
   // 6. The host, against the leaf the server presented.
   let host: HostMatch | undefined;
   if (ctx.host) {
@@ -187,6 +204,7 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
   }
 
   // 8. What the model recognises but does not implement.
+  if (names.unsupported) return { ...fail('unsupported-feature', names.unsupported.reason, names.unsupported.depth), ...(host ? { host } : {}) };
   for (let i = 0; i < n; i++) {
     const cert = certs[i]!;
     const ext = cert.extensions.find((e) => e.oid in UNIMPLEMENTED_EXTENSIONS);

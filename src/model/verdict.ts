@@ -160,7 +160,7 @@ function parseAll(ders: readonly Uint8Array[], what: (i: number) => string): Par
 /**
  * Evaluate one connection: the expected verdict of a correct pinning client, with a reason and
  * every path it considered. Where correct implementations differ on this input (platforms.ts),
- * `either`; with `platform`, that platform's answer. The second evaluation runs only for a
+ * `either`; with `platform`, that platform's answer. Further evaluations run only for a
  * rejection a divergence can explain, so the common case costs one.
  */
 export function evaluate(input: ModelInput): Verdict {

@@ -12,6 +12,8 @@ export const SCENARIOS_OF: Readonly<Record<DivergenceId, readonly string[]>> = {
   'rsa-1024': ['validation-rsa-1024-leaf'],
   'certificate-policies': ['validation-explicit-policy-missing'],
   'certificate-policy-duplicates': [],
+  'name-constraints-directory': [],
+  'anchor-name-constraints': [],
   'aia-fetch': ['rotation-missing-intermediate-aia'],
   backtracking: ['rotation-intermediate-dead-end-first'],
 };

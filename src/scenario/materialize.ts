@@ -34,7 +34,7 @@ export interface PresentedScenario {
   at: Date;
 }
 
-const RECIPE_KEYS: readonly (keyof CertRecipe)[] = ['subject', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'caIssuers', 'certificatePolicies', 'policyConstraints'];
+const RECIPE_KEYS: readonly (keyof CertRecipe)[] = ['subject', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'caIssuers', 'certificatePolicies', 'policyConstraints', 'nameConstraints'];
 
 /** The spec of a scenario's own keys and certificates, drawing the rest from the world. */
 export function derivedSpec(scenario: Scenario, world: WorldSpec): WorldSpec {
@@ -52,14 +52,14 @@ export function derivedSpec(scenario: Scenario, world: WorldSpec): WorldSpec {
       const value = input[field] ?? base?.[field];
       if (value !== undefined) (recipe as Record<string, unknown>)[field] = value;
     }
-    // A derived non-CA inherits no pathLen; a new end-entity defaults to a 397-day TLS leaf.
+    // A derived non-CA inherits no pathLen or nameConstraints; a new end-entity defaults to a 397-day TLS leaf.
     certs[name] = {
       subject: recipe.subject!,
       issuer: recipe.issuer!,
       notBefore: recipe.notBefore ?? '-1d',
       notAfter: recipe.notAfter ?? '+397d',
       ...recipe,
-      ...(recipe.ca ? {} : { pathLen: undefined }),
+      ...(recipe.ca ? {} : { pathLen: undefined, nameConstraints: undefined }),
       key,
       party: 'scenario',
       position: recipe.ca ? (recipe.issuer === 'self' ? 'root' : 'intermediate') : 'leaf',

@@ -7,6 +7,7 @@ import { readBounded, TooLargeError } from '../input-files.js';
 import type { KeyType } from '../world/keys.js';
 import type { CertRecipe } from '../world/recipe.js';
 import type { WorldSpec } from '../world/spec.js';
+import { nameConstraintsProblems } from '../world/name-constraints.js';
 import { resolveTime, type TimeSpec } from '../world/time.js';
 import { checkedSource, checkedSourceAll, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
 
@@ -168,6 +169,10 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     }
     const ca = input.ca ?? base?.ca;
     if (input.pathLen !== undefined && ca !== true) problems.push(source.error(at('pathLen'), 'impossible: pathLen needs ca: true'));
+    if (input.nameConstraints !== undefined) {
+      if (ca !== true) problems.push(source.error(at('nameConstraints'), 'impossible: nameConstraints needs ca: true (RFC 5280 4.2.1.10: CA certificates only)', true));
+      for (const p of nameConstraintsProblems(input.nameConstraints)) problems.push(source.error([...at('nameConstraints'), ...p.path], p.message));
+    }
     for (const [i, ip] of (input.ip ?? []).entries()) {
       if (!isIP(ip)) problems.push(source.error(['certificates', name, 'ip', i], `'${ip}' is not an IPv4 or IPv6 address`));
     }

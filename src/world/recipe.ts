@@ -1,8 +1,9 @@
 import { createHash, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { EKU, KEY_USAGE_BITS } from '../model/certificate.js';
+import { EKU, EXTENSIONS, KEY_USAGE_BITS } from '../model/certificate.js';
 import { children, readTlv } from './der.js';
 import { spkiDer } from './keys.js';
+import { describeNameConstraintsProblem, nameConstraintsProblems, nameConstraintsValue, type NameConstraintsRecipe } from './name-constraints.js';
 import { resolveTime, type TimeSpec } from './time.js';
 
 /** Hash of a certificate signature. SHA-1 exists to reproduce legacy chains, not to recommend it. */
@@ -47,6 +48,11 @@ export interface CertRecipe {
   dns?: string[];
   /** subjectAltName iPAddress entries (IPv4 or IPv6). */
   ip?: string[];
+  /**
+   * nameConstraints (CA certificates only): the names the certificates below may carry. Written
+   * critical, as RFC 5280 4.2.1.10 and the CA/Browser Forum BR 7.1.2.10.8 require.
+   */
+  nameConstraints?: NameConstraintsRecipe;
   /** Signature hash; default SHA-384 when the issuer key is P-384, else SHA-256 (as CAs do). */
   hash?: SignatureHash;
   /** Write a subjectKeyIdentifier (default true). */
@@ -173,6 +179,12 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
     throw new InputError(`certificate '${subjectText(recipe.subject)}': notAfter (${recipe.notAfter}) is not after notBefore (${recipe.notBefore})`);
   }
 
+  if (recipe.nameConstraints) {
+    if (recipe.ca !== true) throw new InputError(`certificate '${subjectText(recipe.subject)}': nameConstraints needs ca: true (RFC 5280 4.2.1.10: CA certificates only)`);
+    const problem = nameConstraintsProblems(recipe.nameConstraints)[0];
+    if (problem) throw new InputError(`certificate '${subjectText(recipe.subject)}': ${describeNameConstraintsProblem(problem)}`);
+  }
+
   const extensions: InstanceType<X509Module['Extension']>[] = [];
   if (recipe.ca !== undefined) {
     extensions.push(new lib.BasicConstraintsExtension(recipe.ca, recipe.ca ? recipe.pathLen : undefined, true));
@@ -186,6 +198,16 @@ export async function issueCertificate(input: IssueInput): Promise<Buffer> {
   }
   const names = [...(recipe.dns ?? []).map((value) => ({ type: 'dns' as const, value })), ...(recipe.ip ?? []).map((value) => ({ type: 'ip' as const, value }))];
   if (names.length) extensions.push(new lib.SubjectAlternativeNameExtension(names, false));
+  if (recipe.nameConstraints) {
+    const nameDer = (dn: string) => {
+      try {
+        return new Uint8Array(new lib.Name(dn).toArrayBuffer());
+      } catch (err) {
+        throw new InputError(`certificate '${subjectText(recipe.subject)}': nameConstraints directory '${dn}' is not a distinguished name (${(err as Error).message})`);
+      }
+    };
+    extensions.push(new lib.Extension(EXTENSIONS.nameConstraints, true, nameConstraintsValue(recipe.nameConstraints, nameDer)));
+  }
   if (recipe.ski ?? true) extensions.push(new lib.SubjectKeyIdentifierExtension(keyIdentifier(subjectSpki)));
   if (recipe.aki ?? !selfSigned) {
     // Point at the issuer certificate's own SKI when it has one: that is what path builders match.

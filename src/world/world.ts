@@ -91,7 +91,7 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const RECIPE_FIELDS: readonly (keyof CertRecipe)[] = ['subject', 'key', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'caIssuers', 'certificatePolicies', 'policyConstraints'];
+const RECIPE_FIELDS: readonly (keyof CertRecipe)[] = ['subject', 'key', 'issuer', 'notBefore', 'notAfter', 'ca', 'pathLen', 'keyUsage', 'extKeyUsage', 'dns', 'ip', 'hash', 'ski', 'aki', 'caIssuers', 'certificatePolicies', 'policyConstraints', 'nameConstraints'];
 
 /** Hash of the fields that shape the certificate (not its description or role). */
 export function recipeHash(recipe: CertRecipe): string {

@@ -109,6 +109,18 @@ export const ext = {
   }),
   subjectKeyId: (keyId: Uint8Array): RawExtension => ({ oid: '2.5.29.14', value: octets(keyId) }),
   authorityKeyId: (keyId: Uint8Array): RawExtension => ({ oid: '2.5.29.35', value: seq(tlv(0x80, keyId)) }),
+  /** A subjectAltName of any GeneralNames, in order ({@link generalName}). */
+  subjectAltNames: (names: RawGeneralName[], critical = false): RawExtension => ({ oid: '2.5.29.17', critical, value: seq(...names.map(generalName)) }),
+  /**
+   * nameConstraints with permitted and excluded subtrees of any form (an iPAddress subtree as
+   * `10.0.0.0/8`), each with an optional minimum and maximum (RFC 5280 forbids both; OpenSSL
+   * refuses them). An absent list is not written; an empty one is written empty.
+   */
+  nameConstraintsOf: (nc: { permitted?: RawSubtree[]; excluded?: RawSubtree[] }, critical = true): RawExtension => ({
+    oid: '2.5.29.30',
+    critical,
+    value: seq(...(nc.permitted ? [tlv(0xa0, ...nc.permitted.map(subtree))] : []), ...(nc.excluded ? [tlv(0xa1, ...nc.excluded.map(subtree))] : [])),
+  }),
   /** nameConstraints with permitted dNSName subtrees. */
   nameConstraints: (permittedDns: string[], critical = true): RawExtension => ({
     oid: '2.5.29.30',
@@ -130,6 +142,34 @@ export const ext = {
   /** Any extension, by OID, with a NULL value unless given. */
   raw: (extOid: string, critical: boolean, value: Uint8Array = nul()): RawExtension => ({ oid: extOid, critical, value }),
 };
+
+/** A GeneralName to write: an iPAddress is `192.0.2.1` in a subjectAltName, `192.0.2.0/24` (address and mask) in a constraint. */
+export type RawGeneralName = { dns: string } | { ip: string } | { email: string } | { uri: string } | { dir: Buffer } | { rid: string };
+
+/** A GeneralSubtree to write. */
+export type RawSubtree = RawGeneralName & { minimum?: number; maximum?: number };
+
+/** The content octets of a TLV written by {@link tlv} with a short length. */
+const contentOf = (t: Buffer) => t.subarray(2);
+
+/** One GeneralName (RFC 5280 4.2.1.6): [1] rfc822Name, [2] dNSName, [4] directoryName, [6] URI, [7] iPAddress, [8] registeredID. */
+export function generalName(g: RawGeneralName): Buffer {
+  if ('dns' in g) return tlv(0x82, Buffer.from(g.dns, 'latin1'));
+  if ('email' in g) return tlv(0x81, Buffer.from(g.email, 'latin1'));
+  if ('uri' in g) return tlv(0x86, Buffer.from(g.uri, 'latin1'));
+  if ('dir' in g) return tlv(0xa4, g.dir);
+  if ('rid' in g) return tlv(0x88, contentOf(oid(g.rid)));
+  const [address, prefix] = g.ip.split('/') as [string, string | undefined];
+  const bytes = ipBytes(address);
+  if (prefix === undefined) return tlv(0x87, bytes);
+  const mask = Buffer.alloc(bytes.length);
+  for (let bit = 0; bit < Number(prefix); bit++) mask[bit >> 3]! |= 0x80 >> (bit & 7);
+  return tlv(0x87, bytes, mask);
+}
+
+function subtree(s: RawSubtree): Buffer {
+  return seq(generalName(s), ...(s.minimum === undefined ? [] : [tlv(0x80, contentOf(int(s.minimum)))]), ...(s.maximum === undefined ? [] : [tlv(0x81, contentOf(int(s.maximum)))]));
+}
 
 function ipBytes(text: string): Buffer {
   if (isIPv4(text)) return Buffer.from(text.split('.').map(Number));

@@ -183,8 +183,11 @@ export const OPENSSL_TO_MODEL: Record<number, ReasonCode> = {
   66: 'weak-key', // EE certificate key too weak (run with -auth_level 2 for RSA under 2048 bits)
   67: 'weak-key', // CA certificate key too weak
   68: 'weak-signature', // CA signature digest algorithm too weak
-  47: 'unsupported-feature', // permitted subtree violation
-  48: 'unsupported-feature', // excluded subtree violation
+  47: 'name-constraints', // permitted subtree violation
+  48: 'name-constraints', // excluded subtree violation
+  49: 'name-constraints', // name constraints minimum and maximum not supported
+  51: 'name-constraints', // unsupported name constraint type
+  53: 'name-constraints', // unsupported or invalid name syntax
   42: 'invalid-policy-extension', // invalid or inconsistent certificate policy extension (-policy_check only; duplicates too)
   43: 'no-explicit-policy', // no explicit policy (-policy_check only)
 };

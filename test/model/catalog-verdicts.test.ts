@@ -33,6 +33,9 @@ const EXPECTED: Record<string, Row> = {
   // Same name as the pinned intermediate, other key: names never count, keys do.
   'attack-forged-intermediate': all('pin-mismatch'),
   'attack-self-signed-leaf': all('untrusted'),
+  // A sub-CA constrained to another domain under the pinned root: only name constraints stop it,
+  // and validation fails before any pin is looked at (DigiNotar's remedy).
+  'attack-name-constrained-intermediate': all('name-constraints'),
   // Pinned material in broken chains: validation fails first, whatever the pins.
   'validation-expired-leaf': all('expired'),
   'validation-not-yet-valid-leaf': all('not-yet-valid'),

@@ -59,7 +59,10 @@ describe('parseCertificate reads what Node and openssl read', () => {
     expect(v.keyUsage).toBe(KEY_USAGE_BITS.digitalSignature);
     expect(v.extKeyUsage).toEqual(x.keyUsage);
     expect(v.extKeyUsage).toEqual([EKU.serverAuth]);
-    expect(v.subjectAltName).toEqual({ dns: ['api.example', 'www.api.example'], ip: ['192.0.2.7', '2001:db8::7'], other: 0 });
+    expect(v.subjectAltName).toMatchObject({ dns: ['api.example', 'www.api.example'], ip: ['192.0.2.7', '2001:db8::7'], other: 0 });
+    // Every entry as a GeneralName too, in order, for name constraints.
+    expect(v.subjectAltName!.names.map((n) => n.kind)).toEqual(['dns', 'dns', 'ip', 'ip']);
+    expect(v.nameConstraints).toBeUndefined();
     expect(v.subjectKeyId).toBe(keyIdentifier(spkiDer(leaf.key)));
     expect(v.authorityKeyId).toBe(parseCertificate(intermediate.der).subjectKeyId);
     expect(v.commonNames).toEqual(['api.example']);
@@ -81,7 +84,7 @@ describe('parseCertificate reads what Node and openssl read', () => {
     expect(parseCertificate(root.der).authorityKeyId).toBeUndefined();
   });
 
-  it('flags unknown extensions, recognises the ones it does not implement, and understands the policy ones', async () => {
+  it('flags unknown extensions and understands nameConstraints and the policy ones', async () => {
     const c = await rawIssue({
       subject: 'CN=Odd',
       issuer: root,
@@ -90,9 +93,10 @@ describe('parseCertificate reads what Node and openssl read', () => {
     const v = parseCertificate(c.der);
     expect(v.extensions.slice(4).map((e) => [e.oid, e.critical, e.understood])).toEqual([
       ['1.3.6.1.4.1.55555.9', true, false],
-      ['2.5.29.30', true, false],
+      ['2.5.29.30', true, true],
       ['2.5.29.36', false, true],
     ]);
+    expect(v.nameConstraints).toEqual({ critical: true, permitted: [{ base: { kind: 'dns', value: 'example' }, bounded: false }], excluded: [] });
   });
 
   it('reads a v1 certificate: no version field, no extensions', async () => {

@@ -337,25 +337,22 @@ describe('extensions: unknown critical ones reject, unimplemented ones are never
       code: 'ok',
     },
     {
-      what: 'nameConstraints permitting the host: the model does not implement them and says so',
+      what: 'a critical nameConstraints permitting the host: understood, fine (name-constraints.test.ts has the rules)',
       build: async () => {
         const i = await rawIssue({ subject: 'CN=Constrained CA', issuer: root, extensions: caExtensions([ext.nameConstraints(['example'])], 0) });
         return input([await pki.leaf(HOST, i), i], [root]);
       },
-      code: 'unsupported-feature',
-      depth: 1,
-      reason: /nameConstraints \(critical\), which the model does not implement/,
-      openssl: { code: 'ok', why: 'OpenSSL implements name constraints; the model refuses to guess' },
+      code: 'ok',
     },
     {
-      what: 'nameConstraints excluding the host: still unsupported-feature, never a guess',
+      what: 'a non-critical nameConstraints permitting only another domain: name-constraints, naming the CA, the name and the subtree',
       build: async () => {
         const i = await rawIssue({ subject: 'CN=Constrained CA 2', issuer: root, extensions: caExtensions([ext.nameConstraints(['other.test'], false)], 0) });
         return input([await pki.leaf(HOST, i), i], [root]);
       },
-      code: 'unsupported-feature',
-      depth: 1,
-      openssl: { code: 'unsupported-feature', why: 'OpenSSL says 47 "permitted subtree violation"' },
+      code: 'name-constraints',
+      depth: 0,
+      reason: /^The leaf 'CN=api\.example' has the dNSName 'api\.example' in its subjectAltName, outside every permitted dNSName subtree of the intermediate 'CN=Constrained CA 2' \(depth 1\): DNS:other\.test/,
     },
     {
       what: 'policyConstraints requireExplicitPolicy 0 on the intermediate, no certificatePolicies anywhere: no-explicit-policy, either (curl and Node never process policies)',
@@ -683,9 +680,9 @@ describe('precedence: one code when several things fail', () => {
       depth: 2,
     },
     {
-      what: 'a failure elsewhere wins over unsupported-feature (expired leaf under a name-constrained CA)',
+      what: 'a failure of time wins over name-constraints (expired leaf outside its CA\'s permitted subtree), as OpenSSL checks names after times',
       build: async () => {
-        const i = await rawIssue({ subject: 'CN=Constrained CA 3', issuer: root, extensions: caExtensions([ext.nameConstraints(['example'])], 0) });
+        const i = await rawIssue({ subject: 'CN=Constrained CA 3', issuer: root, extensions: caExtensions([ext.nameConstraints(['other.test'])], 0) });
         return input([await pki.leaf(HOST, i, { notBefore: '-30d', notAfter: '-1d' }), i], [root]);
       },
       code: 'expired',

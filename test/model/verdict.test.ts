@@ -327,6 +327,26 @@ describe('a pinned key never rescues a path that fails validation', () => {
       code: 'bad-signature',
     },
     {
+      what: "DigiNotar's remedy: a sub-CA of the pinned root constrained to another domain issues a leaf for the host (name-constraints, the root pin never rescues it)",
+      build: async () => {
+        const partner = await pki.intermediate('CN=Partner Sub-CA', w.genuineRoot, { nameConstraints: { permitted: { dns: ['partner.example'] } } });
+        return input([await pki.leaf(HOST, partner), partner], { policy: policy({ pins: [{ hash: 'sha256', value: w.genuineRoot.pin, label: 'root' }] }) });
+      },
+      code: 'name-constraints',
+      then: (v) => {
+        expect(v.pinCheck).toMatchObject({ applies: true, evaluated: false });
+        expect(v.reason).toBe("The leaf 'CN=api.example' has the dNSName 'api.example' in its subjectAltName, outside every permitted dNSName subtree of the intermediate 'CN=Partner Sub-CA' (depth 1): DNS:partner.example (nameConstraints, RFC 5280 4.2.1.10).");
+      },
+    },
+    {
+      what: 'the same sub-CA issuing within its domain: valid, and the root pin matches',
+      build: async () => {
+        const partner = await pki.intermediate('CN=Partner Sub-CA 2', w.genuineRoot, { nameConstraints: { permitted: { dns: ['partner.example'] } } });
+        return input([await pki.leaf('www.partner.example', partner), partner], { host: 'www.partner.example', policy: policy({ domains: [{ pattern: 'www.partner.example' }], pins: [{ hash: 'sha256', value: w.genuineRoot.pin, label: 'root' }] }) });
+      },
+      code: 'ok',
+    },
+    {
       what: 'report-only does not rescue a failed validation either',
       build: () => input([w.genuineLeaf, w.genuineInt], { at: days(100), policy: policy({ enforce: false }) }),
       code: 'expired',

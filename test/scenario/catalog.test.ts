@@ -30,6 +30,7 @@ const BUILTIN_IDS = [
   'attack-pin-stuffing-duplicated',
   'attack-forged-intermediate',
   'attack-self-signed-leaf',
+  'attack-name-constrained-intermediate',
   'validation-expired-leaf',
   'validation-not-yet-valid-leaf',
   'validation-wrong-host',

@@ -11,8 +11,9 @@ describe('selecting scenarios by incident', () => {
   const ids = (...selectors: string[]) => selectScenarios(catalog, selectors).map((s) => s.id);
 
   it.each([
-    ['DigiNotar', ['attack-rogue-root']],
-    ['diginotar', ['attack-rogue-root']],
+    ['DigiNotar', ['attack-rogue-root', 'attack-name-constrained-intermediate']],
+    ['diginotar', ['attack-rogue-root', 'attack-name-constrained-intermediate']],
+    ['constrained sub-CAs', ['attack-name-constrained-intermediate']],
     ['CVE-2016-2402', ['attack-pin-stuffing', 'attack-pin-stuffing-duplicated', 'attack-pin-stuffing-first', 'attack-pin-stuffing-reversed']],
     ['Barclays 2016', ['rotation-intermediate']],
   ])('%s', (selector, expected) => {
@@ -20,7 +21,7 @@ describe('selecting scenarios by incident', () => {
   });
 
   it('ids, globs and categories still select as before, and mix with incidents', () => {
-    expect(ids('control-genuine', 'DigiNotar').sort()).toEqual(['attack-rogue-root', 'control-genuine']);
+    expect(ids('control-genuine', 'DigiNotar').sort()).toEqual(['attack-name-constrained-intermediate', 'attack-rogue-root', 'control-genuine']);
     expect(ids('validation')).toEqual(catalog.filter((s) => s.category === 'validation').map((s) => s.id));
   });
 
