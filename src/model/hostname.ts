@@ -46,7 +46,8 @@ export function hostNameProblem(name: string): string | undefined {
   if (name.length > MAX_NAME) return `it is ${name.length} characters long, over ${MAX_NAME}`;
   const labels = name.split('.');
   for (const label of labels) {
-    if (label === '') return name.endsWith('.') && labels.at(-1) === '' ? 'it ends with a dot' : 'it has an empty label';
+    // A name ends with a dot exactly when its last label is empty.
+    if (label === '') return name.endsWith('.') ? 'it ends with a dot' : 'it has an empty label';
     if (label.length > MAX_LABEL) return `a label is ${label.length} characters long, over ${MAX_LABEL}`;
     if (!LDH_LABEL.test(label)) {
       const shown = label.length > 40 ? `${label.slice(0, 40)}…` : label;
@@ -88,7 +89,8 @@ function ipv6Bytes(text: string): Uint8Array {
     groups = [...parse(groupsText), ...tail];
   }
   const bytes = new Uint8Array(16);
-  groups.slice(0, 8).forEach((g, i) => {
+  // Exactly 8 groups: `text` has passed isIPv6.
+  groups.forEach((g, i) => {
     bytes[i * 2] = g >> 8;
     bytes[i * 2 + 1] = g & 0xff;
   });

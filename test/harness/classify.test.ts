@@ -54,6 +54,10 @@ describe('classification of one run', () => {
       expect(c.outcome).toBe('PASS');
       expect(c.reason).toMatch(/^rejected, as correct clients on openssl, go do/);
     });
+    it("the reason lists who accepts and who rejects, and explains an acceptance by the lenient platforms' reason, a rejection by the strict ones'", () => {
+      expect(classify('rotation', either, seen('accepted')).reason).toBe('accepted, as correct clients on android, jvm do (platform-dependent: android, jvm accept, openssl, go reject): Valid.');
+      expect(classify('rotation', either, seen('rejected')).reason).toBe('rejected, as correct clients on openssl, go do (platform-dependent: android, jvm accept, openssl, go reject): expired');
+    });
     it('nothing observed is still INCONCLUSIVE', () => {
       expect(classify('rotation', either, seen('timeout')).outcome).toBe('INCONCLUSIVE');
     });
@@ -96,6 +100,8 @@ describe('classification of one run', () => {
     // The rejected calibration is not a pinning bug (not BRICKED): the run could not test.
     expect(results.map((r) => r.classification.outcome)).toEqual(['INCONCLUSIVE', 'INCONCLUSIVE', 'VULNERABLE']);
     expect(results[0]!.classification.reason).toMatch(/^calibration failed/);
+    // The rejection is still a rejection (observed), only no longer evidence.
+    expect(results[1]!.classification).toEqual({ outcome: 'INCONCLUSIVE', observed: 'reject', reason: 'the client does not trust the test CA (calibration failed): this rejection proves nothing' });
     expect(testedNothing(results)).toMatch(/does not trust the test CA/);
   });
 

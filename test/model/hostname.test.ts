@@ -155,6 +155,12 @@ describe('parseHost and dnsNameMatches', () => {
     ['::', { kind: 'ip', address: '::', family: 6 }],
     ['1::', { kind: 'ip', address: '1::', family: 6 }],
     ['abcd:ef01:2345:6789:abcd:ef01:2345:6789', { kind: 'ip', address: 'abcd:ef01:2345:6789:abcd:ef01:2345:6789', family: 6 }],
+    // An IPv4 tail with several digits in every octet (not only the first).
+    ['::ffff:198.51.100.200', { kind: 'ip', address: '::ffff:c633:64c8', family: 6 }],
+    // A zone id after an IPv4 tail is dropped like any other.
+    ['::ffff:192.0.2.1%eth0', { kind: 'ip', address: '::ffff:c000:201', family: 6 }],
+    // Only a host in both brackets loses them: 'x::1]' is not '::1'.
+    ['x::1]', { kind: 'dns', name: 'x::1]' }],
   ])('parseHost(%s)', (host, expected) => {
     expect(parseHost(host)).toEqual(expected);
   });
@@ -190,6 +196,10 @@ describe('parseHost and dnsNameMatches', () => {
       "The host 'www.example' does not match the leaf, which has no subjectAltName and the commonName 'api.example'.",
     );
     expect(await reason({ host: 'www.example', ok: false })).toBe("The host 'www.example' does not match the leaf, which has no subjectAltName and no commonName.");
+    const twoCommonNames = await rawIssue({ subject: 'CN=a.example, CN=b.example', issuer, subjectKey: key });
+    expect(matchHost(parseCertificate(twoCommonNames.der), 'c.example', { commonNameFallback: true }).reason).toBe(
+      "The host 'c.example' does not match the leaf, which has no subjectAltName and the commonName 'a.example', 'b.example'.",
+    );
   });
 
   it('says which matched and whether the commonName was consulted', async () => {
@@ -199,6 +209,9 @@ describe('parseHost and dnsNameMatches', () => {
     expect(await m({ san: { dns: ['api.example'] }, host: 'www.example', ok: false })).toMatchObject({ ok: false, commonNameFallback: false });
     expect(await m({ cn: 'api.example', host: 'api.example', ok: false })).toMatchObject({ ok: false, commonNameFallback: false });
     expect(await m({ cn: 'api.example', host: 'www.example', ok: false, commonNameFallback: true })).toMatchObject({ ok: false, commonNameFallback: true });
+    // An IP host never consults the commonName, whether the leaf has a subjectAltName or not.
+    expect(await m({ san: { ip: ['192.0.2.7'] }, host: '192.0.2.8', ok: false })).toMatchObject({ ok: false, commonNameFallback: false });
+    expect(await m({ cn: '192.0.2.7', host: '192.0.2.7', ok: false, commonNameFallback: true })).toMatchObject({ ok: false, commonNameFallback: false });
     // Without the option the commonName is never used (the model's strict answer).
     const der = await leafWith({ cn: 'api.example', host: 'api.example', ok: false });
     expect(matchHost(parseCertificate(der), 'api.example').ok).toBe(false);
@@ -234,6 +247,7 @@ describe('hostNameProblem: the names a certificate may be issued for (issue 15, 
     [`${'a'.repeat(63)}.${'a'.repeat(63)}.${'a'.repeat(63)}.${'b'.repeat(61)}`, undefined],
     [`${'a'.repeat(63)}.${'a'.repeat(63)}.${'a'.repeat(63)}.${'b'.repeat(62)}`, 'it is 254 characters long, over 253'],
     [`${'a'.repeat(45)}_.example`, `'${'a'.repeat(40)}…' has a character other than a letter, digit or hyphen`],
+    [`${'a'.repeat(39)}_.example`, `'${'a'.repeat(39)}_' has a character other than a letter, digit or hyphen`],
     ['-under_score.example', "'-under_score' has a character other than a letter, digit or hyphen"],
     ['a-.example', "'a-' starts or ends with a hyphen"],
     ['a', undefined],
