@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { certificateParts } from './der.js';
 import { pemOf } from './pem.js';
-import { PKCS12_PASSWORD, pkcs12TrustStore } from './pkcs12.js';
+import { TRUST_STORE_PASSWORD, pkcs12TrustStore } from './pkcs12.js';
 import type { World, WorldCert } from './world.js';
 
 /**
@@ -65,7 +65,7 @@ export async function exportCa(world: World, outDir: string): Promise<CaExport> 
     files.push({ path: der, root: root.name, kind: 'der' }, { path: android, root: root.name, kind: 'android-system' });
     out.push({ name: root.name, subject: subjectLine(root), der, android, subjectHashOld: hash, pinSha256: root.pin.sha256 });
   }
-  return { dir, bundle, pkcs12: { path: p12, password: PKCS12_PASSWORD }, roots: out, files };
+  return { dir, bundle, pkcs12: { path: p12, password: TRUST_STORE_PASSWORD }, roots: out, files };
 }
 
 function subjectLine(c: WorldCert): string {
