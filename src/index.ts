@@ -11,7 +11,7 @@ export { issueCertificate, type CertRecipe, type SignatureHash } from './world/r
 export { defaultWorldSpec, DEFAULT_HOSTS, DEFAULT_KEY_TYPE, type WorldSpec, type CertDef, type KeyDef, type Party, type Position } from './world/spec.js';
 export { World, materializeWorld, type WorldCert, type WorldKey } from './world/world.js';
 export { openWorld, openDerived, defaultCertsDir, type OpenWorldOptions, type OpenedWorld } from './world/store.js';
-export { exportCa, subjectHashOld, installInstructions, type CaExport } from './world/ca-export.js';
+export { exportCa, subjectHashOld, installInstructions, type CaExport, type ExportCaOptions } from './world/ca-export.js';
 export { parseCertificates, pemOf } from './world/pem.js';
 export type { Manifest } from './world/manifest.js';
 // scenario

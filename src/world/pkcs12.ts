@@ -7,12 +7,14 @@
 import type * as Forge from 'node-forge';
 
 /**
- * The password of every .p12 pinprick writes. It protects nothing (the file holds only public
- * certificates; the password keys the MAC that seals it), but importers disagree on an empty one
- * (an empty string or no password at all) and some refuse it, while all take a plain word.
- * OpenSSL 3.0 and keytool 17 accept both here (test/cli/ca.test.ts opens the file with each).
+ * The password of every trust store pinprick writes (the .p12 here, the .jks of jks.ts): one word
+ * opens both. It protects nothing (the files hold only public certificates; the password keys the
+ * MAC or digest that seals them), but importers disagree on an empty one (an empty string or no
+ * password at all) and some refuse it, while all take a plain word. OpenSSL 3.0 and keytool 17
+ * accept both here (test/cli/ca.test.ts opens the files with each). A JKS opened without a password
+ * skips the integrity check, so a JVM given no trustStorePassword still reads the roots.
  */
-export const PKCS12_PASSWORD = 'pinprick';
+export const TRUST_STORE_PASSWORD = 'pinprick';
 
 /**
  * Java's "trusted for" bag attribute (Oracle OID 2.16.840.1.113894.746875.1.1). Java's PKCS#12
@@ -38,7 +40,7 @@ export interface TrustedCertificate {
  * The DER of a PKCS#12 file holding `certs` as trusted certificates (each with its alias and
  * Java's trusted attribute), unencrypted (they are public), sealed with an HMAC under `password`.
  */
-export async function pkcs12TrustStore(certs: readonly TrustedCertificate[], password = PKCS12_PASSWORD): Promise<Buffer> {
+export async function pkcs12TrustStore(certs: readonly TrustedCertificate[], password = TRUST_STORE_PASSWORD): Promise<Buffer> {
   const forge = ((await import('node-forge')) as unknown as { default: typeof Forge }).default;
   const { asn1, pki } = forge;
   const { UNIVERSAL, CONTEXT_SPECIFIC } = asn1.Class;

@@ -3,17 +3,26 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSuite } from '../../src/harness/run.js';
+import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
+import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
 import { pemBlocks } from '../../src/world/pem.js';
-import { openWorld } from '../../src/world/store.js';
+import { openWorld, type OpenedWorld } from '../../src/world/store.js';
 import type { World } from '../../src/world/world.js';
 import { runCli } from '../helpers/cli.js';
 import { openssl, opensslStatus } from '../helpers/openssl.js';
+import { NO_PLISTLIB, plistlibRead } from '../helpers/plist.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** keytool comes with a Java runtime (Debian: openjdk-17-jre-headless, which .ci/run installs): in CI a missing keytool fails. */
 const HAS_KEYTOOL = spawnSync('keytool', ['-help'], { stdio: 'ignore' }).error === undefined;
 const NO_KEYTOOL = !HAS_KEYTOOL && !process.env.CI;
-if (NO_KEYTOOL) console.warn('test/cli/ca.test.ts: keytool not installed, the Java checks of the PKCS#12 file are skipped (Debian: apt-get install openjdk-17-jre-headless)');
+if (NO_KEYTOOL) console.warn('test/cli/ca.test.ts: keytool not installed, the Java checks of the PKCS#12 and JKS files are skipped (Debian: apt-get install openjdk-17-jre-headless)');
+/** A JDK to compile and run examples/clients/JavaClient.java (Debian: openjdk-17-jdk-headless, which .ci/run installs). */
+const NO_JDK = spawnSync('javac', ['-version'], { stdio: 'ignore' }).error !== undefined && !process.env.CI;
+if (NO_JDK) console.warn('test/cli/ca.test.ts: javac not installed, the JVM connections through the exported trust stores are skipped (Debian: apt-get install openjdk-17-jdk-headless)');
+if (NO_PLISTLIB) console.warn('test/cli/ca.test.ts: python3 not installed, the .mobileconfig checks are skipped (Debian: apt-get install python3)');
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 const sha256 = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
 
@@ -21,16 +30,20 @@ describe('pinprick ca', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
   const outDir = join(tmp.path, 'export');
+  let opened: OpenedWorld;
   let world: World;
   let exported: {
     bundle: string;
     pkcs12: { path: string; password: string };
+    jks: { path: string; password: string };
+    mobileconfig: string;
     files: { path: string; kind: string }[];
     roots: { name: string; der: string; android: string; subjectHashOld: string }[];
   };
 
   beforeAll(async () => {
-    world = (await openWorld({ certsDir })).world;
+    opened = await openWorld({ certsDir });
+    world = opened.world;
     const r = await runCli(['ca', '--out', outDir, '--json'], { certsDir });
     expect(r.code, r.stderr).toBe(0);
     exported = JSON.parse(r.stdout);
@@ -102,6 +115,106 @@ describe('pinprick ca', () => {
     expect(keytool(['-list', '-keystore', jks, '-storepass', 'changeit']).match(/trustedCertEntry/g)).toHaveLength(exported.roots.length);
   });
 
+  it.skipIf(NO_KEYTOOL)('writes a JKS trust store that keytool opens with the same password: exactly the roots as trustedCertEntry under the PKCS#12 aliases, and no key', () => {
+    expect(exported.jks).toEqual({ path: join(outDir, 'pinprick-default-roots.jks'), password: 'pinprick' });
+    expect(exported.files).toContainEqual({ path: exported.jks.path, kind: 'jks' });
+    // No -storetype: keytool 17 recognizes the file as JKS by its magic number.
+    const r = spawnSync('keytool', ['-list', '-keystore', exported.jks.path, '-storepass', exported.jks.password], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Keystore type: JKS$/m);
+    expect(r.stdout).toMatch(/Your keystore contains 5 entries/);
+    const entries = [...r.stdout.matchAll(/^(\S+), .*, trustedCertEntry,\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)$/gm)].map((m) => [m[1], m[2]!.replace(/:/g, '').toLowerCase()]);
+    expect(entries.sort()).toEqual(exported.roots.map((root) => [`pinprick-${root.name}`, sha256(world.cert(root.name).der)]).sort());
+    expect(r.stdout).not.toMatch(/PrivateKeyEntry|SecretKeyEntry/);
+    const wrong = spawnSync('keytool', ['-list', '-keystore', exported.jks.path, '-storepass', 'wrong'], { encoding: 'utf8' });
+    expect(wrong.stdout + wrong.stderr).toMatch(/Keystore was tampered with, or password was incorrect/);
+  });
+
+  it.skipIf(NO_PLISTLIB)('writes an Apple configuration profile that plistlib reads: one com.apple.security.root payload per root holding exactly its DER, unique UUIDs, a TEST CA name', () => {
+    expect(exported.mobileconfig).toBe(join(outDir, 'pinprick-default-roots.mobileconfig'));
+    expect(exported.files).toContainEqual({ path: exported.mobileconfig, kind: 'mobileconfig' });
+    type Payload = Record<string, unknown> & { PayloadContent: { data: string } };
+    const profile = plistlibRead(readFileSync(exported.mobileconfig)) as Record<string, unknown> & { PayloadContent: Payload[] };
+    expect(profile).toMatchObject({ PayloadType: 'Configuration', PayloadVersion: 1, PayloadIdentifier: 'test.pinprick.default.roots', PayloadRemovalDisallowed: false });
+    expect(profile.PayloadDisplayName).toMatch(/^pinprick TEST CA roots \(world default\)/);
+    expect(profile.PayloadDescription).toMatch(/TEST certificate authorities/);
+    expect(profile.PayloadContent).toHaveLength(exported.roots.length);
+    profile.PayloadContent.forEach((payload, i) => {
+      const root = exported.roots[i]!;
+      expect(payload).toMatchObject({ PayloadType: 'com.apple.security.root', PayloadVersion: 1, PayloadIdentifier: `test.pinprick.default.roots.${root.name}`, PayloadCertificateFileName: `pinprick-default-${root.name}.cer` });
+      expect(Buffer.from(payload.PayloadContent.data, 'base64').equals(world.cert(root.name).der), root.name).toBe(true);
+      expect(payload.PayloadDisplayName).toBe(`${world.cert(root.name).x509.subject.match(/^CN=(.*)$/m)![1]} (pinprick TEST CA)`);
+    });
+    const uuids = [profile, ...profile.PayloadContent].map((p) => p.PayloadUUID as string);
+    expect(new Set(uuids).size).toBe(exported.roots.length + 1);
+    for (const u of uuids) expect(u).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
+  });
+
+  it('a second export of the same world writes the same profile (so installing it again changes nothing) and a JKS with the same entries', async () => {
+    const again = join(tmp.path, 'again');
+    const r = await runCli(['ca', '--out', again, '--json'], { certsDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(again, 'pinprick-default-roots.mobileconfig'), 'utf8')).toBe(readFileSync(exported.mobileconfig, 'utf8'));
+    // Only the entries' creation dates (and so the digest) may differ: same length, same certificates.
+    const [a, b] = [readFileSync(exported.jks.path), readFileSync(join(again, 'pinprick-default-roots.jks'))];
+    expect(b.length).toBe(a.length);
+    for (const root of exported.roots) expect(b.includes(world.cert(root.name).der)).toBe(true);
+  });
+
+  it('no exported file holds a private key of the world, in any encoding it uses (raw, PEM, plist <data>)', () => {
+    const secrets = world.allKeys().map((k) => ({ name: k.name, d: Buffer.from(k.key.export({ format: 'jwk' }).d!, 'base64url') }));
+    expect(secrets.length).toBeGreaterThan(5);
+    for (const f of exported.files) {
+      const bytes = readFileSync(f.path);
+      const text = bytes.toString('latin1');
+      const decoded = [bytes, ...pemBlocks(text).map((b) => b.der), ...[...text.matchAll(/<data>([^<]*)<\/data>/g)].map((m) => Buffer.from(m[1]!.replace(/\s/g, ''), 'base64'))];
+      for (const s of secrets) for (const blob of decoded) expect(blob.includes(s.d), `${f.path} holds ${s.name}`).toBe(false);
+      expect(text, f.path).not.toMatch(/PRIVATE KEY/);
+    }
+    // The scan finds a key where there is one.
+    const leak = Buffer.concat([world.cert('genuine-root').der, secrets[0]!.d]);
+    expect(leak.includes(secrets[0]!.d)).toBe(true);
+  });
+
+  describe.skipIf(NO_JDK)('a real JVM trusting only an exported trust store (-Djavax.net.ssl.trustStore) connects through the proxy', () => {
+    const classes = join(tmp.path, 'classes');
+    beforeAll(() => {
+      const r = spawnSync('javac', ['-d', classes, `${ROOT}examples/clients/JavaClient.java`], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }, 60_000);
+    const SCENARIOS = ['calibration-canary', 'control-genuine', 'validation-untrusted-issuer'];
+    const run = async (trust: string, scenarios = SCENARIOS) => {
+      const catalog = loadCatalog(world.spec);
+      const client = `java ${trust} -cp ${classes} JavaClient --url {url} --proxy {proxy}`;
+      const results = await runSuite({ opened, scenarios: scenarios.map((id) => findScenario(catalog, id)), profile: resolveProfile(findProfile('intermediate-backup', world.spec), world), client, timeoutMs: 30_000, graceMs: 1_000, workDir: join(tmp.path, `work-${Math.random()}`) });
+      return results.map((r) => ({ id: r.id, wire: r.wire?.kind, stdout: r.stdout.trim().split(' ')[0], outcome: r.classification.outcome }));
+    };
+    // Rogue-root chain (calibration), genuine-root chain, and a chain from the untrusted root that no store holds.
+    const expected = [
+      { id: 'calibration-canary', wire: 'accepted', stdout: 'ACCEPT', outcome: 'PASS' },
+      { id: 'control-genuine', wire: 'accepted', stdout: 'ACCEPT', outcome: 'PASS' },
+      { id: 'validation-untrusted-issuer', wire: 'rejected', stdout: 'REJECT', outcome: 'PASS' },
+    ];
+
+    it('the JKS, as trustStoreType JKS with the password', async () => {
+      expect(await run(`-Djavax.net.ssl.trustStore=${exported.jks.path} -Djavax.net.ssl.trustStoreType=JKS -Djavax.net.ssl.trustStorePassword=pinprick`)).toEqual(expected);
+    }, 90_000);
+
+    it('the PKCS#12, as trustStoreType PKCS12 with the password', async () => {
+      expect(await run(`-Djavax.net.ssl.trustStore=${exported.pkcs12.path} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=pinprick`)).toEqual(expected);
+    }, 90_000);
+
+    it('without trustStorePassword either store still loads: the JVM skips the integrity check, not the roots', async () => {
+      for (const store of [`${exported.jks.path} -Djavax.net.ssl.trustStoreType=JKS`, `${exported.pkcs12.path} -Djavax.net.ssl.trustStoreType=PKCS12`]) {
+        expect(await run(`-Djavax.net.ssl.trustStore=${store}`, ['calibration-canary']), store).toEqual([expected[0]]);
+      }
+    }, 60_000);
+
+    it('without the store the JVM does not trust the test roots (its own cacerts): the calibration chain is refused', async () => {
+      expect(await run('', ['calibration-canary'])).toMatchObject([{ id: 'calibration-canary', wire: 'rejected', stdout: 'REJECT' }]);
+    }, 60_000);
+  });
+
   it('loads node-forge only when the PKCS#12 file is written: the CLI bundle imports it dynamically, never at start', () => {
     const bundle = readFileSync(new URL('../../dist/cli/main.bundle.js', import.meta.url), 'utf8');
     expect(bundle).toMatch(/import\(["']node-forge["']\)/);
@@ -114,6 +227,9 @@ describe('pinprick ca', () => {
     expect(r.stdout).toMatch(/curl:\s+curl --cacert/);
     expect(r.stdout).toMatch(/Android, system store/);
     expect(r.stdout).toMatch(/iOS:/);
+    expect(r.stdout).toMatch(/macOS:/);
+    expect(r.stdout).toContain(`jks: ${exported.jks.path} `);
+    expect(r.stdout).toContain(`mobileconfig: ${exported.mobileconfig} `);
   });
 
   it('device steps install every root, naming each file (issue 14, defect 8: Android and Java pushed genuine-root alone)', async () => {
@@ -132,8 +248,15 @@ describe('pinprick ca', () => {
       // Android 14+ reads its roots from the Conscrypt APEX: every root goes into the copy mounted over it.
       expect(section('Android 14+', 'iOS:'), root.name).toContain(`/${hash} /data/local/tmp/pinprick-ca/`);
       expect(section('iOS:', 'Simulator:'), root.name).toContain(file);
-      expect(steps.slice(steps.indexOf('Simulator:')), root.name).toContain(`add-root-cert ${file}`);
+      expect(section('Simulator:', 'macOS:'), root.name).toContain(`add-root-cert ${file}`);
+      expect(steps.slice(steps.indexOf('macOS:')), root.name).toContain(`sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${file}`);
     }
+    // One file for all roots where the platform takes one: the trust stores (Java) and the profile (iOS, macOS).
+    expect(section('Java:', 'Windows:')).toContain(`-Djavax.net.ssl.trustStore=${exported.pkcs12.path} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=pinprick`);
+    expect(section('Java:', 'Windows:')).toContain(`-Djavax.net.ssl.trustStore=${exported.jks.path} -Djavax.net.ssl.trustStoreType=JKS -Djavax.net.ssl.trustStorePassword=pinprick`);
+    expect(section('iOS:', 'Simulator:')).toContain(exported.mobileconfig);
+    expect(section('iOS:', 'Simulator:')).toMatch(/Certificate Trust Settings/);
+    expect(steps.slice(steps.indexOf('macOS:'))).toContain(`open ${exported.mobileconfig}`);
     expect(section('Java:', 'Windows:')).toContain(`keytool -importkeystore -srckeystore ${exported.pkcs12.path} -srcstoretype PKCS12 -srcstorepass pinprick `);
     expect(section('Windows:', 'Firefox:')).toContain(`${exported.pkcs12.path} (password pinprick)`);
     expect(steps).toMatch(/Install all 5 \(genuine-root, genuine-root-2, legacy-root, rogue-root, vendor-root\)/);

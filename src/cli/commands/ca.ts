@@ -12,7 +12,7 @@ interface CaArgs extends WorldArgs {
 /** `pinprick ca`. */
 export const caCommand: CommandModule<WorldArgs, CaArgs> = {
   command: 'ca',
-  describe: 'Export the roots a test client must trust (PEM bundle, PKCS#12 trust store, DER .cer, Android <subject_hash_old>.0) and print how to install them',
+  describe: 'Export the roots a test client must trust (PEM bundle, PKCS#12 and JKS trust stores, Apple .mobileconfig profile, DER .cer, Android <subject_hash_old>.0) and print how to install them',
   builder: (y) =>
     y
       .option('out', { alias: 'o', type: 'string', default: 'ca-export', describe: 'Folder to write to' })
@@ -27,6 +27,8 @@ export const caCommand: CommandModule<WorldArgs, CaArgs> = {
     out(`wrote ${exported.files.length} files to ${exported.dir}`);
     out(`bundle: ${exported.bundle}`);
     out(`pkcs12: ${exported.pkcs12.path} (certificates only, password: ${exported.pkcs12.password})`);
+    out(`jks: ${exported.jks.path} (the same roots for Java 8, password: ${exported.jks.password})`);
+    out(`mobileconfig: ${exported.mobileconfig} (iOS and macOS, unsigned)`);
     out('');
     out(table(exported.roots.map((r) => [r.name, r.subjectHashOld + '.0', r.pinSha256, r.subject]), ['root', 'android', 'pin-sha256', 'subject']));
     if (!args.quiet) out('\n' + installInstructions(exported));
