@@ -66,6 +66,7 @@ export function mergeShards(inputs: readonly ShardInput[]): MergeResult {
   const results = tagged.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   const meta: RunMeta = {
     profile: first.profile,
+    ...(first.profileFile ? { profileFile: first.profileFile } : {}),
     client: first.client,
     world: first.world,
     startedAt: parsed.map((x) => x.report.startedAt).sort()[0]!,

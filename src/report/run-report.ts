@@ -5,6 +5,8 @@ import { diagnose, type Diagnosis } from '../harness/diagnosis.js';
 /** What a run was, for the top of every report. */
 export interface RunMeta {
   profile: string;
+  /** The profile's file, absolute, when `--profile` named a file (a pinprick profile or an app's own configuration): what `--rerun-failed` loads again. */
+  profileFile?: string;
   client: string;
   world: string;
   startedAt: string;

@@ -3,7 +3,7 @@
  * whole run (never when a shard is missing or doubled), two runs of a client compared, and a
  * re-run of what did not pass. Real runs of the reference clients through the real proxy.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -114,5 +114,19 @@ describe('pinprick report merge | diff, and pinprick run --rerun-failed', () => 
     const none = await cli(['run', '--rerun-failed', 'shard-2']);
     expect(none.code).toBe(0);
     expect(none.stdout).toMatch(/nothing to re-run: every scenario of shard-2\/report\.json passed/);
+  }, 90_000);
+
+  it('run --rerun-failed with a profile given as a file loads that file again (before: "no profile" for its id)', async () => {
+    const file = join(tmp.path, 'my-leaf-pins.yaml');
+    writeFileSync(file, 'id: my-leaf-pins\npins: [genuine-leaf]\n');
+    expect((await run('correct', 'file-profile', ['--profile', file])).code).toBe(0);
+    expect(read('file-profile')).toMatchObject({ profile: 'my-leaf-pins', profileFile: file });
+    const r = await cli(['run', '--rerun-failed', 'file-profile', '--grace', '800']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(join('file-profile', 'rerun'))).toMatchObject({ profile: 'my-leaf-pins', profileFile: file });
+    expect(read(join('file-profile', 'rerun')).results.map((x) => [x.id, x.classification.outcome])).toEqual([
+      ['calibration-canary', 'PASS'],
+      ['rotation-leaf-key', 'POLICY-RISK'],
+    ]);
   }, 90_000);
 });

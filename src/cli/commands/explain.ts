@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { pinText, type Verdict } from '../../model/index.js';
 import { presentScenario } from '../../scenario/materialize.js';
-import { findProfile, loadBuiltinProfiles, resolveProfile } from '../../scenario/profile.js';
+import { loadAnyProfile, loadBuiltinProfiles, resolveProfile } from '../../scenario/profile.js';
 import { findScenario } from '../../scenario/scenario.js';
 import { out, table } from '../output.js';
 import { catalogFromArgs, chainLines, type ScenarioArgs } from './scenario-args.js';
@@ -56,7 +56,7 @@ export const explainCommand: CommandModule<ScenarioArgs, ExplainArgs> = {
     const world = opened.world;
     const scenario = findScenario(catalogFromArgs(args, world.spec), args.id);
     const presented = await presentScenario(opened, scenario);
-    const profile = resolveProfile(findProfile(args.profile ?? 'intermediate-backup', world.spec), world);
+    const profile = loadAnyProfile(args.profile ?? 'intermediate-backup', world);
     const verdict = expectScenario(presented, profile, world);
     const shipped = loadBuiltinProfiles(world.spec).map((p) => resolveProfile(p, world));
     const perProfile = shipped.map((p) => ({ profile: p.id, verdict: expectScenario(presented, p, world) }));

@@ -12,7 +12,7 @@ import { printable } from '../../printable.js';
 import { pemOf } from '../../world/pem.js';
 import { readRunReport, reportPath, writeRunReports } from '../../report/files.js';
 import { summary, tableRows, type RunMeta } from '../../report/run-report.js';
-import { findProfile, resolveProfile } from '../../scenario/profile.js';
+import { isProfileFile, loadAnyProfile, type resolveProfile } from '../../scenario/profile.js';
 import { CATEGORIES, findScenario, incidentMatches, type Scenario } from '../../scenario/scenario.js';
 import { out, table, UsageError } from '../output.js';
 import { progressReporter } from '../progress.js';
@@ -131,7 +131,9 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     }
     const opened = await openFromArgs(args);
     const world = opened.world;
-    const profile = resolveProfile(findProfile(args.profile ?? previous?.report.profile ?? 'intermediate-backup', world.spec), world);
+    const profileArg = args.profile ?? previous?.report.profileFile ?? previous?.report.profile ?? 'intermediate-backup';
+    const profile = loadAnyProfile(profileArg, world);
+    const profileFile = isProfileFile(profileArg) ? resolve(profileArg) : undefined;
     // --scenarios takes selectors and folders alike: an existing folder adds scenario files, anything else selects.
     const isDir = (v: string) => existsSync(v) && statSync(v).isDirectory();
     const dirs = (args.scenarios ?? []).filter(isDir);
@@ -186,7 +188,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     const removeWork = () => rmSync(workDir, { recursive: true, force: true });
     const stopRemoving = args['keep-work'] ? () => undefined : removeOnSignal(removeWork);
     try {
-      process.exitCode = await runAndReport(args, { opened, scenarios, profile, catalog, selectors, dir, startedAt, workDir });
+      process.exitCode = await runAndReport(args, { opened, scenarios, profile, profileFile, catalog, selectors, dir, startedAt, workDir });
     } finally {
       stopRemoving();
       if (args['keep-work']) out(`work folder kept (--keep-work): ${workDir}`);
@@ -219,6 +221,8 @@ interface RunPlan {
   opened: Awaited<ReturnType<typeof openFromArgs>>;
   scenarios: Scenario[];
   profile: ReturnType<typeof resolveProfile>;
+  /** The profile's file, absolute, when --profile named one (kept in the report for --rerun-failed). */
+  profileFile: string | undefined;
   catalog: Scenario[];
   selectors: string[];
   dir: string;
@@ -228,7 +232,7 @@ interface RunPlan {
 
 /** Run the scenarios (by command, or by hand with --manual), write the reports, and return the exit code. */
 async function runAndReport(args: RunArgs, plan: RunPlan): Promise<number> {
-  const { opened, scenarios, profile, catalog, selectors, dir, startedAt, workDir } = plan;
+  const { opened, scenarios, profile, profileFile, catalog, selectors, dir, startedAt, workDir } = plan;
   const world = opened.world;
   let results: ScenarioResult[];
   if (args.manual) {
@@ -273,6 +277,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan): Promise<number> {
   }
   const meta: RunMeta = {
     profile: profile.id,
+    ...(profileFile ? { profileFile } : {}),
     client: args.manual ? '(manual)' : args.client!,
     world: world.name,
     startedAt,

@@ -10,7 +10,7 @@ import { DEFAULT_WINDOW, startProxy } from '../../proxy/server.js';
 import { statusText } from '../../report/status.js';
 import { pinReportLine, verdictLine } from '../../report/verdict-line.js';
 import { presentScenario, type PresentedScenario } from '../../scenario/materialize.js';
-import { findProfile, resolveProfile } from '../../scenario/profile.js';
+import { loadAnyProfile } from '../../scenario/profile.js';
 import { findScenario, type Scenario } from '../../scenario/scenario.js';
 import { out, warn } from '../output.js';
 import { readControlState, removeControlState, runtimeDir, writeControlState } from '../runtime-dir.js';
@@ -103,7 +103,7 @@ const serve: CommandModule<WorldArgs, ServeArgs> = {
     const opened = await openFromArgs(args);
     const catalog = catalogFromArgs(args, opened.world.spec);
     const present = (s: Scenario) => presentScenario(opened, s);
-    const profile = args.profile ? resolveProfile(findProfile(args.profile, opened.world.spec), opened.world) : undefined;
+    const profile = args.profile ? loadAnyProfile(args.profile, opened.world) : undefined;
     const reportLog = args['report-log'] ?? reportLogBeside(args.log);
     const proxy = await startProxy({
       scenario: await present(findScenario(catalog, args.scenario)),

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
 import { evaluate, type PinPolicy, type Verdict } from '../../model/index.js';
-import { findProfile, resolveProfile } from '../../scenario/profile.js';
+import { loadAnyProfile } from '../../scenario/profile.js';
 import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import { out } from '../output.js';
 import { pathLines } from './explain.js';
@@ -80,7 +80,7 @@ export const verifyCommand: CommandModule<WorldArgs, VerifyArgs> = {
     if (args.pins !== undefined) policy = policyFor(parsePinList(args.pins), args.host);
     if (args.profile !== undefined) {
       const { world } = await openFromArgs(args);
-      policy = resolveProfile(findProfile(args.profile, world.spec), world);
+      policy = loadAnyProfile(args.profile, world);
     }
     const verdict = evaluate({ presented: [peer!, ...chain], anchors, ...(args.host ? { host: args.host } : {}), at: parseAt(args.at), ...(policy ? { policy } : {}) });
     if (args.json) out(JSON.stringify(verdict, null, 2));
