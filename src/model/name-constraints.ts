@@ -30,9 +30,10 @@
  * of the name, compared as name.ts compares names; rfc822Name `user@host` the mailbox (local part
  * case-sensitive), `host` any mailbox at that host, `.domain` any mailbox at a host under it.
  *
- * What the model does not match: a uniformResourceIdentifier (and an SmtpUTF8Mailbox otherName
- * under rfc822Name subtrees) that a constraint of its form applies to is `unsupported-feature`
- * (OpenSSL and Go match URIs by host; the model does not, so it cannot say); x400Address,
+ * uniformResourceIdentifier by the URI's host, as OpenSSL does (uriWithin).
+ *
+ * What the model does not match: an SmtpUTF8Mailbox otherName (RFC 8398) under rfc822Name
+ * subtrees is `unsupported-feature` (OpenSSL 3 matches it; the model does not, so it cannot say); x400Address,
  * ediPartyName, registeredID and other otherNames under a constraint of their own form are
  * refused, as OpenSSL does (X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE) and RFC 5280 4.2.1.10 allows
  * ("MUST either process the constraint or reject the certificate"). A subtree with a minimum other
@@ -163,6 +164,26 @@ function ipWithin(address: Uint8Array, base: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * nc_uri (RFC 5280 4.2.1.10: a URI constraint names a host, or with a leading dot the hosts under
+ * a domain): the host part of `scheme://host[:port][/...]`, ASCII case-insensitive, equal to the
+ * subtree, or ending with a `.domain` subtree. Unlike dNSName, a bare `example.com` does not cover
+ * its subdomains (OpenSSL v3_ncons.c; Go's matchURIConstraint does cover them, an edge no TLS
+ * server certificate in the catalog meets). A URI without `//` or with an empty host cannot be
+ * checked: OpenSSL refuses it (X509_V_ERR_UNSUPPORTED_NAME_SYNTAX).
+ */
+function uriWithin(uri: string, base: string): boolean | 'unreadable' {
+  const scheme = uri.indexOf(':');
+  if (scheme < 0 || uri.slice(scheme + 1, scheme + 3) !== '//') return 'unreadable';
+  const rest = uri.slice(scheme + 3);
+  const end = rest.search(/[:/]/);
+  const host = lowerAscii(end < 0 ? rest : rest.slice(0, end));
+  if (!host) return 'unreadable';
+  const b = lowerAscii(base);
+  if (b.startsWith('.')) return host.length > b.length && host.endsWith(b);
+  return host === b;
+}
+
 /** nc_dn: the subtree's RDNs start the name (OpenSSL compares canonical encodings as a prefix). */
 function directoryWithin(name: ParsedName, base: ParsedName): boolean {
   const b = base.rdnKeys;
@@ -199,7 +220,8 @@ function within(checked: FoldedName, subtree: GeneralSubtree): Within {
   if (name.kind === 'email' && base.kind === 'email') return emailWithin(checked.text!, subtreeText(subtree)!);
   if (name.kind === 'ip' && base.kind === 'ip') return ipWithin(name.bytes, base.bytes);
   if (name.kind === 'directory' && base.kind === 'directory') return directoryWithin(name.name, base.name);
-  if (name.kind === 'uri' || (name.kind === 'other' && name.typeId === SMTP_UTF8_MAILBOX)) return 'unimplemented';
+  if (name.kind === 'uri' && base.kind === 'uri') return uriWithin(name.value, base.value);
+  if (name.kind === 'other' && name.typeId === SMTP_UTF8_MAILBOX) return 'unimplemented';
   return 'unsupported';
 }
 
