@@ -297,7 +297,7 @@ function nameCount(holder: NameHolder): number {
   return attributes + (holder.subjectAltName?.names.length ?? 0);
 }
 
-/** The first name that violates the constraints, and the first the model cannot decide (a URI under a URI subtree). */
+/** The first name that violates the constraints, and the first the model cannot decide (an SmtpUTF8Mailbox under an rfc822Name subtree). */
 interface PairResult {
   violation?: NameConstraintProblem;
   unimplemented?: NameConstraintProblem;

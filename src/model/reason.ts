@@ -47,7 +47,7 @@ export const REASON_CODES = [
   'invalid-policy-extension',
   /** A certificate's certificatePolicies names one policy OID twice (RFC 5280 4.2.1.4: MUST NOT); Go 1.22+ refuses the certificate, the JVM counts it once. */
   'duplicate-certificate-policy',
-  /** The path uses something the model recognises but does not implement (a certificate-policy graph past its bound, a URI under a URI name constraint): it cannot decide, so it does not guess. */
+  /** The path uses something the model recognises but does not implement (a certificate-policy graph past its bound, an SmtpUTF8Mailbox under an rfc822Name name constraint): it cannot decide, so it does not guess. */
   'unsupported-feature',
   /** The server presented no certificate. */
   'empty-chain',

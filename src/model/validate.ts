@@ -19,7 +19,7 @@
  *                                   verify_chain runs check_policy last; OpenSSL's TLS clients (curl, Node) never run
  *                                   it: `relax` 'certificate-policies', and 'certificate-policy-duplicates' (platforms.ts).
  *  8. unsupported-feature         — last: any failure above is a certain rejection, this one is "cannot say"
- *                                   (an unimplemented extension, or a URI under a URI name constraint).
+ *                                   (a certificate-policy graph past its bound, an SmtpUTF8Mailbox under an rfc822Name constraint).
  * OpenSSL reports extension, purpose, weak-digest and host errors before signature and time
  * errors; the model puts a bad signature first because it means the issuer is not the issuer at all.
  * The accept/reject outcome is the same either way; only the code of multi-failure paths differs.
