@@ -204,10 +204,11 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       behaviour: 'only DNS, IP, email and URI subtrees are parsed; a critical extension with another form (directoryName, otherName, x400Address, ediPartyName, registeredID) is an unhandled critical extension',
     },
     sources: [
-      { about: 'go', where: 'crypto/x509 parser.go parseNameConstraintsExtension marks other forms unhandled; golang/go#15196; cabforum/servercert#267. Measured: Go 1.19 "x509: unhandled critical extension"' },
-      { about: 'openssl', where: 'crypto/x509/v3_ncons.c nc_dn. Measured: openssl verify 3.0 accepts a subject within a permitted directoryName subtree' },
-      { about: 'node', where: "Node verifies with its bundled OpenSSL's X509_verify_cert. Measured: Node 20 tls.connect accepts" },
-      { about: 'jvm', where: 'sun.security.x509.NameConstraintsExtension (X500Name.constrains). Measured: the OpenJDK 17 default X509TrustManager accepts' },
+      { about: 'go', where: 'crypto/x509 parser.go parseNameConstraintsExtension marks other forms unhandled; golang/go#15196; cabforum/servercert#267. Measured: go1.19.8 crypto/tls "x509: unhandled critical extension", on a subject within the subtree and one outside it alike (test/e2e/name-constraint-clients.test.ts)' },
+      { about: 'openssl', where: 'crypto/x509/v3_ncons.c nc_dn. Measured: openssl verify 3.0 and curl 7.88.1 (OpenSSL 3.0.19) accept a subject within a permitted directoryName subtree and refuse one outside it, "permitted subtree violation"' },
+      { about: 'node', where: "Node verifies with its bundled OpenSSL's X509_verify_cert. Measured: Node 20.20 tls.connect accepts, and refuses a subject outside the subtree" },
+      { about: 'jvm', where: 'sun.security.x509.NameConstraintsExtension (X500Name.constrains). Measured: OpenJDK 17.0.15 HttpsURLConnection trusting a key store accepts, and refuses a subject outside the subtree, "name constraints check failed"' },
+      { about: 'gnutls', where: "not in the table: GnuTLS does not apply directoryName subtrees (lib/x509/name_constraints.c gnutls_x509_name_constraints_check_crt checks dNSName, rfc822Name, iPAddress and URI names). Measured: gnutls-cli 3.7.9 accepts a subject within the subtree and one outside it alike" },
     ],
   },
   'anchor-name-constraints': {
@@ -223,10 +224,11 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
     },
     sources: [
       { about: 'RFC 5280', where: 'section 6.1.1: constraints on the trust anchor are an optional input (RFC 5937 describes applying them)' },
-      { about: 'openssl', where: 'crypto/x509/x509_vfy.c check_name_constraints: "Check against constraints for all certificates higher in chain including trust anchor". Measured: openssl verify 3.0 refuses a leaf outside the root\'s permitted subtree (error 47)' },
-      { about: 'node', where: 'Node verifies with its bundled OpenSSL\'s X509_verify_cert, the same check_name_constraints. Measured: Node 20 tls.connect "permitted subtree violation"' },
-      { about: 'go', where: 'crypto/x509 verify.go isValid checks the constraints of root certificates too. Measured: Go 1.19 "not authorized to sign for this name"' },
-      { about: 'jvm', where: 'java.security.cert.TrustAnchor takes name constraints as a separate, optional parameter, and PKIXParameters(KeyStore) builds anchors without them. Measured: the OpenJDK 17 default X509TrustManager accepts a leaf outside the root\'s permitted subtree' },
+      { about: 'openssl', where: 'crypto/x509/x509_vfy.c check_name_constraints: "Check against constraints for all certificates higher in chain including trust anchor". Measured: openssl verify 3.0 refuses a leaf outside the root\'s permitted subtree (error 47), and so does curl 7.88.1 (OpenSSL 3.0.19), "permitted subtree violation" (test/e2e/name-constraint-clients.test.ts)' },
+      { about: 'node', where: 'Node verifies with its bundled OpenSSL\'s X509_verify_cert, the same check_name_constraints. Measured: Node 20.20 tls.connect "permitted subtree violation"' },
+      { about: 'go', where: 'crypto/x509 verify.go isValid checks the constraints of root certificates too. Measured: go1.19.8 crypto/tls "x509: a root or intermediate certificate is not authorized to sign for this name"' },
+      { about: 'jvm', where: 'java.security.cert.TrustAnchor takes name constraints as a separate, optional parameter, and PKIXParameters(KeyStore) builds anchors without them. Measured: OpenJDK 17.0.15 HttpsURLConnection trusting a key store accepts a leaf outside the root\'s permitted subtree, and refuses it when the intermediate carries the same constraint, "name constraints check failed"' },
+      { about: 'gnutls', where: "not in the table. Measured: gnutls-cli 3.7.9 applies the anchor's constraints, as the reject side does: it refuses a leaf outside the root's permitted subtree, \"The certificate chain violates the signer's constraints\"" },
     ],
   },
 };
