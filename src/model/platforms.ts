@@ -219,7 +219,7 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       behaviour: "a trust anchor from the key store carries no name constraints: the root certificate's nameConstraints extension is not applied",
     },
     reject: {
-      platforms: ['openssl', 'node', 'go'],
+      platforms: ['openssl', 'node', 'go', 'gnutls'],
       behaviour: "the nameConstraints of every CA certificate above a name apply, the trust anchor's included",
     },
     sources: [
@@ -228,7 +228,7 @@ export const DIVERGENCES: Readonly<Record<DivergenceId, Divergence>> = {
       { about: 'node', where: 'Node verifies with its bundled OpenSSL\'s X509_verify_cert, the same check_name_constraints. Measured: Node 20.20 tls.connect "permitted subtree violation"' },
       { about: 'go', where: 'crypto/x509 verify.go isValid checks the constraints of root certificates too. Measured: go1.19.8 crypto/tls "x509: a root or intermediate certificate is not authorized to sign for this name"' },
       { about: 'jvm', where: 'java.security.cert.TrustAnchor takes name constraints as a separate, optional parameter, and PKIXParameters(KeyStore) builds anchors without them. Measured: OpenJDK 17.0.15 HttpsURLConnection trusting a key store accepts a leaf outside the root\'s permitted subtree, and refuses it when the intermediate carries the same constraint, "name constraints check failed"' },
-      { about: 'gnutls', where: "not in the table. Measured: gnutls-cli 3.7.9 applies the anchor's constraints, as the reject side does: it refuses a leaf outside the root's permitted subtree, \"The certificate chain violates the signer's constraints\"" },
+      { about: 'gnutls', where: "Measured: gnutls-cli 3.7.9 applies the anchor's constraints: it refuses a leaf outside the root's permitted subtree, \"The certificate chain violates the signer's constraints\"" },
     ],
   },
 };
