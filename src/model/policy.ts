@@ -43,6 +43,13 @@ export interface PinRule {
   enforce: boolean;
   /** Android pin-set expiration, TrustKit kTSKExpirationDate: from this instant on, pins are not enforced. */
   expiration?: Date;
+  /**
+   * The hosts are carved out of pinning: where this rule is the most specific one covering a
+   * host, no pin applies there, even if a less specific rule covers it too (Android: the most
+   * specific `domain-config` applies, and one without a pin-set pins nothing; TrustKit
+   * `kTSKExcludeSubdomainFromParentPolicy`). Its `pins` are empty.
+   */
+  exempt?: boolean;
 }
 
 /**
@@ -126,15 +133,21 @@ export function ruleFor(policy: PinPolicy, host: string | undefined): AppliedRul
     if (domain) covering.push({ rule, domain });
   }
   if (host === undefined) {
-    if (!policy.rules.length) return undefined;
-    return { rule: merged(policy.rules), coveredBy: policy.rules.flatMap((r) => r.domains.map((d) => d.pattern)).join(', ') };
+    const pinning = policy.rules.filter((r) => !r.exempt);
+    if (!pinning.length) return undefined;
+    return { rule: merged(pinning), coveredBy: pinning.flatMap((r) => r.domains.map((d) => d.pattern)).join(', ') };
+  }
+  if ((policy.combine ?? 'most-specific') === 'all') {
+    // Pins add up: a carve-out takes nothing away from the other matching patterns.
+    const pinning = covering.filter((c) => !c.rule.exempt);
+    if (!pinning.length) return undefined;
+    return { rule: merged(pinning.map((c) => c.rule)), coveredBy: pinning.map((c) => c.domain.pattern).join(', ') };
   }
   if (!covering.length) return undefined;
-  if ((policy.combine ?? 'most-specific') === 'all') {
-    return { rule: merged(covering.map((c) => c.rule)), coveredBy: covering.map((c) => c.domain.pattern).join(', ') };
-  }
   // Stable: of equally specific entries, the first written wins.
   const best = covering.reduce((a, b) => (specificity(b.domain, host) > specificity(a.domain, host) ? b : a));
+  // The closest entry carves the host out: no pin set applies (Android XmlConfigSource, ApplicationConfig.getConfigForHostname).
+  if (best.rule.exempt) return undefined;
   return { rule: best.rule, coveredBy: best.domain.pattern };
 }
 

@@ -69,6 +69,26 @@ describe('ruleFor: which pin set applies to a host when several rules exist', ()
     expect(applied?.coveredBy).toBe(coveredBy);
   });
 
+  // Android: a domain-config without a pin-set that is more specific than a pinned one carves its hosts out.
+  const carved: PinPolicy = { rules: [rule([['example.com', true]], 'parent'), { domains: [{ pattern: 'cdn.example.com', includeSubdomains: true }], pins: [], enforce: false, exempt: true }, rule(['api.cdn.example.com'], 'api')] };
+  it.each([
+    ['www.example.com', 'parent'],
+    ['cdn.example.com', undefined],
+    ['img.cdn.example.com', undefined],
+    ['api.cdn.example.com', 'api'],
+    ['example.com', 'parent'],
+  ])('an exempt rule carves %s out of the parent (pins: %s)', (host, label) => {
+    expect(ruleFor(carved, host)?.rule.pins[0]?.label).toBe(label);
+  });
+
+  it('an exempt rule takes nothing from merged pins (combine: all, or no host)', () => {
+    const exempt = { domains: [{ pattern: 'api.example.com' }], pins: [], enforce: false, exempt: true };
+    expect(ruleFor({ combine: 'all', rules: [rule(['**.example.com'], 'any'), exempt] }, 'api.example.com')?.rule.pins.map((p) => p.label)).toEqual(['any']);
+    expect(ruleFor({ combine: 'all', rules: [exempt] }, 'api.example.com')).toBeUndefined();
+    expect(ruleFor({ rules: [rule(['a.test'], 'a'), exempt] }, undefined)?.rule.pins.map((p) => p.label)).toEqual(['a']);
+    expect(ruleFor({ rules: [exempt] }, undefined)).toBeUndefined();
+  });
+
   it('two equally specific rules: the first written applies', () => {
     expect(ruleFor({ rules: [rule(['api.example.com'], 'first'), rule(['api.example.com'], 'second')] }, 'api.example.com')?.rule.pins[0]!.label).toBe('first');
   });
