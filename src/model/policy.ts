@@ -43,6 +43,14 @@ export interface PinRule {
   enforce: boolean;
   /** Android pin-set expiration, TrustKit kTSKExpirationDate: from this instant on, pins are not enforced. */
   expiration?: Date;
+  /**
+   * The hosts of this rule are not pinned, even where a broader rule covers them: TrustKit's
+   * kTSKExcludeSubdomainFromParentPolicy (TrustKit/TSKTrustKitConfig.h; TSKPinningValidator
+   * answers TSKTrustDecisionDomainNotPinned). Such a rule has no pins and takes part in
+   * `most-specific` policies only: when it is the most specific rule covering a host, no rule
+   * applies.
+   */
+  exclude?: boolean;
 }
 
 /**
@@ -119,23 +127,25 @@ export interface AppliedRule {
  * (a chain checked on its own) every rule applies, their pins together.
  */
 export function ruleFor(policy: PinPolicy, host: string | undefined): AppliedRule | undefined {
+  const all = (policy.combine ?? 'most-specific') === 'all';
   const covering: { rule: PinRule; domain: PinDomain }[] = [];
   for (const rule of policy.rules) {
-    if (host === undefined) continue;
+    if (host === undefined || (all && rule.exclude)) continue;
     const domain = [...rule.domains].filter((d) => domainCovers(d, host)).sort((a, b) => specificity(b, host) - specificity(a, host))[0];
     if (domain) covering.push({ rule, domain });
   }
   if (host === undefined) {
-    if (!policy.rules.length) return undefined;
-    return { rule: merged(policy.rules), coveredBy: policy.rules.flatMap((r) => r.domains.map((d) => d.pattern)).join(', ') };
+    const pinning = policy.rules.filter((r) => !r.exclude);
+    if (!pinning.length) return undefined;
+    return { rule: merged(pinning), coveredBy: pinning.flatMap((r) => r.domains.map((d) => d.pattern)).join(', ') };
   }
   if (!covering.length) return undefined;
-  if ((policy.combine ?? 'most-specific') === 'all') {
+  if (all) {
     return { rule: merged(covering.map((c) => c.rule)), coveredBy: covering.map((c) => c.domain.pattern).join(', ') };
   }
   // Stable: of equally specific entries, the first written wins.
   const best = covering.reduce((a, b) => (specificity(b.domain, host) > specificity(a.domain, host) ? b : a));
-  return { rule: best.rule, coveredBy: best.domain.pattern };
+  return best.rule.exclude ? undefined : { rule: best.rule, coveredBy: best.domain.pattern };
 }
 
 /** Several rules as one: every pin; enforced when any is; expired when every one is. */
