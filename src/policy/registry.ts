@@ -4,9 +4,12 @@
  */
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
+import { atsFormat } from './formats/ats.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
-export const FORMAT_MODULES: readonly PolicyFormatModule[] = [];
+export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
+  atsFormat,
+];
 
 /** The module of a format. */
 export function formatModule(format: PolicyFormat): PolicyFormatModule {
