@@ -5,9 +5,11 @@
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
 import { atsFormat } from './formats/ats.js';
+import { trustkitFormat } from './formats/trustkit.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
 export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
+  trustkitFormat,
   atsFormat,
 ];
 
