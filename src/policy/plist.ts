@@ -6,7 +6,7 @@
  * file:line:col. Writing a plist is src/world/mobileconfig.ts's `plistXml`, the one writer.
  */
 import { SaxesParser } from 'saxes';
-import { PolicyFileError, spotOf, type SourceSpot } from './format.js';
+import { LineIndex, PolicyFileError, type SourceSpot } from './format.js';
 
 /** Where a value is written: the `<` of its element. */
 type Spot = Required<SourceSpot>;
@@ -63,8 +63,9 @@ interface Frame {
   name: string;
   at: Spot;
   text: string;
-  /** dict: entries so far and a key waiting for its value; array and plist: values so far. */
+  /** dict: entries so far (and their keys, for the repeated-key check) and a key waiting for its value; array and plist: values so far. */
   entries?: PlistEntry[];
+  keys?: Map<string, Spot>;
   pendingKey?: { key: string; at: Spot };
   items?: PlistValue[];
 }
@@ -78,12 +79,13 @@ export function readPlist(file: string, text: string): PlistValue {
   const failAt = (s: Spot, detail: string): never => {
     throw new PolicyFileError(file, s.line, s.column, detail);
   };
-  const fail = (offset: number, detail: string): never => failAt(spotOf(text, offset), detail);
+  const lines = new LineIndex(text);
+  const fail = (offset: number, detail: string): never => failAt(lines.spot(offset), detail);
   const parser = new SaxesParser({ position: true });
   const stack: Frame[] = [];
   let root: PlistValue | undefined;
-  /** The last string value closed, and where its line ends: a comment before that belongs to it. */
-  let lastString: { value: PlistString; lineEnd: number } | undefined;
+  /** The last string value closed and where it ends: a comment after it on the same line names it. */
+  let lastString: { value: PlistString; end: number } | undefined;
   let tagStart = 0;
 
   const place = (value: PlistValue) => {
@@ -116,7 +118,7 @@ export function readPlist(file: string, text: string): PlistValue {
     tagStart = text.lastIndexOf('<', parser.position - 1);
   });
   parser.on('opentag', (tag) => {
-    const at = spotOf(text, tagStart);
+    const at = lines.spot(tagStart);
     const parent = stack[stack.length - 1];
     const name = tag.name;
     if (!parent) {
@@ -132,7 +134,7 @@ export function readPlist(file: string, text: string): PlistValue {
       fail(tagStart, `<${parent.name}> holds text, not <${name}>`);
     }
     if (stack.length >= PLIST_MAX_DEPTH) fail(tagStart, `values nest deeper than ${PLIST_MAX_DEPTH} levels`);
-    stack.push({ name, at, text: '', ...(name === 'dict' ? { entries: [] } : name === 'array' || name === 'plist' ? { items: [] } : {}) });
+    stack.push({ name, at, text: '', ...(name === 'dict' ? { entries: [], keys: new Map() } : name === 'array' || name === 'plist' ? { items: [] } : {}) });
   });
   const addText = (t: string) => {
     const frame = stack[stack.length - 1];
@@ -148,10 +150,13 @@ export function readPlist(file: string, text: string): PlistValue {
   parser.on('text', addText);
   parser.on('cdata', addText);
   parser.on('comment', (comment) => {
-    // `<string>…</string> <!-- label -->`: a comment on the same line as a string names it.
-    if (lastString && parser.position <= lastString.lineEnd + 1 && lastString.value.comment === undefined) {
+    // `<string>…</string> <!-- label -->`: a comment on the same line as a string names it. Only
+    // the first comment after a string is looked at, so the scan for a newline stays linear.
+    if (lastString) {
+      const start = text.lastIndexOf('<!--', parser.position - 1);
       const c = comment.trim();
-      if (c) lastString.value.comment = c;
+      if (c && !text.slice(lastString.end, start).includes('\n')) lastString.value.comment = c;
+      lastString = undefined;
     }
   });
   parser.on('closetag', () => {
@@ -166,10 +171,9 @@ export function readPlist(file: string, text: string): PlistValue {
         return;
       case 'key': {
         const parent = stack[stack.length - 1]!;
-        if (parent.entries!.some((e) => e.key === frame.text)) {
-          const first = parent.entries!.find((e) => e.key === frame.text)!;
-          failAt(frame.at, `the key '${frame.text}' is written twice in this <dict> (first at ${first.keyAt.line}:${first.keyAt.column})`);
-        }
+        const first = parent.keys!.get(frame.text);
+        if (first) failAt(frame.at, `the key '${frame.text}' is written twice in this <dict> (first at ${first.line}:${first.column})`);
+        parent.keys!.set(frame.text, frame.at);
         parent.pendingKey = { key: frame.text, at: frame.at };
         return;
       }
@@ -182,8 +186,7 @@ export function readPlist(file: string, text: string): PlistValue {
         break;
       case 'string': {
         const s: PlistString = { kind: 'string', at: frame.at, value: frame.text };
-        const lineEnd = text.indexOf('\n', end);
-        lastString = { value: s, lineEnd: lineEnd === -1 ? text.length : lineEnd };
+        lastString = { value: s, end };
         value = s;
         break;
       }

@@ -9,7 +9,7 @@
  * offset; an unterminated string or comment, or brackets that do not balance inside a literal, are
  * PolicyFileErrors at file:line:col.
  */
-import { PolicyFileError, spotOf } from './format.js';
+import { LineIndex, PolicyFileError, spotOf } from './format.js';
 
 /** Which language's lexical rules apply: Swift (nested block comments, `#"raw"#` strings) or Objective-C (`@"…"`, `'c'`, `#define`). */
 export type SourceLanguage = 'swift' | 'objc';
@@ -74,7 +74,11 @@ export function tokenize(file: string, text: string, lang: SourceLanguage): Toke
       else return e;
     }
   };
-  const atLineStart = (at: number): boolean => /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', at - 1) + 1, at));
+  const atLineStart = (at: number): boolean => {
+    let j = at - 1;
+    while (j >= 0 && (text[j] === ' ' || text[j] === '\t')) j--;
+    return j < 0 || text[j] === '\n';
+  };
 
   while (i < n) {
     if (defineEnd !== -1 && i >= defineEnd) {
@@ -202,7 +206,7 @@ function attachComment(tokens: Token[], text: string, at: number, comment: strin
   if (!comment) return;
   const last = tokens[tokens.length - 1];
   const str = last?.text === ',' ? tokens[tokens.length - 2] : last;
-  if (str?.kind === 'string' && !text.slice(str.offset, at).includes('\n')) str.comment = comment.slice(0, 80);
+  if (str?.kind === 'string' && text.lastIndexOf('\n', at) < str.offset) str.comment = comment.slice(0, 80);
 }
 
 type Fail = (offset: number, detail: string) => never;
@@ -301,12 +305,18 @@ const CLOSER: Record<string, string> = { '[': ']', '@[': ']', '@{': '}', '{': '}
 
 /** Reads literals from a token list. */
 export class LiteralReader {
+  private lineIndex: LineIndex | undefined;
   constructor(
     readonly file: string,
     readonly text: string,
     readonly tokens: readonly Token[],
     readonly lang: SourceLanguage,
   ) {}
+
+  /** Lines of the text, for locating many values. */
+  get lines(): LineIndex {
+    return (this.lineIndex ??= new LineIndex(this.text));
+  }
 
   fail(offset: number, detail: string): never {
     const s = spotOf(this.text, offset);
@@ -460,18 +470,20 @@ export function fileConstants(reader: LiteralReader, defines: Map<string, Token[
   tokens.forEach((t, i) => {
     if (t.kind !== 'punct' || t.text !== '=') return;
     let name: string | undefined;
-    const line = reader.text.lastIndexOf('\n', t.offset);
+    const line = reader.lines.line(t.offset);
     // Swift: `let name: Type = value`: the name follows `let`/`var` earlier in the same statement (line).
     for (let j = i - 1; j >= 0 && j >= i - 16; j--) {
       const b = tokens[j]!;
-      if ((b.kind === 'punct' && [';', '{', '}'].includes(b.text)) || b.offset < line) break;
+      if ((b.kind === 'punct' && [';', '{', '}'].includes(b.text)) || reader.lines.line(b.offset) !== line) break;
       if (b.kind === 'ident' && DECLARATION.has(b.text) && tokens[j + 1]?.kind === 'ident') {
         name = tokens[j + 1]!.text;
         break;
       }
     }
     if (!name && tokens[i - 1]?.kind === 'ident') name = tokens[i - 1]!.text;
-    if (!name) return;
+    // Closures and tuples (`= { ... }`, `= (a, b)`) are no constants: not read, so nested
+    // assignments inside them are not read twice.
+    if (!name || ['{', '('].includes(tokens[i + 1]?.text ?? '{')) return;
     try {
       keep(name, reader.value(i + 1).lit);
     } catch {

@@ -265,11 +265,10 @@ function interpret(ctx: Context, config: DictNode): ReadPolicy {
 
 /** TrustKit refuses an exclusion no parent with includeSubdomains covers (parse_configuration.m). */
 function excludedWithoutParent(rules: PinRule[], sources: RuleSource[], note: (at: Spot, detail: string) => void, ctx: Context): void {
+  const parents = includingSubdomains(rules);
   rules.forEach((r, i) => {
     if (!r.exclude) return;
-    const name = r.domains[0]!.pattern.toLowerCase();
-    const parent = rules.some((p) => !p.exclude && p.domains.some((d) => d.includeSubdomains && name.endsWith(`.${d.pattern.toLowerCase()}`)));
-    if (!parent) note(sources[i]!.at as Spot, `TrustKit refuses to start: ${keyName(ctx, KEY.exclude)} on ${r.domains[0]!.pattern}, but no parent domain with ${keyName(ctx, KEY.include)} covers it`);
+    if (parentOf(r.domains[0]!.pattern.toLowerCase(), parents) === undefined) note(sources[i]!.at as Spot, `TrustKit refuses to start: ${keyName(ctx, KEY.exclude)} on ${r.domains[0]!.pattern}, but no parent domain with ${keyName(ctx, KEY.include)} covers it`);
   });
 }
 
@@ -279,13 +278,32 @@ function excludedWithoutParent(rules: PinRule[], sources: RuleSource[], note: (a
  * (configuration_utils.m), not the closer one; pinprick's model takes the closer one.
  */
 function nestedParents(rules: PinRule[], sources: RuleSource[], note: (at: Spot, detail: string) => void): void {
-  const parents = rules.flatMap((r, i) => (r.domains[0]?.includeSubdomains ? [{ name: r.domains[0].pattern.toLowerCase(), i }] : []));
-  for (const inner of parents) {
-    const outer = parents.find((o) => inner.name.endsWith(`.${o.name}`));
-    if (outer) {
-      note(sources[inner.i]!.at as Spot, `both ${outer.name} and ${inner.name} include subdomains: for a name below ${inner.name} without its own entry, TrustKit applies whichever of the two its dictionary lists first (configuration_utils.m), while pinprick applies ${inner.name}'s pins`);
+  const parents = includingSubdomains(rules);
+  for (const [name, i] of parents) {
+    const outer = parentOf(name, parents);
+    if (outer !== undefined) {
+      note(sources[i]!.at as Spot, `both ${outer} and ${name} include subdomains: for a name below ${name} without its own entry, TrustKit applies whichever of the two its dictionary lists first (configuration_utils.m), while pinprick applies ${name}'s pins`);
     }
   }
+}
+
+/** The domains with includeSubdomains, lower-cased, and the index of their rule. */
+function includingSubdomains(rules: PinRule[]): Map<string, number> {
+  const found = new Map<string, number>();
+  rules.forEach((r, i) => {
+    const d = r.domains[0];
+    if (!r.exclude && d?.includeSubdomains && !found.has(d.pattern.toLowerCase())) found.set(d.pattern.toLowerCase(), i);
+  });
+  return found;
+}
+
+/** The nearest proper parent of `name` among `parents`, by walking up its labels (linear in the name). */
+function parentOf(name: string, parents: Map<string, number>): string | undefined {
+  for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+    const up = name.slice(dot + 1);
+    if (parents.has(up)) return up;
+  }
+  return undefined;
 }
 
 /** A plist value as a configuration node. */
@@ -310,12 +328,12 @@ function fromPlist(value: PlistValue): Node {
 class SourceValues {
   constructor(
     readonly ctx: Context,
-    readonly text: string,
+    readonly reader: LiteralReader,
     readonly constants: Map<string, Literal>,
   ) {}
 
   spot(offset: number): Spot {
-    return spotOf(this.text, offset);
+    return this.reader.lines.spot(offset);
   }
 
   key(lit: Literal): string {
@@ -334,11 +352,14 @@ class SourceValues {
     switch (lit.kind) {
       case 'dict': {
         const entries: DictNode['entries'] = [];
+        const seen = new Map<string, Spot>();
         for (const e of lit.entries) {
           const key = this.key(e.key);
-          const first = entries.find((x) => x.key === key);
-          if (first) fail(this.ctx, this.spot(e.key.offset), `the key ${keyName(this.ctx, key)} is written twice in this dictionary (first at ${first.keyAt.line}:${first.keyAt.column})`);
-          entries.push({ key, keyAt: this.spot(e.key.offset), value: this.node(e.value, depth) });
+          const first = seen.get(key);
+          if (first) fail(this.ctx, this.spot(e.key.offset), `the key ${keyName(this.ctx, key)} is written twice in this dictionary (first at ${first.line}:${first.column})`);
+          const keyAt = this.spot(e.key.offset);
+          seen.set(key, keyAt);
+          entries.push({ key, keyAt, value: this.node(e.value, depth) });
         }
         return { kind: 'dict', at, entries };
       }
@@ -399,7 +420,7 @@ function readSource(file: string, text: string, lang: SourceLanguage): ReadPolic
       break;
     }
   }
-  const values = new SourceValues(ctx, text, fileConstants(reader, defines));
+  const values = new SourceValues(ctx, reader, fileConstants(reader, defines));
   const config = need(ctx, values.node(lit), 'dict', 'the TrustKit configuration');
   return interpret(ctx, config);
 }
