@@ -10,6 +10,8 @@ import { Readable } from 'node:stream';
 import { parseDocument } from 'yaml';
 import { answerBatch, inputLines } from '../src/cli/commands/verify-batch.js';
 import { ScenarioError } from '../src/errors.js';
+import { atsFormat } from '../src/policy/formats/ats.js';
+import { trustkitFormat } from '../src/policy/formats/trustkit.js';
 import { SourceDocument } from '../src/scenario/source.js';
 import { generateKey } from '../src/world/keys.js';
 import { parseCertificates, pemBlocks, pemOf } from '../src/world/pem.js';
@@ -89,6 +91,19 @@ await measure('verify --batch, split into lines', 1_000, batch, async (input: Bu
 await measure('verify --batch, answered', 100, batch, async (input: Buffer) => {
   for await (const _ of answerBatch(Readable.from([input]))) void _;
 });
+
+const PIN = 'nTj7Zc8Kv9d3y+UZEHVDaUPCGdVPiTB9c10rdMq/NLI=';
+/** An Info.plist pinning n domains with TrustKit (every value located: line index, not a rescan per value). */
+const trustKitPlist = (n: number) =>
+  `<plist><dict><key>TSKConfiguration</key><dict><key>TSKPinnedDomains</key><dict>\n${Array.from({ length: n }, (_, i) => `<key>d${i}.example.com</key><dict><key>TSKIncludeSubdomains</key><true/><key>TSKPublicKeyHashes</key><array><string>${PIN}</string> <!-- c --><string>${PIN}</string></array></dict>\n`).join('')}</dict></dict></dict></plist>`;
+const atsPlist = (n: number) =>
+  `<plist><dict><key>NSAppTransportSecurity</key><dict><key>NSPinnedDomains</key><dict>${Array.from({ length: n }, (_, i) => `<key>d${i}.example.com</key><dict><key>NSPinnedCAIdentities</key><array><dict><key>SPKI-SHA256-BASE64</key><string>${PIN}</string></dict></array></dict>`).join('')}</dict></dict></dict></plist>`;
+/** A Swift file with n pin constants and a TrustKit literal naming them. */
+const trustKitSwift = (n: number) =>
+  Array.from({ length: n }, (_, i) => `let p${i} = "${PIN}" // c\n`).join('') + `let c = [kTSKPinnedDomains: [${Array.from({ length: n }, (_, i) => `"d${i}.example.com": [kTSKPublicKeyHashes: [p${i}, "${PIN}"]]`).join(', ')}]]\n`;
+await measure('TrustKit Info.plist, pinned domains', 1_000, trustKitPlist, (t: string) => trustkitFormat.read('Info.plist', t));
+await measure('ATS Info.plist, pinned domains (one line)', 1_000, atsPlist, (t: string) => atsFormat.read('Info.plist', t));
+await measure('TrustKit Swift literal, domains and pin constants', 1_000, trustKitSwift, (t: string) => trustkitFormat.read('AppDelegate.swift', t));
 
 console.log(`\nmedian of ${ROUNDS} rounds, N and 10N interleaved in one run (linear: ~10x; quadratic: ~100x)\n`);
 console.log('| input | N | time N | time 10N | ratio |');

@@ -261,6 +261,8 @@ function ruleJson(rule: PinRule) {
     pins: rule.pins.map(chainPin),
     ...(rule.expiration ? { expiration: rule.expiration.toISOString().slice(0, 10) } : {}),
     enforce: rule.enforce,
+    // A carve-out (Android, TrustKit): these hosts are not pinned even where a broader rule covers them.
+    ...(rule.exempt ? { exempt: true } : {}),
   };
 }
 

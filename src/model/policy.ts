@@ -46,8 +46,9 @@ export interface PinRule {
   /**
    * The hosts are carved out of pinning: where this rule is the most specific one covering a
    * host, no pin applies there, even if a less specific rule covers it too (Android: the most
-   * specific `domain-config` applies, and one without a pin-set pins nothing; TrustKit
-   * `kTSKExcludeSubdomainFromParentPolicy`). Its `pins` are empty.
+   * specific `domain-config` applies, and one without a pin-set pins nothing; TrustKit's
+   * kTSKExcludeSubdomainFromParentPolicy, TSKTrustKitConfig.h: TSKPinningValidator answers
+   * TSKTrustDecisionDomainNotPinned). Its `pins` are empty.
    */
   exempt?: boolean;
 }
@@ -126,9 +127,10 @@ export interface AppliedRule {
  * (a chain checked on its own) every rule applies, their pins together.
  */
 export function ruleFor(policy: PinPolicy, host: string | undefined): AppliedRule | undefined {
+  const all = (policy.combine ?? 'most-specific') === 'all';
   const covering: { rule: PinRule; domain: PinDomain }[] = [];
   for (const rule of policy.rules) {
-    if (host === undefined) continue;
+    if (host === undefined || (all && rule.exempt)) continue;
     const domain = [...rule.domains].filter((d) => domainCovers(d, host)).sort((a, b) => specificity(b, host) - specificity(a, host))[0];
     if (domain) covering.push({ rule, domain });
   }

@@ -109,6 +109,34 @@ export interface WriteOptions {
 /** A policy file that cannot be read, located to file:line:col (one line, exit 2, as scenario files). */
 export class PolicyFileError extends ScenarioError {}
 
+/**
+ * 1-based line and column of many offsets in one text: the line starts are found once, then each
+ * offset is a binary search. (spotOf scans the text at every call, so a reader
+ * that locates every value of a large file with it is quadratic.)
+ */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  /** The 1-based line of `offset`. */
+  line(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+  /** Line and column of `offset`, as {@link spotOf} gives them. */
+  spot(offset: number): Required<SourceSpot> {
+    const line = this.line(offset);
+    return { line, column: offset - this.starts[line - 1]! + 1 };
+  }
+}
+
 /** 1-based line and column of a character offset in `text`. */
 export function spotOf(text: string, offset: number): Required<SourceSpot> {
   let line = 1;

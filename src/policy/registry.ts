@@ -5,10 +5,14 @@
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
 import { androidNsc } from './formats/android-nsc.js';
+import { atsFormat } from './formats/ats.js';
+import { trustkitFormat } from './formats/trustkit.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
 export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
   androidNsc,
+  trustkitFormat,
+  atsFormat,
 ];
 
 /** The module of a format. */

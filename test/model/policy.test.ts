@@ -100,6 +100,23 @@ describe('ruleFor: which pin set applies to a host when several rules exist', ()
     expect(ruleFor({ rules: [rule(['a.test'], 'a'), { ...rule(['b.test'], 'b'), expiration: at('2026-01-01') }] }, undefined)?.rule.expiration).toBeUndefined();
     expect(ruleFor({ rules: [] }, undefined)).toBeUndefined();
   });
+
+  // TrustKit kTSKExcludeSubdomainFromParentPolicy: the explicit entry wins (getPinningConfigurationKeyForDomain)
+  // and TSKPinningValidator answers "domain not pinned"; names below it still fall to the parent.
+  const excluded: PinPolicy = { rules: [rule([['example.com', true]], 'parent'), { ...rule(['status.example.com']), exempt: true }] };
+  it.each([
+    ['status.example.com', undefined],
+    ['eu.status.example.com', ['parent']],
+    ['www.example.com', ['parent']],
+  ] as [string, string[] | undefined][])('an excluded subdomain is not pinned: %s gets %j', (host, labels) => {
+    expect(ruleFor(excluded, host)?.rule.pins.map((p) => p.label)).toEqual(labels);
+  });
+
+  it('an exclusion is no pin set: without a host, and in a combine-all policy, it is left out', () => {
+    expect(ruleFor(excluded, undefined)?.coveredBy).toBe('example.com');
+    expect(ruleFor({ rules: [{ ...rule(['a.test']), exempt: true }] }, undefined)).toBeUndefined();
+    expect(ruleFor({ ...excluded, combine: 'all' }, 'status.example.com')?.rule.pins.map((p) => p.label)).toEqual(['parent']);
+  });
 });
 
 describe('hostPatternProblem', () => {
