@@ -6,16 +6,7 @@
  * by model/pin.ts's parsePin, the one pin parser.
  */
 import { parsePin, type PinValue } from '../model/pin.js';
-
-/**
- * A placeholder rather than a digest: the 32 bytes are all equal (`AAAA…A=` is 32 zero bytes, as
- * TrustKit's own tests write a "fake key"). A real SHA-256 digest is all equal bytes with
- * probability 2^-248.
- */
-export function isPlaceholderPin(value: string): boolean {
-  const bytes = Buffer.from(value, 'base64');
-  return bytes.length > 1 && bytes.every((b) => b === bytes[0]);
-}
+import { isPlaceholderPin } from './pin-values.js';
 
 /**
  * The SHA-256 pin a format that takes bare base64 reads from `text`, or why it is not one (one
@@ -32,6 +23,6 @@ export function bareSha256Pin(text: string, client: string): { pin: PinValue } |
     return { problem: `${client} decodes the text as written and takes the bare base64 value, without ${wrapping}` };
   }
   if (parsed.hash === 'sha1') return { problem: `a SHA-1 digest (28 characters); ${client} takes SHA-256 digests only` };
-  if (isPlaceholderPin(parsed.value)) return { problem: 'a placeholder (all 32 bytes equal), not the digest of a key' };
+  if (isPlaceholderPin(parsed.value)) return { problem: 'a placeholder (too few distinct characters, or a run of the base64 alphabet), not the digest of a key' };
   return { pin: parsed };
 }

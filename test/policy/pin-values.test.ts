@@ -8,6 +8,7 @@ describe('isPlaceholderPin', () => {
     ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', true],
     ['ABABABABABABABABABABABABABABABABABABABABABA=', true],
     ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopw=', true],
+    ['//////////////////////////////////////////8=', true],
     ['x5C0cShEfsC2DyK/y3ldccMm3ZEO4Sy7TMWoYZHrkbw=', false],
     ['K0R/6I9nfXE50GxZSRkNniGxSRftrx1NjeAjCQZ7X7w=', false],
   ])('%s: %s', (value, placeholder) => {

@@ -111,7 +111,7 @@ describe('reading the fixtures', () => {
     const r = read('placeholder-Info.plist');
     expect(r.policy.rules).toEqual([{ domains: [{ pattern: 'portal.fernhillclinic.org' }], pins: [sha('wvEalXztPq6+b/tE7Fe2hVIe1acuYscxKprF/0qIn8g=')], enforce: true }]);
     expect(r.notes.filter((n) => n.kind === 'malformed-pin')).toEqual([
-      { kind: 'malformed-pin', at: { line: 21, column: 6 }, detail: 'pin of portal.fernhillclinic.org: a placeholder (all 32 bytes equal), not the digest of a key', text: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', ruleIndex: 0 },
+      { kind: 'malformed-pin', at: { line: 21, column: 6 }, detail: 'pin of portal.fernhillclinic.org: a placeholder (too few distinct characters, or a run of the base64 alphabet), not the digest of a key', text: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', ruleIndex: 0 },
       { kind: 'malformed-pin', at: { line: 22, column: 6 }, detail: "pin of portal.fernhillclinic.org: TrustKit decodes the text as written and takes the bare base64 value, without 'sha256/'", text: 'sha256/zOWWA5LcsHB2S8pw0G49Q5F/e2LkOAy48dkHrIMQFvQ=', ruleIndex: 0 },
     ]);
     expect(notes(r, 'other')[0]).toBe('15:5 unknown key TSKIncludeSubdomain in the entry of portal.fernhillclinic.org (did you mean TSKIncludeSubdomains?): TrustKit ignores it');
