@@ -13,6 +13,7 @@ import { parsePin, pinText, placeholderPinProblem } from '../../model/pin.js';
 import { hostPatternProblem, type PinDomain, type PinPolicy, type PolicyPin } from '../../model/policy.js';
 import { checkedSource } from '../../scenario/source.js';
 import { PROFILE_SCHEMA } from '../../scenario/profile.js';
+import { nearest } from '../../scenario/scenario.js';
 import { defaultWorldSpec } from '../../world/spec.js';
 import { PolicyFileError, type PolicyFormatModule, type PolicyNote, type ReadPolicy, type SourceSpot, type WorldKeyPin, type WriteOptions } from '../format.js';
 import type { Platform } from '../../model/platforms.js';
@@ -94,7 +95,9 @@ function read(file: string, text: string): ReadPolicy {
     const placeholder = pin && placeholderPinProblem(pin);
     if (!pin || placeholder) {
       // Not a usable pin: the set keeps its other pins and lint reports this one.
-      const detail = placeholder ?? `neither a world key (${Object.keys(WORLD_KEYS).join(', ')}) nor a pin (sha256/ and 44 base64 characters, or a legacy sha1/ and 28)`;
+      const near = nearest(text, Object.keys(WORLD_KEYS));
+      const keys = near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : '';
+      const detail = placeholder ?? `neither a world key${keys} nor a pin (sha256/ and 44 base64 characters, or a legacy sha1/ and 28)`;
       notes.push({ kind: 'malformed-pin', at, detail, text, ruleIndex: 0 });
       return;
     }
