@@ -243,7 +243,6 @@ export interface Finding {
   column?: number;
   message: string;
   fix: string;
-  why?: string;
 }
 
 /** The chain a server sends (or a PEM bundle stands for), for the rules that compare pins with keys. */
@@ -518,8 +517,9 @@ function chainFindings(read: ReadPolicy, rule: PinRule, ruleIndexes: number[], h
         ),
       );
     }
-    // RFC 7469 4.3: one pin must be of a key NOT in the current chain.
-    const served256 = chainPins([...served.certificates, ...served.anchors]);
+    // RFC 7469 4.3: one pin must be of a key NOT in the current chain: the certificates on the
+    // paths clients build, not every root a store holds (another CA's root is a fine backup).
+    const served256 = chainPins(perWorld.flatMap((w) => w.paths.flatMap((p) => p.elements.map((e) => e.cert))));
     const good = rule.pins.filter(usable);
     if (rule.enforce && good.length >= 2 && good.every((p) => served256.has(`${p.hash}:${p.value}`))) {
       out.push(finding('no-backup-pin', spot, `${who}: every pin names a key of the chain served today; RFC 7469 4.3 asks for one that is not (a backup key kept offline): a CA move or compromise bricks the app`));

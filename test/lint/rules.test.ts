@@ -226,6 +226,10 @@ describe('the chain rules', () => {
     const read = policyOf([{ pins: [keyPin(pki.inter), keyPin(pki.root)] }]);
     expect(of(read, 'no-backup-pin', chainOf([pki.leaf, pki.inter, pki.root]))[0]?.message).toMatch(/every pin names a key of the chain served today/);
     expect(of(read, 'no-backup-pin')).toEqual([]);
+    // Another CA's root, in the store but not on today's path, is a backup (for a CA move).
+    const otherCa = policyOf([{ pins: [keyPin(pki.inter), keyPin(pki.le.root)] }]);
+    const withStore = servedKeys('api.example.com:443', [pki.leaf.der, pki.inter.der, pki.root.der], { roots: [parseCertificate(pki.le.root.der)] });
+    expect(ruleIds(otherCa, withStore)).toEqual([]);
   });
 
   it('a root the server does not send is found among the roots given (a client completes the chain with its store)', () => {
