@@ -4,7 +4,7 @@
  * against a loopback TLS server (directly and through a CONNECT proxy) and a saved PEM chain.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:tls';
@@ -139,13 +139,21 @@ describe('pinprick lint', () => {
     let proxy: NetServer;
     let proxyPort: number;
     const requests: string[] = [];
+    /** Every socket the two servers saw: destroyed at the end, so closing never waits on a straggler. */
+    const sockets = new Set<Socket>();
+    const track = (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    };
     beforeAll(async () => {
       server = createServer({ key: chain.leaf.key.export({ type: 'pkcs8', format: 'pem' }), cert: [chain.leaf, chain.inter].map((c) => pemOf(c.der, 'CERTIFICATE')).join('') });
+      server.on('connection', track);
       server.on('secureConnection', (s) => s.on('error', () => undefined).end());
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as AddressInfo).port;
       // A minimal HTTP CONNECT proxy: records the request line, then tunnels.
       proxy = createNetServer((client) => {
+        track(client);
         client.on('error', () => undefined);
         client.once('data', (head: Buffer) => {
           const line = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
@@ -153,6 +161,7 @@ describe('pinprick lint', () => {
           const m = /^CONNECT ([^:\s]+):(\d+) HTTP\/1\.1$/.exec(line);
           if (!m) return void client.end('HTTP/1.1 400 Bad Request\r\n\r\n');
           const upstream = netConnect({ host: m[1]!, port: Number(m[2]) }, () => {
+            track(upstream);
             client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
             client.pipe(upstream).pipe(client);
           });
@@ -164,6 +173,7 @@ describe('pinprick lint', () => {
       proxyPort = (proxy.address() as AddressInfo).port;
     });
     afterAll(async () => {
+      for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
       await new Promise<void>((r) => proxy.close(() => r()));
     });
