@@ -41,3 +41,7 @@ export { formatPins, PIN_FORMATS, type PinFormat, type PinEntry } from './report
 export { jsonReport, junitReport, markdownReport, tableRows, summary, type RunMeta } from './report/run-report.js';
 export { htmlReport } from './report/html.js';
 export { verdictLine, pinReportLine } from './report/verdict-line.js';
+// lint
+export { lintPolicy, hasError, LINT_RULES, LINT_RULE_IDS, type Finding, type LintRule, type LintRuleId, type LintOptions, type ServedKeys, type Severity } from './lint/rules.js';
+export { sarifLog, type LintFileResult, type SarifOptions } from './lint/sarif.js';
+export { servedKeys } from './lint/served.js';

@@ -17,8 +17,8 @@ export {
   type PinRule,
   type PolicyPin,
 } from './policy.js';
-export { normalisePin, parsePin, pinText, type PinHash, type PinValue } from './pin.js';
-export { checkPins, type OffPathPin, type PinCheck, type PinMatch, type PinOutcome } from './pin-check.js';
+export { normalisePin, parsePin, pinText, placeholderPinProblem, type PinHash, type PinValue } from './pin.js';
+export { checkPins, pinSetOnPath, type OffPathPin, type PinCheck, type PinMatch, type PinOutcome } from './pin-check.js';
 export {
   EKU,
   EXTENSIONS,

@@ -124,6 +124,19 @@ function describe(m: PinMatch): string {
 }
 
 /**
+ * What a pin set matches on one path: every match (non-backup first, then leaf to anchor), and the
+ * match that satisfies the set, if one does (for Apple ATS, one of each kind the set lists). The
+ * same reading {@link checkPins} applies to the validated path, for callers that look at paths
+ * without a verdict (`pinprick lint --chain`).
+ */
+export function pinSetOnPath(elements: readonly PathElement[], pins: readonly PolicyPin[]): { matches: PinMatch[]; satisfiedBy?: PinMatch } {
+  const index = indexPins(pins);
+  const sha1 = pins.some((p) => p.hash === 'sha1');
+  const best = satisfied(elements, index, sha1);
+  return { matches: matchesOn(elements, index, sha1).map((m) => m.match), ...(best ? { satisfiedBy: best } : {}) };
+}
+
+/**
  * Apply a pin policy to the outcome of validation. A failed validation is the outcome whatever
  * the policy says (pins never rescue a path); otherwise the code is one of `ok`, `ok-backup-pin`,
  * `ok-unpinned-host`, `ok-pins-expired`, `ok-report-only` or `pin-mismatch`.

@@ -78,3 +78,20 @@ export function parsePin(text: string): PinValue | undefined {
 export function pinText(pin: PinValue): string {
   return `${pin.hash}/${pin.value}`;
 }
+
+/**
+ * Why a well-formed pin is still an obvious placeholder (`AAAA…A=`, `////…/8=`, `BBBB…B=`), or
+ * undefined when it looks like a digest. A digest's bytes look random: 32 random bytes hold ~30
+ * distinct values and a run of 8 equal base64 characters comes up about once in 10^11 pins, so
+ * fewer distinct bytes than half the digest, or such a run, is a value someone typed in, as
+ * OkHttp's documentation does with `sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=` to find
+ * the real pins from the error it provokes (CertificatePinner javadoc).
+ */
+export function placeholderPinProblem(pin: PinValue): string | undefined {
+  const bytes = Buffer.from(pin.value, 'base64');
+  const distinct = new Set(bytes).size;
+  if (distinct < bytes.length / 2) return `a placeholder, not a digest: ${distinct} distinct byte value${distinct === 1 ? '' : 's'} in ${bytes.length}`;
+  const run = /(.)\1{7,}/.exec(pin.value.replace(/=+$/, ''));
+  if (run) return `a placeholder, not a digest: '${run[1]}' repeated ${run[0].length} times`;
+  return undefined;
+}

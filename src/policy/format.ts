@@ -84,6 +84,24 @@ export interface ReadPolicy {
   reportUris?: string[];
   /** What lint reports beyond the policy itself. */
   notes: PolicyNote[];
+  /**
+   * Pins the file names by a pinprick world key instead of writing their value (a profile's
+   * `pins: [genuine-intermediate, backup-1]`): each name is a distinct key, but its pin belongs to
+   * one world (keys are generated per machine), so it is not in `policy`. Only the `pinprick`
+   * format has them.
+   */
+  worldKeys?: WorldKeyPin[];
+}
+
+/** A pin named by a pinprick world key (see {@link ReadPolicy.worldKeys}). */
+export interface WorldKeyPin {
+  /** The rule it belongs to (index into `policy.rules`). */
+  ruleIndex: number;
+  /** The key's name, e.g. `backup-1`. */
+  name: string;
+  /** Where the key sits in every world pinprick makes (src/world/spec.ts): `leaf`, `intermediate`, `root` or `backup`. */
+  position: 'root' | 'intermediate' | 'leaf' | 'backup';
+  at: SourceSpot;
 }
 
 /** One format: how to recognise it, read it and write it. */

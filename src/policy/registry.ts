@@ -6,10 +6,12 @@ import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
 import { androidNsc } from './formats/android-nsc.js';
 import { atsFormat } from './formats/ats.js';
+import { pinprickFormat } from './formats/pinprick.js';
 import { trustkitFormat } from './formats/trustkit.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
 export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
+  pinprickFormat,
   androidNsc,
   trustkitFormat,
   atsFormat,
@@ -38,3 +40,11 @@ export function readPolicy(file: string, text: string, format?: PolicyFormat): R
   if (!f) throw new InputError(`${file}: not a pin configuration pinprick can read (formats: ${FORMAT_MODULES.map((m) => m.format).join(', ')}); name it with --format`);
   return formatModule(f).read(file, text);
 }
+
+/**
+ * Largest pin configuration file `lint` reads: 1 MiB, as scenario and profile files. The files
+ * these formats live in are small (an Info.plist or a network_security_config.xml is a few KB, a
+ * Swift or Kotlin file holding a TrustKit dictionary or a CertificatePinner rarely 100 KB), and
+ * every reader is linear in its input.
+ */
+export const MAX_POLICY_FILE_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
 import { readBounded, TooLargeError } from '../input-files.js';
@@ -8,8 +8,6 @@ import type { World } from '../world/world.js';
 import type { Platform } from '../model/platforms.js';
 import { parsePin } from '../model/pin.js';
 import { hostPatternProblem, type PinPolicy, type PolicyPin } from '../model/policy.js';
-import { POLICY_FORMATS, type ReadPolicy } from '../policy/format.js';
-import { detectFormat, readPolicy } from '../policy/registry.js';
 import { checkedSource, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
 import { nearest } from './scenario.js';
 
@@ -122,49 +120,5 @@ export function resolveProfile(profile: Profile, world: World): ResolvedProfile 
     ],
     trust: profile.trust ?? world.trustedRoots().map((c) => c.name),
     ...(profile.platform ? { platform: profile.platform } : {}),
-  };
-}
-
-/** Whether `--profile` names a file (a path, or a name with an extension) rather than a shipped id. */
-export function isProfileFile(idOrFile: string): boolean {
-  return /[/\\]|\.[A-Za-z0-9]+$/.test(idOrFile);
-}
-
-/**
- * The profile `--profile` names, in any format pinprick reads (issue 17): a shipped id, a
- * pinprick profile file, or an app's own pin configuration (a Network Security Config, an
- * Info.plist, OkHttp source, an HPKP header...), read as the app ships it: its rules, hosts,
- * expiration and enforcement are the expectation, and the platform the format implies narrows
- * every `either`. A configuration that names no host (an HPKP header, a curl pin list) pins the
- * world's hosts, as the server that sends it would.
- */
-export function loadAnyProfile(idOrFile: string, world: World): ResolvedProfile {
-  if (!isProfileFile(idOrFile)) return resolveProfile(findProfile(idOrFile, world.spec), world);
-  let text: string;
-  try {
-    text = readBounded(idOrFile, MAX_SOURCE_BYTES).toString('utf8');
-  } catch (err) {
-    if (err instanceof TooLargeError) throw tooLargeSource(idOrFile, err.size, 'a profile file');
-    throw new ScenarioError(idOrFile, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const format = detectFormat(idOrFile, text);
-  if (format === undefined || format === 'pinprick') {
-    if (!/\.(ya?ml|json)$/.test(idOrFile) && format === undefined) {
-      throw new InputError(`${idOrFile}: not a pin configuration pinprick can read (a pinprick profile, or one of: ${POLICY_FORMATS.filter((f) => f !== 'pinprick').join(', ')})`);
-    }
-    return resolveProfile(parseProfile(idOrFile, text, world.spec), world);
-  }
-  return resolveReadPolicy(readPolicy(idOrFile, text, format), world);
-}
-
-/** An app's pin configuration as the harness's profile: its rules (hostless ones pin the world's hosts), the world's trust store, the format's platform. */
-export function resolveReadPolicy(read: ReadPolicy, world: World): ResolvedProfile {
-  const rules = read.policy.rules.map((r) => (r.domains.length ? r : { ...r, domains: world.hosts.map((h) => ({ pattern: h })) }));
-  return {
-    id: basename(read.file),
-    rules,
-    ...(read.policy.combine ? { combine: read.policy.combine } : {}),
-    trust: world.trustedRoots().map((c) => c.name),
-    ...(read.platform ? { platform: read.platform } : {}),
   };
 }

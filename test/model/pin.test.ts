@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { normalisePin, parsePin } from '../../src/model/index.js';
+import { normalisePin, parsePin, placeholderPinProblem } from '../../src/model/index.js';
 
 /** A real pin value: base64 of 32 bytes. */
 const B64 = createHash('sha256').update('x').digest('base64');
@@ -83,5 +83,26 @@ describe('normalisePin', () => {
     [`pin-sha1="${SHA1}"`, SHA1],
   ])('%j -> %j (unwrapped, not checked)', (text, value) => {
     expect(normalisePin(text)).toBe(value);
+  });
+});
+
+describe('placeholderPinProblem', () => {
+  it.each([
+    ['OkHttp\'s documented broken pin', 'sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', /1 distinct byte value in 32/],
+    ['all ones', `${'/'.repeat(42)}8=`, /distinct byte value/],
+    ['a letter typed over and over', 'sha256/BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=', /distinct byte values in 32/],
+    ['a typed run inside otherwise random text', `sha256/${B64.slice(0, 20)}QQQQQQQQQQQQQQQQQQQQQQA=`, /'Q' repeated 22 times|distinct byte values/],
+    ['a SHA-1 placeholder', 'sha1/AAAAAAAAAAAAAAAAAAAAAAAAAAA=', /1 distinct byte value in 20/],
+  ])('%s is a placeholder', (_what, text, problem) => {
+    expect(placeholderPinProblem(parsePin(text)!)).toMatch(problem);
+  });
+
+  it('no real digest is one: 10,000 SHA-256 and 10,000 SHA-1 pins pass', () => {
+    for (let i = 0; i < 10_000; i++) {
+      for (const algorithm of ['sha256', 'sha1']) {
+        const pin = parsePin(`${algorithm}/${createHash(algorithm).update(`key ${i}`).digest('base64')}`)!;
+        expect(placeholderPinProblem(pin), `${algorithm} ${i}`).toBeUndefined();
+      }
+    }
   });
 });

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { pinText, type Verdict } from '../../model/index.js';
 import { presentScenario } from '../../scenario/materialize.js';
-import { loadAnyProfile, loadBuiltinProfiles, resolveProfile } from '../../scenario/profile.js';
+import { loadAnyProfile } from '../../policy/load-profile.js';
+import { loadBuiltinProfiles, resolveProfile } from '../../scenario/profile.js';
 import { findScenario } from '../../scenario/scenario.js';
 import { out, table } from '../output.js';
 import { catalogFromArgs, chainLines, type ScenarioArgs } from './scenario-args.js';

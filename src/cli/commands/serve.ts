@@ -10,7 +10,7 @@ import { DEFAULT_WINDOW, startProxy } from '../../proxy/server.js';
 import { statusText } from '../../report/status.js';
 import { pinReportLine, verdictLine } from '../../report/verdict-line.js';
 import { presentScenario, type PresentedScenario } from '../../scenario/materialize.js';
-import { loadAnyProfile } from '../../scenario/profile.js';
+import { loadAnyProfile } from '../../policy/load-profile.js';
 import { findScenario, type Scenario } from '../../scenario/scenario.js';
 import { out, warn } from '../output.js';
 import { readControlState, removeControlState, runtimeDir, writeControlState } from '../runtime-dir.js';

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
 import { evaluate, type PinPolicy, type Verdict } from '../../model/index.js';
-import { loadAnyProfile } from '../../scenario/profile.js';
+import { loadAnyProfile } from '../../policy/load-profile.js';
 import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import { out } from '../output.js';
 import { pathLines } from './explain.js';

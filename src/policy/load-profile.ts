@@ -1,0 +1,57 @@
+/**
+ * `--profile` in any format pinprick reads (issue 17): a shipped id, a pinprick profile, or an
+ * app's own pin configuration read by src/policy. Kept out of scenario/profile.ts, which the
+ * pinprick-profile reader (policy/formats/pinprick.ts) builds on: imports go one way.
+ */
+import { basename } from 'node:path';
+import { InputError, ScenarioError } from '../errors.js';
+import { readBounded, TooLargeError } from '../input-files.js';
+import { findProfile, parseProfile, resolveProfile, type ResolvedProfile } from '../scenario/profile.js';
+import { MAX_SOURCE_BYTES, tooLargeSource } from '../scenario/source.js';
+import type { World } from '../world/world.js';
+import { POLICY_FORMATS, type ReadPolicy } from './format.js';
+import { detectFormat, readPolicy } from './registry.js';
+
+/** Whether `--profile` names a file (a path, or a name with an extension) rather than a shipped id. */
+export function isProfileFile(idOrFile: string): boolean {
+  return /[/\\]|\.[A-Za-z0-9]+$/.test(idOrFile);
+}
+
+/**
+ * The profile `--profile` names, in any format pinprick reads (issue 17): a shipped id, a
+ * pinprick profile file, or an app's own pin configuration (a Network Security Config, an
+ * Info.plist, OkHttp source, an HPKP header...), read as the app ships it: its rules, hosts,
+ * expiration and enforcement are the expectation, and the platform the format implies narrows
+ * every `either`. A configuration that names no host (an HPKP header, a curl pin list) pins the
+ * world's hosts, as the server that sends it would.
+ */
+export function loadAnyProfile(idOrFile: string, world: World): ResolvedProfile {
+  if (!isProfileFile(idOrFile)) return resolveProfile(findProfile(idOrFile, world.spec), world);
+  let text: string;
+  try {
+    text = readBounded(idOrFile, MAX_SOURCE_BYTES).toString('utf8');
+  } catch (err) {
+    if (err instanceof TooLargeError) throw tooLargeSource(idOrFile, err.size, 'a profile file');
+    throw new ScenarioError(idOrFile, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const format = detectFormat(idOrFile, text);
+  if (format === undefined || format === 'pinprick') {
+    if (!/\.(ya?ml|json)$/.test(idOrFile) && format === undefined) {
+      throw new InputError(`${idOrFile}: not a pin configuration pinprick can read (a pinprick profile, or one of: ${POLICY_FORMATS.filter((f) => f !== 'pinprick').join(', ')})`);
+    }
+    return resolveProfile(parseProfile(idOrFile, text, world.spec), world);
+  }
+  return resolveReadPolicy(readPolicy(idOrFile, text, format), world);
+}
+
+/** An app's pin configuration as the harness's profile: its rules (hostless ones pin the world's hosts), the world's trust store, the format's platform. */
+export function resolveReadPolicy(read: ReadPolicy, world: World): ResolvedProfile {
+  const rules = read.policy.rules.map((r) => (r.domains.length ? r : { ...r, domains: world.hosts.map((h) => ({ pattern: h })) }));
+  return {
+    id: basename(read.file),
+    rules,
+    ...(read.policy.combine ? { combine: read.policy.combine } : {}),
+    trust: world.trustedRoots().map((c) => c.name),
+    ...(read.platform ? { platform: read.platform } : {}),
+  };
+}
