@@ -4,9 +4,12 @@
  */
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
+import { okhttpFormat } from './formats/okhttp.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
-export const FORMAT_MODULES: readonly PolicyFormatModule[] = [];
+export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
+  okhttpFormat,
+];
 
 /** The module of a format. */
 export function formatModule(format: PolicyFormat): PolicyFormatModule {
