@@ -4,11 +4,13 @@
  */
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
+import { hpkpFormat } from './formats/hpkp.js';
 import { okhttpFormat } from './formats/okhttp.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
 export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
   okhttpFormat,
+  hpkpFormat,
 ];
 
 /** The module of a format. */
