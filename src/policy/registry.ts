@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
+import { curlFormat } from './formats/curl.js';
 import { hpkpFormat } from './formats/hpkp.js';
 import { okhttpFormat } from './formats/okhttp.js';
 
@@ -11,6 +12,7 @@ import { okhttpFormat } from './formats/okhttp.js';
 export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
   okhttpFormat,
   hpkpFormat,
+  curlFormat,
 ];
 
 /** The module of a format. */

@@ -35,9 +35,9 @@ export interface TwoChains {
   rogueLeaf: TestCert;
 }
 
-/** Both chains issue leaves for every host in `hosts`. */
-export async function twoChains(hosts: string[]): Promise<TwoChains> {
-  const pki = new TestPki();
+/** Both chains issue leaves for every host in `hosts`, valid around `now` (the model tests' clock; real clients need the real one). */
+export async function twoChains(hosts: string[], now: Date = NOW): Promise<TwoChains> {
+  const pki = new TestPki(now);
   const root = await pki.root('CN=Northwind Test Root');
   const int = await pki.intermediate('CN=Northwind Test Intermediate', root);
   const leaf = await pki.leaf(hosts, int);
