@@ -3,7 +3,7 @@
  * parser (model/pin.ts) decides what the value is; this says, in one line lint can show, why a
  * value it refuses is not a usable pin.
  */
-import { parsePin, type PinHash, type PinValue } from '../../model/pin.js';
+import { normalisePin, parsePin, type PinHash, type PinValue } from '../../model/pin.js';
 import type { PolicyPin } from '../../model/policy.js';
 
 /** A pin the reader accepts, or why it does not. */
@@ -13,7 +13,7 @@ export type PinReading = { pin: PinValue } | { problem: string };
  * A value made of one repeated character (`AAAA…=`, `BBBB…=`): the deliberately wrong pin of
  * OkHttp's "start with a broken configuration" instructions (square.github.io/okhttp
  * CertificatePinner) and of react-native-ssl-public-key-pinning's README, left in shipped code.
- * It decodes to 32 bytes, so only this check tells it from a real pin.
+ * `AAAA…A=` decodes to 32 zero bytes, so only this check tells it from a real pin.
  */
 export function isPlaceholderPin(value: string): boolean {
   const body = value.replace(/=+$/, '');
@@ -26,8 +26,9 @@ export function isPlaceholderPin(value: string): boolean {
  * a problem sentence, and the reader keeps the rule's other pins (issue 17).
  */
 export function readPin(text: string, accept: readonly PinHash[] = ['sha256']): PinReading {
+  // Before the parse: README placeholders such as BBBB…B= are not even canonical base64.
+  if (isPlaceholderPin(normalisePin(text))) return { problem: `'${shorten(text)}' is a placeholder (one repeated character), not the hash of a key` };
   const pin = parsePin(text);
-  if (pin && isPlaceholderPin(pin.value)) return { problem: `'${shorten(text)}' is a placeholder (one repeated character), not the hash of a key` };
   if (pin && accept.includes(pin.hash)) return { pin };
   if (pin) return { problem: `'${shorten(text)}' is a ${pin.hash === 'sha1' ? 'SHA-1' : 'SHA-256'} pin; this format takes ${accept.map((h) => (h === 'sha1' ? 'SHA-1' : 'SHA-256')).join(' and ')} pins only` };
   return { problem: pinProblem(text) };
