@@ -4,15 +4,19 @@
  */
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
+import { approovFormat } from './formats/approov.js';
 import { curlFormat } from './formats/curl.js';
 import { hpkpFormat } from './formats/hpkp.js';
 import { okhttpFormat } from './formats/okhttp.js';
+import { reactNativeFormat } from './formats/react-native.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
 export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
   okhttpFormat,
   hpkpFormat,
   curlFormat,
+  reactNativeFormat,
+  approovFormat,
 ];
 
 /** The module of a format. */
