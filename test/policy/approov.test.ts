@@ -71,6 +71,8 @@ describe('approov: files that cannot be read stop with file:line:col', () => {
     ['pins not in a list', `{\n  "api.example.com": "${E5}"\n}\n`, "pins.json:2:22: 'api.example.com': expected an array of base64 SHA-256 pins"],
     ['a pin that is not a string', '{\n  "api.example.com": [42]\n}\n', "pins.json:2:23: 'api.example.com': a pin is a base64 string, not a number"],
     ['not an object', `["${E5}"]\n`, 'pins.json:1:1: an Approov pin map is a JSON object: domain -> array of base64 SHA-256 pins'],
+    // jsonc-parser recurses per level: the stack must not be what stops it.
+    ['nested beyond any pin map', `${'{"a":'.repeat(50_000)}[]${'}'.repeat(50_000)}`, 'pins.json:1:1: JSON nested too deeply for a pin map'],
   ];
   it.each(rows)('%s', (_what, text, message) => {
     expect(() => approovFormat.read('pins.json', text)).toThrow(PolicyFileError);

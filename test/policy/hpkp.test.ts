@@ -135,6 +135,7 @@ describe('hpkp: files that cannot be read stop with file:line:col', () => {
     ['nginx: a block never closed', 'site.conf', `server {\n  add_header Public-Key-Pins 'max-age=1';\n`, 'site.conf:3:1: unexpected end of file, expecting "}" (the block opened at line 1 is never closed)'],
     ['nginx: an unterminated quote', 'site.conf', 'server {\n  add_header Public-Key-Pins "pin-sha256=x;\n}\n', 'site.conf:2:30: unterminated quoted string (no closing ")'],
     ['h2o: broken YAML', 'h2o.conf', 'hosts:\n  "a.example":\n    header.add: [\n', 'h2o.conf:4:1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ['h2o: YAML nested beyond the parser\'s stack', 'h2o.conf', `header.add: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`, 'h2o.conf:1:1: YAML nested too deeply for a server configuration'],
     ['helmet: an object left open', 'app.js', `app.use(helmet.hpkp({\n  maxAge: 600,\n  sha256s: ['${E5}'],\n);\n`, "app.js:4:1: ')' where the '{' of line 1 column 21 needs '}'"],
     ['secure_headers: an array left open', 'secure_headers.rb', "config.hpkp = {\n  max_age: 600,\n  pins: [{ sha256: 'x' }\n}\n", "secure_headers.rb:4:1: '}' where the '[' of line 3 column 9 needs ']'"],
     ['no header at all', 'site.conf', 'server {\n  listen 443 ssl;\n}\n', 'site.conf:1:1: no Public-Key-Pins header in this file (nor helmet hpkp or secure_headers hpkp options)'],

@@ -109,6 +109,13 @@ describe('okhttp: what the reader tells lint (the rule keeps its other pins)', (
     expect(r.notes[0]).toMatchObject({ kind: 'other', at: { line: 2, column: 10 }, detail: "the pattern is 'BuildConfig.API_HOST', which is not written in this file: give the host it stands for with --host" });
   });
 
+  it('a constant defined through thousands of others is not followed to the end: unknown, noted, no stack overflow', () => {
+    const chain = Array.from({ length: 20_000 }, (_, i) => `val C${i} = C${i + 1}`).join('\n');
+    const r = okhttpFormat.read('Pins.kt', `${chain}\nval C20000 = "sha256/${E5}"\nval p = CertificatePinner.Builder().add("a.example", C0, "sha256/${BACKUP}").build()\n`);
+    expect(r.policy.rules[0]!.pins).toEqual([sha256(BACKUP)]);
+    expect(r.notes).toEqual([expect.objectContaining({ kind: 'other', detail: expect.stringMatching(/^a pin comes from 'C[0-9]+', which is not written in this file/) })]);
+  });
+
   it('Kotlin .apply { add(...) } on the builder, and templates of constants', () => {
     const r = okhttpFormat.read('Pins.kt', `const val HOST = "example.com"\nconst val E5 = "${E5}"\nval pinner = CertificatePinner.Builder().apply {\n    add("**.$HOST", "sha256/$E5")\n    add("\${HOST}", "sha256/${BACKUP}")\n}.build()\n`);
     expect(r.policy.rules.map((x) => [x.domains[0]!.pattern, x.pins.map((p) => p.value)])).toEqual([

@@ -88,6 +88,7 @@ describe('react-native: files that cannot be read stop with file:line:col', () =
     ['an object left open', 'App.js', `initializeSslPinning({\n  'a.example': {\n    publicKeyHashes: ['${E5}'],\n  },\n);\n`, "App.js:5:1: ')' where the '{' of line 1 column 22 needs '}'"],
     ['an unterminated string', 'App.js', "initializeSslPinning({\n  'a.example: { publicKeyHashes: [] },\n});\n", 'App.js:2:3: unterminated string literal'],
     ['JSX never closed', 'App.jsx', 'export default () => (\n  <View>\n    <Text>hi</Text>\n);\n', 'App.jsx:2:3: JSX element is never closed'],
+    ['JSX nested beyond any app (the recursion is bounded)', 'App.jsx', `const x = ${'<a>{'.repeat(300)}${'}</a>'.repeat(300)};\n`, `App.jsx:1:${11 + 257 * 4}: JSX nested more than 256 deep`],
     ['no call', 'App.js', "import { initializeSslPinning } from 'react-native-ssl-public-key-pinning';\n", 'App.js:1:1: no initializeSslPinning({...}) call in this file'],
   ];
   it.each(rows)('%s', (_what, file, text, message) => {

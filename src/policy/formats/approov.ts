@@ -44,7 +44,14 @@ const JSON_ERRORS: Record<string, string> = {
 /** A parsed JSON document, or the first error at file:line:col. Comments are allowed (configurations written by hand carry them). */
 function parseJson(file: string, text: string): Node {
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: false, allowTrailingComma: false, allowEmptyContent: false });
+  let root: Node | undefined;
+  try {
+    root = parseTree(text, errors, { disallowComments: false, allowTrailingComma: false, allowEmptyContent: false });
+  } catch (e) {
+    // jsonc-parser recurses once per nesting level: a pathological file exhausts the stack.
+    if (e instanceof RangeError) throw new PolicyFileError(file, 1, 1, 'JSON nested too deeply for a pin map');
+    throw e;
+  }
   const first = errors[0];
   if (first || !root) {
     const { line, column } = spotOf(text, first?.offset ?? 0);

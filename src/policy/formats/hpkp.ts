@@ -313,8 +313,11 @@ function h2oHeaders(file: string, text: string): Found[] {
   const doc = parseDocument(text, { uniqueKeys: false });
   const error = doc.errors[0];
   if (error) {
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    // The parser recurses per level and reports where its stack ran out, which depends on the machine: the file as a whole is the spot.
+    if (/call stack/i.test(message)) throw new PolicyFileError(file, 1, 1, 'YAML nested too deeply for a server configuration');
     const { line, column } = spotOf(text, error.pos[0]);
-    throw new PolicyFileError(file, line, column, error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
+    throw new PolicyFileError(file, line, column, message);
   }
   const found: Found[] = [];
   const global: Found[] = [];

@@ -176,17 +176,21 @@ function skipRegex(text: string, start: number, fail: (at: number, detail: strin
   return fail(start, 'unterminated regular expression literal');
 }
 
+/** Elements inside expressions inside elements: deeper than this is not an app (and recursion stays bounded). */
+const MAX_JSX_NESTING = 256;
+
 /**
  * The end of the JSX element starting at `start` (facebook.github.io/jsx: tags, attributes in
  * quotes or braces, text children, `{…}` children that may hold elements again).
  */
-function skipJsx(text: string, start: number, fail: (at: number, detail: string) => never): number {
+function skipJsx(text: string, start: number, fail: (at: number, detail: string) => never, nesting = 0): number {
+  if (nesting > MAX_JSX_NESTING) return fail(start, `JSX nested more than ${MAX_JSX_NESTING} deep`);
   let depth = 0;
   let i = start;
   while (i < text.length) {
     const c = text[i]!;
     if (c === '{') {
-      i = skipBraces(text, i, fail);
+      i = skipBraces(text, i, fail, nesting);
       continue;
     }
     if (c !== '<') {
@@ -201,7 +205,7 @@ function skipJsx(text: string, start: number, fail: (at: number, detail: string)
         const q = text.indexOf(d, j + 1);
         if (q === -1) return fail(j, 'unterminated string in a JSX attribute');
         j = q + 1;
-      } else if (d === '{') j = skipBraces(text, j, fail);
+      } else if (d === '{') j = skipBraces(text, j, fail, nesting);
       else j++;
     }
     if (j >= text.length) return fail(i, 'unterminated JSX tag');
@@ -215,7 +219,7 @@ function skipJsx(text: string, start: number, fail: (at: number, detail: string)
 }
 
 /** The offset after the `}` matching the `{` at `start`, skipping strings, comments and JSX inside. */
-function skipBraces(text: string, start: number, fail: (at: number, detail: string) => never): number {
+function skipBraces(text: string, start: number, fail: (at: number, detail: string) => never, nesting: number): number {
   let depth = 0;
   let i = start;
   let prev = '';
@@ -242,7 +246,7 @@ function skipBraces(text: string, start: number, fail: (at: number, detail: stri
       i = close + 2;
       continue;
     } else if (c === '<' && /[A-Za-z>]/.test(text[i + 1] ?? '') && /[(,{?:=&|>]|^$/.test(prev)) {
-      i = skipJsx(text, i, fail);
+      i = skipJsx(text, i, fail, nesting + 1);
       prev = '>';
       continue;
     }

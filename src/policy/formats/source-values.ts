@@ -84,7 +84,8 @@ export class SourceValues {
     const cached = this.cache.get(name);
     if (cached) return cached;
     const at = this.declarations.get(name);
-    if (at === undefined || this.resolving.has(name)) return undefined;
+    // A constant defined through more than MAX_DEPTH others is not a pin configuration: unknown (and the stack stays bounded).
+    if (at === undefined || this.resolving.has(name) || this.resolving.size > MAX_DEPTH) return undefined;
     this.resolving.add(name);
     try {
       const v = this.expression(at).value;
@@ -174,8 +175,8 @@ export class SourceValues {
 
   private unary(i: number, depth: number): { value: Value; next: number } {
     const t = this.tokens[i];
-    if (t?.kind === 'punct' && t.text === '-') {
-      const r = this.unary(i + 1, depth);
+    if (t?.kind === 'punct' && t.text === '-' && depth <= MAX_DEPTH) {
+      const r = this.unary(i + 1, depth + 1);
       return r.value.kind === 'number' ? { value: { ...r.value, value: -r.value.value, start: t.start }, next: r.next } : this.unknown(i, r.next);
     }
     if (t?.kind === 'ident' && (t.text === 'await' || t.text === 'new') && this.tokens[i + 1]?.kind === 'ident') return this.postfix(i + 1, depth, t.text === 'new');
