@@ -70,7 +70,7 @@ interface Found {
  * The directives of a header value (RFC 7469 section 2.1: `;`-separated, names case-insensitive,
  * values a token or a quoted-string). Unknown directives are ignored, as user agents must.
  */
-export function parseHeaderValue(value: Located): Directives {
+function parseHeaderValue(value: Located): Directives {
   const d: Directives = { pins: [], includeSubDomains: false, notes: [] };
   const parts: [number, number][] = [];
   let from = 0;
