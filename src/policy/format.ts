@@ -91,6 +91,13 @@ export interface ReadPolicy {
    * format has them.
    */
   worldKeys?: WorldKeyPin[];
+  /**
+   * Set when the file does not say which host some of its rules pin: an HPKP header pins the host
+   * that sends it (RFC 7469 section 2.1) and a bare curl pin list the URL it is given. Those rules
+   * have the one domain {@link UNNAMED_HOST}, which no real host matches; a caller that knows the
+   * host (`--host`) puts it in with {@link bindHost}.
+   */
+  hostless?: true;
 }
 
 /** A pin named by a pinprick world key (see {@link ReadPolicy.worldKeys}). */
@@ -102,6 +109,24 @@ export interface WorldKeyPin {
   /** Where the key sits in every world pinprick makes (src/world/spec.ts): `leaf`, `intermediate`, `root` or `backup`. */
   position: 'root' | 'intermediate' | 'leaf' | 'backup';
   at: SourceSpot;
+}
+
+/**
+ * The domain pattern of a rule whose file does not name its host. Under `.invalid`, reserved
+ * never to resolve (RFC 6761 section 6.4), so it covers no host until {@link bindHost} replaces it.
+ */
+export const UNNAMED_HOST = 'unnamed-host.invalid';
+
+/**
+ * A read policy with `host` in place of {@link UNNAMED_HOST} in every rule (the rule's
+ * includeSubdomains is kept: HPKP's includeSubDomains then covers the host's subdomains). Rules
+ * that name their hosts are left as written.
+ */
+export function bindHost(read: ReadPolicy, host: string): ReadPolicy {
+  if (!read.hostless) return read;
+  const rules = read.policy.rules.map((r) => ({ ...r, domains: r.domains.map((d) => (d.pattern === UNNAMED_HOST ? { ...d, pattern: host } : d)) }));
+  const { hostless: _, ...rest } = read;
+  return { ...rest, policy: { ...read.policy, rules } };
 }
 
 /** One format: how to recognise it, read it and write it. */

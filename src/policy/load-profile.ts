@@ -9,7 +9,7 @@ import { readBounded, TooLargeError } from '../input-files.js';
 import { findProfile, parseProfile, resolveProfile, type ResolvedProfile } from '../scenario/profile.js';
 import { MAX_SOURCE_BYTES, tooLargeSource } from '../scenario/source.js';
 import type { World } from '../world/world.js';
-import { POLICY_FORMATS, type ReadPolicy } from './format.js';
+import { POLICY_FORMATS, UNNAMED_HOST, type ReadPolicy } from './format.js';
 import { detectFormat, readPolicy } from './registry.js';
 
 /** Whether `--profile` names a file (a path, or a name with an extension) rather than a shipped id. */
@@ -46,7 +46,11 @@ export function loadAnyProfile(idOrFile: string, world: World): ResolvedProfile 
 
 /** An app's pin configuration as the harness's profile: its rules (hostless ones pin the world's hosts), the world's trust store, the format's platform. */
 export function resolveReadPolicy(read: ReadPolicy, world: World): ResolvedProfile {
-  const rules = read.policy.rules.map((r) => (r.domains.length ? r : { ...r, domains: world.hosts.map((h) => ({ pattern: h })) }));
+  // A rule of a file that names no host (UNNAMED_HOST) pins the world's hosts, as the server sending that header would.
+  const rules = read.policy.rules.map((r) => ({
+    ...r,
+    domains: r.domains.length ? r.domains.flatMap((d) => (d.pattern === UNNAMED_HOST ? world.hosts.map((h) => ({ ...d, pattern: h })) : [d])) : world.hosts.map((h) => ({ pattern: h })),
+  }));
   return {
     id: basename(read.file),
     rules,

@@ -5,8 +5,13 @@
 import { InputError } from '../errors.js';
 import type { PolicyFormat, PolicyFormatModule, ReadPolicy } from './format.js';
 import { androidNsc } from './formats/android-nsc.js';
+import { approovFormat } from './formats/approov.js';
 import { atsFormat } from './formats/ats.js';
+import { curlFormat } from './formats/curl.js';
+import { hpkpFormat } from './formats/hpkp.js';
+import { okhttpFormat } from './formats/okhttp.js';
 import { pinprickFormat } from './formats/pinprick.js';
+import { reactNativeFormat } from './formats/react-native.js';
 import { trustkitFormat } from './formats/trustkit.js';
 
 /** The modules, one per format (src/policy/formats/*.ts). */
@@ -15,6 +20,11 @@ export const FORMAT_MODULES: readonly PolicyFormatModule[] = [
   androidNsc,
   trustkitFormat,
   atsFormat,
+  okhttpFormat,
+  hpkpFormat,
+  curlFormat,
+  reactNativeFormat,
+  approovFormat,
 ];
 
 /** The module of a format. */

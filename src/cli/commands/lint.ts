@@ -5,7 +5,7 @@ import { distinctPins, hasError, lintPolicy, policyHosts, type ServedKeys } from
 import { packageInfo } from '../../lint/package-info.js';
 import { sarifLog, type LintFileResult } from '../../lint/sarif.js';
 import { publicRoots, servedKeys } from '../../lint/served.js';
-import { POLICY_FORMATS, type PolicyFormat } from '../../policy/format.js';
+import { bindHost, POLICY_FORMATS, type PolicyFormat } from '../../policy/format.js';
 import { MAX_POLICY_FILE_BYTES, readPolicy } from '../../policy/registry.js';
 import { printable } from '../../printable.js';
 import { fetchServedChain } from '../../proxy/served-chain.js';
@@ -80,7 +80,9 @@ function lintFile(file: string, args: LintArgs, at: Date, served: ServedKeys | u
       if (err instanceof TooLargeError) throw new InputError(tooLargeMessage(file, 'a pin configuration', err));
       throw new InputError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
-    const read = readPolicy(file, text, args.format);
+    // A file that names no host (an HPKP header, a curl pin list) pins the host it is used for: --host, else the server's.
+    const given = args.host ?? args.sni ?? (args.against ? parseTarget(args.against).host : undefined);
+    const read = given === undefined ? readPolicy(file, text, args.format) : bindHost(readPolicy(file, text, args.format), given);
     return { file, format: read.format, hosts: policyHosts(read), pins: distinctPins(read), findings: lintPolicy(read, { at, ...(served ? { served } : {}) }) };
   } catch (err) {
     if (!(err instanceof PinprickError)) throw err;
