@@ -80,18 +80,31 @@ export function pinText(pin: PinValue): string {
 }
 
 /**
- * Why a well-formed pin is still an obvious placeholder (`AAAA…A=`, `////…/8=`, `BBBB…B=`), or
- * undefined when it looks like a digest. A digest's bytes look random: 32 random bytes hold ~30
- * distinct values and a run of 8 equal base64 characters comes up about once in 10^11 pins, so
- * fewer distinct bytes than half the digest, or such a run, is a value someone typed in, as
- * OkHttp's documentation does with `sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=` to find
- * the real pins from the error it provokes (CertificatePinner javadoc).
+ * Why a pin value is an obvious placeholder (`AAAA…A=`, `////…/8=`, `BBBB…B=`, `ABCDEFGH…`), or
+ * undefined when it looks like a digest: the one placeholder check of every reader and of lint.
+ * A digest's bytes look random: 32 random bytes hold ~30 distinct values, a run of 8 equal base64
+ * characters comes up about once in 10^11 pins, and a run of 12 consecutive letters of the base64
+ * alphabet under 2^-60; so fewer distinct bytes than half the digest, or such a run, is a value
+ * someone typed in, as OkHttp's documentation does with `sha256/AAAA…A=` to find the real pins
+ * from the error it provokes (CertificatePinner javadoc). Works on the text, so a non-canonical
+ * placeholder (`BBBB…B=`, which parsePin refuses) is recognised too.
  */
-export function placeholderPinProblem(pin: PinValue): string | undefined {
-  const bytes = Buffer.from(pin.value, 'base64');
+export function placeholderPinProblem(pin: PinValue | string): string | undefined {
+  const value = typeof pin === 'string' ? normalisePin(pin) : pin.value;
+  const body = value.replace(/=+$/, '');
+  // Only values of a pin's length (SHA-256: 43 characters before '=', SHA-1: 27): a hex digest is another mistake.
+  if ((body.length !== 43 && body.length !== 27) || !/^[A-Za-z0-9+/]+$/.test(body)) return undefined;
+  const bytes = Buffer.from(value, 'base64');
   const distinct = new Set(bytes).size;
   if (distinct < bytes.length / 2) return `a placeholder, not a digest: ${distinct} distinct byte value${distinct === 1 ? '' : 's'} in ${bytes.length}`;
-  const run = /(.)\1{7,}/.exec(pin.value.replace(/=+$/, ''));
+  const run = /(.)\1{7,}/.exec(body);
   if (run) return `a placeholder, not a digest: '${run[1]}' repeated ${run[0].length} times`;
+  let ascending = 1;
+  for (let i = 1; i < body.length; i++) {
+    ascending = BASE64_ALPHABET.indexOf(body[i]!) === BASE64_ALPHABET.indexOf(body[i - 1]!) + 1 ? ascending + 1 : 1;
+    if (ascending >= 12) return 'a placeholder, not a digest: a run of the base64 alphabet';
+  }
   return undefined;
 }
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -5,34 +5,11 @@
  * base64 digest of a key belongs. Neither makes a reader fail: the reader keeps the rule's other
  * pins and adds a note (policy/format.ts `malformed-pin`, `certificate-fingerprint`) for lint.
  */
+import { placeholderPinProblem } from '../model/pin.js';
 
-const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/**
- * Fewer distinct characters than this in a 43-character value is a placeholder (`AAAA…=`,
- * `ABAB…=`): a SHA-256 digest written in base64 has about 31 distinct characters, and the chance
- * that it has 7 or fewer is about 2^-108 (C(64,7)·(7/64)^43).
- */
-const MIN_DISTINCT = 8;
-/**
- * A run of this many consecutive characters of the base64 alphabet is a placeholder
- * (`ABCDEFGHIJKL…`): in 43 random characters the chance of one is under 2^-60 (32 places, 64^-11 each).
- */
-const ALPHABET_RUN = 12;
-
-/**
- * True when a well-formed pin value (model/pin.ts `parsePin` accepts it) is a placeholder rather
- * than a digest anyone computed: too few distinct characters, or a long run of the alphabet.
- */
+/** True when a pin value (wrapped or bare) is a placeholder rather than a digest anyone computed: model/pin.ts placeholderPinProblem, the one check. */
 export function isPlaceholderPin(value: string): boolean {
-  const body = value.replace(/=+$/, '');
-  if (new Set(body).size < MIN_DISTINCT) return true;
-  let run = 1;
-  for (let i = 1; i < body.length; i++) {
-    run = BASE64_ALPHABET.indexOf(body[i]!) === BASE64_ALPHABET.indexOf(body[i - 1]!) + 1 ? run + 1 : 1;
-    if (run >= ALPHABET_RUN) return true;
-  }
-  return false;
+  return placeholderPinProblem(value) !== undefined;
 }
 
 /**

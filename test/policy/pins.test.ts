@@ -3,7 +3,8 @@
  * not a usable pin comes back with the sentence lint shows (never an exception).
  */
 import { describe, expect, it } from 'vitest';
-import { isPlaceholderPin, readPin } from '../../src/policy/formats/pins.js';
+import { readPin } from '../../src/policy/formats/pins.js';
+import { isPlaceholderPin } from '../../src/policy/pin-values.js';
 
 const E5 = 'f5sNSaddZZm2EJN69IzlbM56tRHrNcGEjvI5k998/L8=';
 
@@ -15,9 +16,9 @@ describe('readPin', () => {
     [`pin-sha256="${E5}"`, ['sha256'], { pin: { hash: 'sha256', value: E5 } }],
     ['sha1/o9VPi5IjvOWM5mABBhFdvlDid/E=', ['sha256', 'sha1'], { pin: { hash: 'sha1', value: 'o9VPi5IjvOWM5mABBhFdvlDid/E=' } }],
     ['sha1/o9VPi5IjvOWM5mABBhFdvlDid/E=', ['sha256'], { problem: "'sha1/o9VPi5IjvOWM5mABBhFdvlDid/E=' is a SHA-1 pin; this format takes SHA-256 pins only" }],
-    [`${'A'.repeat(43)}=`, ['sha256'], { problem: `'${'A'.repeat(43)}=' is a placeholder (one repeated character), not the hash of a key` }],
+    [`${'A'.repeat(43)}=`, ['sha256'], { problem: `'${'A'.repeat(43)}=' is a placeholder, not a digest: 1 distinct byte value in 32` }],
     // Not canonical base64 either: the placeholder check comes first.
-    [`sha256/${'B'.repeat(43)}=`, ['sha256'], { problem: `'sha256/${'B'.repeat(43)}=' is a placeholder (one repeated character), not the hash of a key` }],
+    [`sha256/${'B'.repeat(43)}=`, ['sha256'], { problem: `'sha256/${'B'.repeat(43)}=' is a placeholder, not a digest: 3 distinct byte values in 32` }],
     ['', ['sha256'], { problem: 'an empty pin' }],
     ['ab'.repeat(32), ['sha256'], { problem: `'${'ab'.repeat(32).slice(0, 57)}...' is a hex SHA-256 digest; pins are base64 (44 characters ending in '=')` }],
     [Array.from({ length: 32 }, () => 'AB').join(':'), ['sha256'], { problem: expect.stringMatching(/is a colon-separated hex digest \(a certificate fingerprint\?\)/) }],

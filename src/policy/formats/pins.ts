@@ -3,22 +3,11 @@
  * parser (model/pin.ts) decides what the value is; this says, in one line lint can show, why a
  * value it refuses is not a usable pin.
  */
-import { normalisePin, parsePin, type PinHash, type PinValue } from '../../model/pin.js';
+import { parsePin, placeholderPinProblem, type PinHash, type PinValue } from '../../model/pin.js';
 import type { PolicyPin } from '../../model/policy.js';
 
 /** A pin the reader accepts, or why it does not. */
 export type PinReading = { pin: PinValue } | { problem: string };
-
-/**
- * A value made of one repeated character (`AAAA…=`, `BBBB…=`): the deliberately wrong pin of
- * OkHttp's "start with a broken configuration" instructions (square.github.io/okhttp
- * CertificatePinner) and of react-native-ssl-public-key-pinning's README, left in shipped code.
- * `AAAA…A=` decodes to 32 zero bytes, so only this check tells it from a real pin.
- */
-export function isPlaceholderPin(value: string): boolean {
-  const body = value.replace(/=+$/, '');
-  return body.length > 8 && /^(.)\1*$/.test(body);
-}
 
 /**
  * Read a pin written as the format writes it (`sha256/B64`, `sha256//B64`, a bare `B64`), accepting
@@ -27,7 +16,8 @@ export function isPlaceholderPin(value: string): boolean {
  */
 export function readPin(text: string, accept: readonly PinHash[] = ['sha256']): PinReading {
   // Before the parse: README placeholders such as BBBB…B= are not even canonical base64.
-  if (isPlaceholderPin(normalisePin(text))) return { problem: `'${shorten(text)}' is a placeholder (one repeated character), not the hash of a key` };
+  const placeholder = placeholderPinProblem(text);
+  if (placeholder) return { problem: `'${shorten(text)}' is ${placeholder}` };
   const pin = parsePin(text);
   if (pin && accept.includes(pin.hash)) return { pin };
   if (pin) return { problem: `'${shorten(text)}' is a ${pin.hash === 'sha1' ? 'SHA-1' : 'SHA-256'} pin; this format takes ${accept.map((h) => (h === 'sha1' ? 'SHA-1' : 'SHA-256')).join(' and ')} pins only` };
