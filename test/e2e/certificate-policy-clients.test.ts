@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/model/index.js';
+import { DIVERGENCES, evaluate, platformAnswer } from '../../src/model/index.js';
 import { pemOf } from '../../src/world/pem.js';
 import { buildCertificate, ext, keyId, type RawExtension } from '../helpers/der-builder.js';
 import { nameOf } from '../helpers/pki.js';
@@ -57,7 +57,8 @@ func main() {
 }
 `;
 
-type Variant = 'critical' | 'non-critical' | 'valid';
+/** `duplicate`: no policyConstraints, and a certificatePolicies that names one OID twice (RFC 5280 4.2.1.4: MUST NOT). */
+type Variant = 'critical' | 'non-critical' | 'valid' | 'duplicate';
 interface Served {
   variant: Variant;
   rootPem: string;
@@ -85,9 +86,10 @@ async function serve(variant: Variant): Promise<Served> {
     buildCertificate({ subject: nameOf(subject), issuer: nameOf(issuer), notBefore: new Date(now - day), notAfter: new Date(now + 30 * day), subjectKey: k, signingKey: signer, extensions });
   const policy = '2.23.140.1.2.1';
   const root = cert(`CN=Policy Client Root ${variant}`, `CN=Policy Client Root ${variant}`, rk, rk, ca(rk, rk).filter((e) => e.oid !== '2.5.29.35'));
-  const int = cert(`CN=Policy Client CA ${variant}`, `CN=Policy Client Root ${variant}`, ik, rk, ca(ik, rk, [ext.policyConstraints(0, variant !== 'non-critical'), ext.certificatePolicies([policy])]));
+  const intPolicies = variant === 'duplicate' ? [ext.certificatePolicies([policy, policy])] : [ext.policyConstraints(0, variant !== 'non-critical'), ext.certificatePolicies([policy])];
+  const int = cert(`CN=Policy Client CA ${variant}`, `CN=Policy Client Root ${variant}`, ik, rk, ca(ik, rk, intPolicies));
   const leafExt = [ext.basicConstraints(false), ext.keyUsage([0]), ext.extKeyUsage(['1.3.6.1.5.5.7.3.1']), ext.subjectAltName({ dns: ['localhost'] }), ext.subjectKeyId(keyId(lk)), ext.authorityKeyId(keyId(ik))];
-  const leaf = cert('CN=localhost', `CN=Policy Client CA ${variant}`, lk, ik, variant === 'valid' ? [...leafExt, ext.certificatePolicies([policy])] : leafExt);
+  const leaf = cert('CN=localhost', `CN=Policy Client CA ${variant}`, lk, ik, variant === 'valid' || variant === 'duplicate' ? [...leafExt, ext.certificatePolicies([policy])] : leafExt);
   const server = createServer({ cert: pemOf(leaf, 'CERTIFICATE') + pemOf(int, 'CERTIFICATE'), key: lk.export({ type: 'pkcs8', format: 'pem' }) }, (s) => {
     s.on('error', () => {});
     s.on('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'));
@@ -117,7 +119,7 @@ function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status:
 }
 
 beforeAll(async () => {
-  for (const v of ['critical', 'non-critical', 'valid'] as const) served.set(v, await serve(v));
+  for (const v of ['critical', 'non-critical', 'valid', 'duplicate'] as const) served.set(v, await serve(v));
   if (!NO_GO) {
     const dir = join(tmp.path, 'go');
     mkdirSync(dir);
@@ -139,6 +141,7 @@ describe('the model on these chains', () => {
     expect(served.get('critical')!.expected).toBe('either no-explicit-policy');
     expect(served.get('non-critical')!.expected).toBe('either no-explicit-policy');
     expect(served.get('valid')!.expected).toBe('accept ok');
+    expect(served.get('duplicate')!.expected).toBe('either duplicate-certificate-policy');
   });
 });
 
@@ -154,6 +157,10 @@ describe.skipIf(NO_GNUTLS)('GnuTLS (gnutls-cli)', () => {
   it('accepts a non-critical one without processing policies', async () => {
     const r = await gnutls('non-critical');
     expect(r.output).toMatch(/The certificate is trusted/);
+  }, 60_000);
+  it('accepts a policy OID named twice: on the accept side of certificate-policy-duplicates', async () => {
+    expect((await gnutls('duplicate')).output).toMatch(/The certificate is trusted/);
+    expect(platformAnswer(DIVERGENCES['certificate-policy-duplicates'], 'gnutls')).toBe('accept');
   }, 60_000);
 });
 
@@ -179,13 +186,18 @@ describe.skipIf(NO_GO)('Go crypto/tls', () => {
       expect(valid.output, goVersion).toMatch(/unhandled critical extension/);
     }
   }, 60_000);
+  it('a policy OID named twice: Go 1.22+ refuses to parse the certificate (the reject side of certificate-policy-duplicates); older Go accepts it', async () => {
+    const r = await go('duplicate');
+    expect(r.output, goVersion).toMatch(processes() ? /^REJECT/ : /^ACCEPT/);
+  }, 60_000);
 });
 
 describe.skipIf(NO_CURL)('curl (OpenSSL)', () => {
-  it('accepts all three: no X509_V_FLAG_POLICY_CHECK', async () => {
+  it('accepts all four, the duplicate policy OID included: no X509_V_FLAG_POLICY_CHECK', async () => {
     const empty = join(tmp.path, 'empty');
     mkdirSync(empty, { recursive: true });
-    for (const v of ['critical', 'non-critical', 'valid'] as const) {
+    expect(platformAnswer(DIVERGENCES['certificate-policy-duplicates'], 'openssl')).toBe('accept');
+    for (const v of ['critical', 'non-critical', 'valid', 'duplicate'] as const) {
       const s = served.get(v)!;
       const r = await run('curl', ['-sS', '--max-time', '10', '--cacert', s.rootPem, '--capath', empty, '-o', '/dev/null', '-w', '%{http_code}', `https://localhost:${s.port}/`]);
       expect(r.output, v).toBe('200');
