@@ -1,9 +1,17 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { describeKey } from '../world/keys.js';
-import { curlPinList, pinOfCertificate, pinOfKey, type Pin } from '../world/pin.js';
+import { POLICY_FORMATS, UNNAMED_HOST, type PolicyFormat } from '../policy/format.js';
+import { formatModule } from '../policy/registry.js';
+import type { PinRule, PolicyPin } from '../model/policy.js';
+import { pinOfCertificate, pinOfKey, type Pin } from '../world/pin.js';
 
-/** Output formats of `pinprick pins`: each is what one client or tool consumes as-is. */
-export const PIN_FORMATS = ['plain', 'json', 'hpkp', 'okhttp', 'android', 'trustkit', 'curl'] as const;
+/**
+ * Output formats of `pinprick pins`: each is what one client or tool consumes as-is. `plain` and
+ * `json` list the keys; every other is a pin configuration written by its format's module
+ * (src/policy/formats: the same writers `read(write(x)) == x` is tested on), `android` being
+ * `android-nsc` by its older name.
+ */
+export const PIN_FORMATS = ['plain', 'json', 'android', ...POLICY_FORMATS] as const;
 /** One of {@link PIN_FORMATS}. */
 export type PinFormat = (typeof PIN_FORMATS)[number];
 
@@ -49,12 +57,9 @@ export interface FormattedPins {
   warnings: string[];
 }
 
-const TRUSTKIT_ALGORITHMS: Record<string, string> = {
-  'RSA 2048': 'TSKAlgorithmRsa2048',
-  'RSA 4096': 'TSKAlgorithmRsa4096',
-  'ECDSA P-256': 'TSKAlgorithmEcDsaSecp256r1',
-  'ECDSA P-384': 'TSKAlgorithmEcDsaSecp384r1',
-};
+/** Formats that can carry an expiration, and those that take legacy SHA-1 pins. */
+const EXPIRING: ReadonlySet<PolicyFormat> = new Set(['android-nsc', 'trustkit', 'react-native', 'pinprick']);
+const TAKES_SHA1: ReadonlySet<PolicyFormat> = new Set(['okhttp', 'pinprick']);
 
 /** Same key in several certificates (renewals, cross-signs) is one pin. */
 function uniqueByPin(entries: readonly PinEntry[]): PinEntry[] {
@@ -67,10 +72,6 @@ function describe(e: PinEntry): string {
   return e.subject ? `${where}${e.subject} (${e.keyAlgorithm}${e.ca ? ', CA' : ''})` : `${where}key ${e.name} (${e.keyAlgorithm})`;
 }
 
-function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 /** Render pins in one format. Pure: the caller prints text and warnings. */
 export function formatPins(format: PinFormat, entries: readonly PinEntry[], options: PinFormatOptions): FormattedPins {
   const warnings: string[] = [];
@@ -78,7 +79,6 @@ export function formatPins(format: PinFormat, entries: readonly PinEntry[], opti
   if (unique.length === 1 && format !== 'plain' && format !== 'json') {
     warnings.push('a single pin has no backup: RFC 7469 requires a backup pin, TrustKit refuses to start in enforce mode with fewer than two, and one key rotation bricks the client');
   }
-  const hosts = options.hosts;
   switch (format) {
     case 'plain':
       return { text: entries.map((e) => `${e.pin.sha256}  ${describe(e)}${options.sha1 ? `  sha1:${e.pin.sha1}` : ''}`).join('\n'), warnings };
@@ -100,87 +100,35 @@ export function formatPins(format: PinFormat, entries: readonly PinEntry[], opti
         ),
         warnings,
       };
-    case 'hpkp': {
-      const parts = unique.map((e) => `pin-sha256="${e.pin.sha256}"`);
-      if (options.sha1) warnings.push('HPKP (RFC 7469) defines only pin-sha256: --sha1 ignored');
-      parts.push(`max-age=${options.maxAge ?? 5184000}`);
-      if (options.includeSubdomains) parts.push('includeSubDomains');
-      if (options.reportUri) parts.push(`report-uri="${options.reportUri}"`);
-      return { text: `${options.reportOnly ? 'Public-Key-Pins-Report-Only' : 'Public-Key-Pins'}: ${parts.join('; ')}`, warnings };
-    }
-    case 'okhttp': {
-      const lines = ['// OkHttp >= 2.7.4 / 3.1.2 matches these against the verified chain (CVE-2016-2402 fixed).', 'CertificatePinner certificatePinner = new CertificatePinner.Builder()'];
-      for (const host of hosts) {
-        for (const e of unique) {
-          lines.push(`    .add("${host}", "sha256/${e.pin.sha256}") // ${describe(e)}`);
-          if (options.sha1) lines.push(`    .add("${host}", "sha1/${e.pin.sha1}") // legacy SHA-1 pin`);
-        }
-      }
-      lines.push('    .build();');
-      return { text: lines.join('\n'), warnings };
-    }
-    case 'android': {
-      if (options.sha1) warnings.push('Android Network Security Config accepts only digest="SHA-256": --sha1 ignored');
-      const domains = hosts.map((h) => `        <domain includeSubdomains="${options.includeSubdomains ? 'true' : 'false'}">${xml(h.replace(/^\*+\./, ''))}</domain>`);
-      if (hosts.some((h) => h.startsWith('*'))) warnings.push('Android has no wildcard domains: use includeSubdomains (--include-subdomains) instead of *. patterns');
-      const pins = unique.flatMap((e) => [`            <!-- ${xml(describe(e))} -->`, `            <pin digest="SHA-256">${e.pin.sha256}</pin>`]);
-      const text = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<!-- res/xml/network_security_config.xml; pins stop being enforced after the expiration date -->',
-        '<network-security-config>',
-        '    <domain-config>',
-        ...domains,
-        `        <pin-set expiration="${options.expiration}">`,
-        ...pins,
-        '        </pin-set>',
-        '    </domain-config>',
-        '</network-security-config>',
-      ].join('\n');
-      return { text, warnings };
-    }
-    case 'trustkit': {
-      if (options.sha1) warnings.push('TrustKit accepts only SHA-256 SPKI hashes: --sha1 ignored');
-      const algorithms = [...new Set(unique.map((e) => TRUSTKIT_ALGORITHMS[e.keyAlgorithm]))];
-      for (const e of unique) if (!TRUSTKIT_ALGORITHMS[e.keyAlgorithm]) warnings.push(`TrustKit has no algorithm constant for ${e.keyAlgorithm} (${describe(e)}): it cannot pin that key`);
-      const indent = (n: number) => ' '.repeat(n);
-      const domain = (host: string) => [
-        `${indent(8)}<key>${xml(host)}</key>`,
-        `${indent(8)}<dict>`,
-        `${indent(12)}<key>TSKEnforcePinning</key>`,
-        `${indent(12)}<${options.reportOnly ? 'false' : 'true'}/>`,
-        `${indent(12)}<key>TSKIncludeSubdomains</key>`,
-        `${indent(12)}<${options.includeSubdomains ? 'true' : 'false'}/>`,
-        `${indent(12)}<key>TSKPublicKeyAlgorithms</key>`,
-        `${indent(12)}<array>`,
-        ...algorithms.filter(Boolean).map((a) => `${indent(16)}<string>${a}</string>`),
-        `${indent(12)}</array>`,
-        `${indent(12)}<key>TSKPublicKeyHashes</key>`,
-        `${indent(12)}<array>`,
-        ...unique.flatMap((e) => [`${indent(16)}<!-- ${xml(describe(e))} -->`, `${indent(16)}<string>${e.pin.sha256}</string>`]),
-        `${indent(12)}</array>`,
-        ...(options.reportUri ? [`${indent(12)}<key>TSKReportUris</key>`, `${indent(12)}<array>`, `${indent(16)}<string>${xml(options.reportUri)}</string>`, `${indent(12)}</array>`] : []),
-        `${indent(8)}</dict>`,
-      ];
-      const text = [
-        '<!-- Info.plist: TrustKit configuration -->',
-        '<key>TSKConfiguration</key>',
-        '<dict>',
-        '    <key>TSKSwizzleNetworkDelegates</key>',
-        '    <true/>',
-        '    <key>TSKPinnedDomains</key>',
-        '    <dict>',
-        ...hosts.flatMap(domain),
-        '    </dict>',
-        '</dict>',
-      ].join('\n');
-      return { text, warnings };
-    }
-    case 'curl': {
-      if (entries.some((e) => e.ca)) warnings.push("curl's --pinnedpubkey checks only the server's leaf key: pins of CA certificates never match");
-      if (options.sha1) warnings.push('curl --pinnedpubkey accepts only sha256// hashes: --sha1 ignored');
-      return { text: `--pinnedpubkey '${curlPinList(unique.map((e) => e.pin.sha256))}'`, warnings };
-    }
+    default:
+      return formatPolicy(format === 'android' ? 'android-nsc' : format, unique, options, warnings);
   }
+}
+
+/**
+ * The pin set as one rule in a policy format, written by that format's module: every pin keyed by
+ * its SHA-256 (and SHA-1 with --sha1 where the format takes it), labelled with what it pins. Apple
+ * ATS needs to know whether a pin names a CA or the leaf: a CA certificate or a bare key (a
+ * backup key, for a CA certificate yet to come) is a CA identity, any other certificate the leaf.
+ */
+function formatPolicy(format: PolicyFormat, unique: readonly PinEntry[], options: PinFormatOptions, warnings: string[]): FormattedPins {
+  const on = (e: PinEntry): PolicyPin['on'] => (e.subject === undefined || e.ca ? 'ca' : 'leaf');
+  const pins: PolicyPin[] = unique.flatMap((e): PolicyPin[] => [
+    { hash: 'sha256', value: e.pin.sha256, label: describe(e), ...(format === 'ats' ? { on: on(e) } : {}) },
+    ...(options.sha1 && TAKES_SHA1.has(format) ? [{ hash: 'sha1' as const, value: e.pin.sha1, label: `${describe(e)}, legacy SHA-1` }] : []),
+  ]);
+  if (options.sha1 && !TAKES_SHA1.has(format)) warnings.push(`${formatModule(format).title} takes SHA-256 pins only: --sha1 ignored`);
+  if (format === 'curl' && unique.some((e) => e.ca)) warnings.push("curl's --pinnedpubkey checks only the server's leaf key: pins of CA certificates never match");
+  // An HPKP header pins the host that sends it (RFC 7469 2.1): written as the header line, hostless.
+  const patterns = format === 'hpkp' ? [UNNAMED_HOST] : options.hosts;
+  const rule: PinRule = {
+    domains: patterns.map((h) => ({ pattern: h, ...(options.includeSubdomains ? { includeSubdomains: true } : {}) })),
+    pins,
+    enforce: !options.reportOnly,
+    ...(EXPIRING.has(format) ? { expiration: new Date(`${options.expiration}T00:00:00Z`) } : {}),
+  };
+  const text = formatModule(format).write({ rules: [rule] }, { ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}), ...(options.reportUri ? { reportUri: options.reportUri } : {}) });
+  return { text: text.replace(/\n$/, ''), warnings };
 }
 
 /** Pin entries for certificates in the order given (a file as written, or a chain as served). */

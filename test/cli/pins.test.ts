@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemOf } from '../../src/world/pem.js';
 import { openWorld } from '../../src/world/store.js';
 import type { World } from '../../src/world/world.js';
+import { readPolicy } from '../../src/policy/registry.js';
 import { runCli } from '../helpers/cli.js';
 import { opensslPin } from '../helpers/openssl.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -65,16 +66,31 @@ describe('pinprick pins', () => {
     };
     expect(await run('hpkp', '--include-subdomains', '--max-age', '600')).toBe(`Public-Key-Pins: pin-sha256="${inter}"; pin-sha256="${backup}"; max-age=600; includeSubDomains\n`);
     const okhttp = await run('okhttp');
-    expect(okhttp).toContain(`.add("api.pinprick.test", "sha256/${inter}")`);
-    expect(okhttp).toContain(`.add("api.pinprick.test", "sha256/${backup}")`);
+    expect(okhttp).toContain('.add("api.pinprick.test",');
+    expect(okhttp).toContain(`"sha256/${inter}"`);
+    expect(okhttp).toContain(`"sha256/${backup}"`);
     const android = await run('android', '--expiration', '2030-01-31');
     expect(android).toContain('<pin-set expiration="2030-01-31">');
     expect(android).toContain(`<pin digest="SHA-256">${backup}</pin>`);
-    expect(android).toContain('<domain includeSubdomains="false">api.pinprick.test</domain>');
+    expect(android).toContain('<domain>api.pinprick.test</domain>');
     const trustkit = await run('trustkit');
-    expect(trustkit).toContain('<string>TSKAlgorithmEcDsaSecp256r1</string>');
+    expect(trustkit).toContain('<key>TSKPinnedDomains</key>');
     expect(trustkit).toContain(`<string>${inter}</string>`);
-    expect(await run('curl')).toBe(`--pinnedpubkey 'sha256//${inter};sha256//${backup}'\n`);
+    // Apple ATS: the intermediate (a CA certificate) and the backup key are CA identities.
+    const ats = await run('ats');
+    expect(ats).toContain('<key>NSPinnedCAIdentities</key>');
+    expect(ats).toContain(`<string>${backup}</string>`);
+    expect(ats).not.toContain('NSPinnedLeafIdentities');
+    const rn = await run('react-native', '--expiration', '2030-01-31');
+    expect(rn).toContain("initializeSslPinning({");
+    expect(rn).toContain(`'${inter}'`);
+    expect(rn).toContain("expirationDate: '2030-01-31'");
+    // Every snippet is read back by its own reader to the same pins: one definition of each format.
+    for (const [format, text] of [['okhttp', okhttp], ['android-nsc', android], ['trustkit', trustkit], ['ats', ats], ['react-native', rn]] as const) {
+      const read = readPolicy(`snippet.${format}`, text, format);
+      expect(read.policy.rules.flatMap((r) => r.pins.map((p) => p.value)), format).toEqual([inter, backup]);
+    }
+    expect(await run('curl')).toBe(`curl --pinnedpubkey 'sha256//${inter};sha256//${backup}' 'https://api.pinprick.test/'\n`);
   });
 
   it('warns when a pin set has no backup pin', async () => {
