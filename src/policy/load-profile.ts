@@ -4,10 +4,8 @@
  * pinprick-profile reader (policy/formats/pinprick.ts) builds on: imports go one way.
  */
 import { basename } from 'node:path';
-import { InputError, ScenarioError } from '../errors.js';
-import { readBounded, TooLargeError } from '../input-files.js';
-import { findProfile, parseProfile, resolveProfile, type ResolvedProfile } from '../scenario/profile.js';
-import { MAX_SOURCE_BYTES, tooLargeSource } from '../scenario/source.js';
+import { InputError } from '../errors.js';
+import { findProfile, parseProfile, readProfileText, resolveProfile, type ResolvedProfile } from '../scenario/profile.js';
 import type { World } from '../world/world.js';
 import { POLICY_FORMATS, UNNAMED_HOST, type ReadPolicy } from './format.js';
 import { detectFormat, readPolicy } from './registry.js';
@@ -27,13 +25,7 @@ export function isProfileFile(idOrFile: string): boolean {
  */
 export function loadAnyProfile(idOrFile: string, world: World): ResolvedProfile {
   if (!isProfileFile(idOrFile)) return resolveProfile(findProfile(idOrFile, world.spec), world);
-  let text: string;
-  try {
-    text = readBounded(idOrFile, MAX_SOURCE_BYTES).toString('utf8');
-  } catch (err) {
-    if (err instanceof TooLargeError) throw tooLargeSource(idOrFile, err.size, 'a profile file');
-    throw new ScenarioError(idOrFile, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readProfileText(idOrFile);
   const format = detectFormat(idOrFile, text);
   if (format === undefined || format === 'pinprick') {
     if (!/\.(ya?ml|json)$/.test(idOrFile) && format === undefined) {

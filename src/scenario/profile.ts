@@ -76,16 +76,19 @@ export function checkProfile(source: Located, world: WorldSpec): Profile {
   return { ...raw, source: { file } };
 }
 
-/** Load a profile file. */
-export function loadProfileFile(file: string, world: WorldSpec): Profile {
-  let text: string;
+/** The text of a profile file (a pinprick profile or an app's pin configuration), within the size limit; one located line when it cannot be read. */
+export function readProfileText(file: string): string {
   try {
-    text = readBounded(file, MAX_SOURCE_BYTES).toString('utf8');
+    return readBounded(file, MAX_SOURCE_BYTES).toString('utf8');
   } catch (err) {
     if (err instanceof TooLargeError) throw tooLargeSource(file, err.size, 'a profile file');
     throw new ScenarioError(file, 1, 1, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseProfile(file, text, world);
+}
+
+/** Load a profile file. */
+export function loadProfileFile(file: string, world: WorldSpec): Profile {
+  return parseProfile(file, readProfileText(file), world);
 }
 
 /** The shipped profiles, in a stable order (least to most forgiving). */
