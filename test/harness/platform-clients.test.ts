@@ -31,7 +31,14 @@ describe.skipIf(NO_JAVA)('where platforms differ, with the JVM and with OpenSSL 
   let opened: OpenedWorld;
   // Compiled once (java File.java would compile it at every run, ~3 s each).
   const JAVA = `java -cp ${join(tmp.path, 'classes')} JavaClient --url {url} --proxy {proxy} --cafile {cafile}`;
-  const runAll = async (client: string, profileFile?: string): Promise<ScenarioResult[]> => {
+  // One run per client and profile, shared by the rows that read it (each run is ~6 s of handshakes and JVM start-ups).
+  const runs = new Map<string, Promise<ScenarioResult[]>>();
+  const runAll = (client: string, profileFile?: string): Promise<ScenarioResult[]> => {
+    const key = `${client}\0${profileFile ?? ''}`;
+    if (!runs.has(key)) runs.set(key, runOnce(client, profileFile));
+    return runs.get(key)!;
+  };
+  const runOnce = async (client: string, profileFile?: string): Promise<ScenarioResult[]> => {
     const w = opened.world;
     const profile = resolveProfile(profileFile ? loadProfileFile(profileFile, w.spec) : findProfile('intermediate-backup', w.spec), w);
     const catalog = loadCatalog(w.spec);
