@@ -10,9 +10,9 @@
  *    policies. Either way it rejects the conforming failing chain: `go` is on the reject side.
  *  - curl accepts all three (OpenSSL without X509_V_FLAG_POLICY_CHECK).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { DIVERGENCES, evaluate, platformAnswer } from '../../src/model/index.js'
 import { pemOf } from '../../src/world/pem.js';
 import { buildCertificate, ext, keyId, type RawExtension } from '../helpers/der-builder.js';
 import { nameOf } from '../helpers/pki.js';
+import { buildGoClient, runBounded } from '../helpers/loopback-clients.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CI = Boolean(process.env.CI);
@@ -31,31 +32,6 @@ if (NO_GNUTLS) process.stderr.write('skipping the GnuTLS certificate-policy rows
 if (NO_GO) process.stderr.write('skipping the Go certificate-policy rows: go not found (Debian package golang-go)\n');
 if (NO_CURL) process.stderr.write('skipping the curl certificate-policy rows: curl not found (Debian package curl)\n');
 
-const GO_CLIENT = `package main
-
-import (
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
-	"os"
-)
-
-func main() {
-	pem, err := os.ReadFile(os.Args[2])
-	if err != nil {
-		panic(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	c, err := tls.Dial("tcp", "127.0.0.1:"+os.Args[1], &tls.Config{RootCAs: pool, ServerName: "localhost"})
-	if err != nil {
-		fmt.Println("REJECT", err)
-		os.Exit(1)
-	}
-	c.Close()
-	fmt.Println("ACCEPT")
-}
-`;
 
 /** `duplicate`: no policyConstraints, and a certificatePolicies that names one OID twice (RFC 5280 4.2.1.4: MUST NOT). */
 type Variant = 'critical' | 'non-critical' | 'valid' | 'duplicate';
@@ -102,31 +78,12 @@ async function serve(variant: Variant): Promise<Served> {
   return { variant, rootPem, server, port, expected: `${v.expected} ${v.code}` };
 }
 
-/** Run a client with a deadline; asynchronous, so the in-process server keeps serving. */
-function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
-}
+const run = (cmd: string, args: string[], timeoutMs = 20_000) => runBounded(cmd, args, { timeoutMs });
 
 beforeAll(async () => {
   for (const v of ['critical', 'non-critical', 'valid', 'duplicate'] as const) served.set(v, await serve(v));
   if (!NO_GO) {
-    const dir = join(tmp.path, 'go');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'main.go'), GO_CLIENT);
-    goBinary = join(dir, 'client');
-    const built = await run('go', ['build', '-o', goBinary, join(dir, 'main.go')], 180_000);
-    if (built.status !== 0 || !existsSync(goBinary)) throw new Error(`go build failed: ${built.output}`);
+    goBinary = await buildGoClient(join(tmp.path, 'go'));
     goVersion = (await run('go', ['version'])).output.trim();
   }
 }, 240_000);

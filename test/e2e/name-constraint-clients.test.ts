@@ -28,8 +28,8 @@
  * lib/x509/name_constraints.c gnutls_x509_name_constraints_check_crt checks dNSName, rfc822Name,
  * iPAddress and URI names, and reads the subject only for its commonName and emailAddress.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,7 @@ import { DIVERGENCES, evaluate, platformAnswer, type DivergenceId, type Platform
 import { pemOf } from '../../src/world/pem.js';
 import { ext, name } from '../helpers/der-builder.js';
 import { caExtensions, leafExtensions, rawIssue, type TestCert } from '../helpers/pki.js';
+import { buildGoClient, runBounded } from '../helpers/loopback-clients.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -51,35 +52,6 @@ if (NO_GO) process.stderr.write('skipping the Go name-constraints rows: go not f
 if (NO_JAVA) process.stderr.write('skipping the JVM name-constraints rows: java or javac not found (Debian package openjdk-17-jdk-headless)\n');
 if (NO_GNUTLS) process.stderr.write('skipping the GnuTLS name-constraints rows: gnutls-cli not found (Debian package gnutls-bin)\n');
 
-/** crypto/tls with only the roots of the file given, for localhost at 127.0.0.1:PORT; ACCEPT or REJECT <error>. */
-const GO_CLIENT = `package main
-
-import (
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
-	"net"
-	"os"
-	"time"
-)
-
-func main() {
-	pem, err := os.ReadFile(os.Args[2])
-	if err != nil {
-		panic(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	d := &net.Dialer{Timeout: 10 * time.Second}
-	c, err := tls.DialWithDialer(d, "tcp", "127.0.0.1:"+os.Args[1], &tls.Config{RootCAs: pool, ServerName: "localhost"})
-	if err != nil {
-		fmt.Println("REJECT", err)
-		os.Exit(1)
-	}
-	c.Close()
-	fmt.Println("ACCEPT")
-}
-`;
 
 type Row = Extract<DivergenceId, 'name-constraints-directory' | 'anchor-name-constraints'>;
 const ROWS: Row[] = ['name-constraints-directory', 'anchor-name-constraints'];
@@ -143,20 +115,7 @@ async function serve(which: Chain): Promise<Served> {
 }
 
 /** Run a client with a deadline; asynchronous, so the in-process server keeps serving. */
-function run(cmd: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
-}
+const run = runBounded;
 
 type Answer = { answer: 'accept' | 'reject'; output: string };
 
@@ -225,15 +184,7 @@ beforeAll(async () => {
   mkdirSync(empty);
   writeFileSync(hostsFile, '127.0.0.1 localhost\n');
   for (const which of [...ROWS, ...CONTROLS.map((c) => c.chain)]) served.set(which, await serve(which));
-  if (!NO_GO) {
-    const dir = join(tmp.path, 'go');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'main.go'), GO_CLIENT);
-    goBinary = join(dir, 'client');
-    const env = { ...process.env, GOCACHE: join(tmp.path, 'gocache'), GOPATH: join(tmp.path, 'gopath') };
-    const built = await run('go', ['build', '-o', goBinary, join(dir, 'main.go')], { timeoutMs: 180_000, env });
-    if (built.status !== 0 || !existsSync(goBinary)) throw new Error(`go build failed: ${built.output}`);
-  }
+  if (!NO_GO) goBinary = await buildGoClient(join(tmp.path, 'go'));
   if (!NO_JAVA) {
     // Compiled once: `java File.java` would compile at every run (about 3 s each).
     const built = await run('javac', ['-d', javaClasses, `${ROOT}examples/clients/JavaClient.java`], { timeoutMs: 120_000 });
