@@ -108,14 +108,14 @@ const pins: CommandModule<WorldArgs, PinsArgs> = {
       .option('max-age', { type: 'number', describe: 'HPKP max-age in seconds (default 5184000 = 60 days)' })
       .option('report-uri', { type: 'string', describe: 'HPKP report-uri / TrustKit TSKReportUris' })
       .option('report-only', { type: 'boolean', describe: 'HPKP Public-Key-Pins-Report-Only / TrustKit TSKEnforcePinning=false' })
-      .option('expiration', { type: 'string', describe: 'Android <pin-set expiration> YYYY-MM-DD (default: one year from today)' })
+      .option('expiration', { type: 'string', describe: 'Pin-set expiration YYYY-MM-DD for the formats that have one (android, trustkit, react-native, pinprick; default: one year from today)' })
       .option('timeout', { type: 'number', default: 10000, describe: 'Live endpoint timeout in ms' })
       .example('$0 pins chain.pem', 'Pins of every certificate in a PEM bundle, in file order')
       .example('$0 pins example.com:443 --format okhttp', 'The chain as served, as an OkHttp CertificatePinner')
       .example('$0 pins 127.0.0.1:8443 --sni api.pinprick.test --format curl', 'curl --pinnedpubkey for a local endpoint')
       .example('$0 pins api.pinprick.test:443 --proxy 127.0.0.1:8080', 'Through an HTTP CONNECT proxy')
       .example('$0 pins genuine-intermediate backup-1 --format android', 'World pins as a Network Security Config pin-set')
-      .example('$0 pins genuine-intermediate backup-1 --format trustkit', 'TrustKit Info.plist with hashes and key algorithms'),
+      .example('$0 pins genuine-intermediate backup-1 --format trustkit', 'TrustKit Info.plist (TSKConfiguration) with the hashes'),
   handler: async (args) => {
     const entries: PinEntry[] = [];
     const certOf = new Map<PinEntry, X509Certificate>();
