@@ -62,19 +62,23 @@ function q(cert: ParsedCertificate): string {
   return `'${cert.subject.display || '(empty subject)'}'`;
 }
 
-/** `The leaf 'CN=x'`, `The intermediate 'CN=y' (depth 1)`, `The trust anchor 'CN=z' (depth 2)`: how reasons start. */
-function who(path: CandidatePath, i: number): string {
+/**
+ * `The leaf 'CN=x'`, `The intermediate 'CN=y' (depth 1)`, `The trust anchor 'CN=z' (depth 2)`: how
+ * reasons start; with `the`, the same inside a sentence.
+ */
+function who(path: CandidatePath, i: number, article: 'The' | 'the' = 'The'): string {
   const el = path.elements[i]!;
-  if (i === 0) return `The leaf ${q(el.cert)}`;
-  return `${isAnchor(el) ? 'The trust anchor' : 'The intermediate'} ${q(el.cert)} (depth ${i})`;
+  if (i === 0) return `${article} leaf ${q(el.cert)}`;
+  return `${article} ${isAnchor(el) ? 'trust anchor' : 'intermediate'} ${q(el.cert)} (depth ${i})`;
 }
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-function fail(code: ValidationCode, reason: string, depth?: number): PathResult {
-  return { ok: false, code, reason, ...(depth === undefined ? {} : { depth }) };
+/** Every failure names the certificate at fault. */
+function fail(code: ValidationCode, reason: string, depth: number): PathResult {
+  return { ok: false, code, reason, depth };
 }
 
 /** Validate one candidate path at `ctx.at` for `ctx.host`. */
@@ -162,9 +166,10 @@ export function validatePath(path: CandidatePath, ctx: ValidationContext): PathR
   // accepted by Node's bundled OpenSSL (level 1), Go, GnuTLS and the JVM: platforms.ts 'rsa-1024'.
   for (let i = 0; i < n; i++) {
     const cert = certs[i]!;
-    if ((cert.key.type !== 'RSA' && cert.key.type !== 'RSA-PSS') || cert.key.bits === undefined || cert.key.bits >= 2048) continue;
-    if (cert.key.bits >= 1024 && ctx.relax?.has('rsa-1024')) continue;
-    return fail('weak-key', `${who(path, i)} has a ${cert.key.bits}-bit RSA key; ${cert.key.bits < 1024 ? 'every platform refuses keys under 1024 bits' : 'OpenSSL at security level 2 (Debian, curl) and Apple refuse RSA keys under 2048 bits'}.`, i);
+    if (cert.key.type !== 'RSA' && cert.key.type !== 'RSA-PSS') continue;
+    const bits = cert.key.bits!; // certificate.ts parseKey sizes every RSA and RSA-PSS key by its modulus
+    if (bits >= 2048 || (bits >= 1024 && ctx.relax?.has('rsa-1024'))) continue;
+    return fail('weak-key', `${who(path, i)} has a ${bits}-bit RSA key; ${bits < 1024 ? 'every platform refuses keys under 1024 bits' : 'OpenSSL at security level 2 (Debian, curl) and Apple refuse RSA keys under 2048 bits'}.`, i);
   }
 
   // 5. Validity, from the anchor down, anchor included. RFC 5280: notBefore..notAfter inclusive.
@@ -229,17 +234,19 @@ function certificatePoliciesFailure(path: CandidatePath, chain: readonly ParsedC
   if (r.ok) return undefined;
   switch (r.code) {
     case 'too-large':
-      return fail('unsupported-feature', `The certificate policies of the path make a policy graph of more than ${MAX_CERTIFICATE_POLICY_GRAPH} nodes and edges (at ${who(path, r.depth).replace(/^The /, 'the ')}), past the model's bound, so it cannot say what a correct client decides.`, r.depth);
+      return fail('unsupported-feature', `The certificate policies of the path make a policy graph of more than ${MAX_CERTIFICATE_POLICY_GRAPH} nodes and edges (at ${who(path, r.depth, 'the')}), past the model's bound, so it cannot say what a correct client decides.`, r.depth);
     case 'no-explicit-policy': {
-      const by = r.requiredBy === undefined ? 'the client' : r.requiredBy === 0 ? "the leaf's own policyConstraints" : `the requireExplicitPolicy of ${who(path, r.requiredBy).replace(/^The /, 'the ')}`;
-      const at = who(path, r.depth);
+      // validatePath sets none of RFC 5280's initial inputs (6.1.1 (c)-(f); TLS clients set none),
+      // so only a certificate's requireExplicitPolicy can require a policy: requiredBy is set.
+      const by = r.requiredBy === 0 ? "the leaf's own policyConstraints" : `the requireExplicitPolicy of ${who(path, r.requiredBy!, 'the')}`;
+      const at = who(path, r.depth, 'the');
       const why =
         r.emptied === 'absent'
           ? `${at} has no certificatePolicies`
           : r.emptied === 'mapping-inhibited'
             ? `${at} maps its policies while policy mapping is inhibited, which drops them`
-            : `none of the certificate policies of ${at.replace(/^The /, 'the ')} is one its issuers allow`;
-      return fail('no-explicit-policy', `An explicit certificate policy is required (by ${by}) but no policy is valid for the whole path: ${why.charAt(0).toLowerCase()}${why.slice(1)} (RFC 5280 6.1.5 (g)).`, r.depth);
+            : `none of the certificate policies of ${at} is one its issuers allow`;
+      return fail('no-explicit-policy', `An explicit certificate policy is required (by ${by}) but no policy is valid for the whole path: ${why} (RFC 5280 6.1.5 (g)).`, r.depth);
     }
     default:
       return fail(r.code, `${who(path, r.depth)} cannot have its certificate policies processed: ${r.detail}.`, r.depth);

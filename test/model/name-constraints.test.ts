@@ -284,6 +284,18 @@ describe("the trust anchor's own nameConstraints apply (OpenSSL, Go); the JVM ig
       either: 'anchor-name-constraints',
       reason: /outside every permitted dNSName subtree of the trust anchor 'CN=NC Constrained Root' \(depth 2\)/,
     },
+    {
+      // Mutation testing: relaxing the anchor's constraints must not bring back Go's refusal of forms it cannot parse.
+      what: 'the same root over a CA with a critical excluded directoryName subtree: the JVM, which parses every form, still accepts',
+      build: async () => {
+        const r = await rawIssue({ subject: 'CN=NC Constrained Root 2', issuer: 'self', extensions: caExtensions([ext.nameConstraintsOf({ permitted: dns('example.org') })]), notBefore: days(-1), notAfter: days(100) });
+        const c = await ca(r, { excluded: [{ dir: name([['O', 'Elsewhere']]) }] });
+        return input([await leaf(c, dns('api.example.com')), c], [r]);
+      },
+      code: 'name-constraints',
+      either: 'anchor-name-constraints',
+      reason: /outside every permitted dNSName subtree of the trust anchor 'CN=NC Constrained Root 2' \(depth 2\)/,
+    },
   ]);
 });
 

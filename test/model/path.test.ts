@@ -235,8 +235,9 @@ describe('bounds: loops, length, number of paths', () => {
       chain.unshift(issuer);
     }
     const v = evaluate(input([await pki.leaf(HOST, issuer), ...chain], [root]));
-    expect(v).toMatchObject({ code: 'untrusted', paths: [{ complete: false }] });
-    expect(v.reason).toMatch(`No trust anchor within ${MAX_PATH_LENGTH} certificates`);
+    // The depth at fault is the last certificate followed (mutation testing).
+    expect(v).toMatchObject({ code: 'untrusted', paths: [{ complete: false }], validation: { depth: MAX_PATH_LENGTH - 1 } });
+    expect(v.reason).toBe(`No trust anchor within ${MAX_PATH_LENGTH} certificates of the leaf.`);
     // One level less fits: leaf + 8 intermediates + root = 10.
     const fits = evaluate(input([await pki.leaf(HOST, chain[1]!), ...chain.slice(1)], [root]));
     expect(fits.code).toBe('ok');

@@ -6,6 +6,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type ModelInput, type ReasonCode, type ValidationCode } from '../../src/model/index.js';
+import { MAX_CERTIFICATE_POLICY_GRAPH } from '../../src/model/certificate-policies.js';
 import { generateKey, type KeyType } from '../../src/world/keys.js';
 import { ext, oid, seq, nul } from '../helpers/der-builder.js';
 import { PemFolder, ROWS_AGAINST_OPENSSL } from '../helpers/openssl-verify.js';
@@ -56,6 +57,9 @@ interface Row {
   either?: true;
 }
 
+/** The codes validation reaches only after the host check (validate.ts precedence 6 to 8), and ok. */
+const PAST_HOST_CHECK: readonly ValidationCode[] = ['hostname-mismatch', 'no-explicit-policy', 'invalid-policy-extension', 'duplicate-certificate-policy', 'unsupported-feature', 'ok'];
+
 /** Every row runs the model and openssl on the same bytes (openssl not under npm run mutate: ROWS_AGAINST_OPENSSL). */
 function check(rows: Row[]): void {
   it.each(rows)('$what', async (row) => {
@@ -65,6 +69,8 @@ function check(rows: Row[]): void {
     expect(v.expected).toBe(row.either ? 'either' : row.code === 'ok' ? 'accept' : 'reject');
     if (row.depth !== undefined) expect(v.validation.depth).toBe(row.depth);
     if (row.reason) expect(v.reason).toMatch(row.reason);
+    // The host match comes with every result that got as far as the host check, failures after it included.
+    expect(v.validation.host !== undefined, 'host match reported').toBe(inp.host !== undefined && PAST_HOST_CHECK.includes(row.code));
     if (!ROWS_AGAINST_OPENSSL) return;
     const o = opensslOutcome(files, inp, row.extra);
     expect(o.code, o.output).toBe(row.openssl?.code ?? row.code);
@@ -129,7 +135,13 @@ describe('the whole algorithm matrix of the issue: every key size and curve with
 describe('time: every certificate, the trust anchor included, must be valid at `at`', () => {
   check([
     { what: 'leaf one day past notAfter', build: async () => input([leaf, int], [root], { at: days(91) }), code: 'expired', depth: 0, reason: /expired at 2026-05-30T12:00:00Z/ },
-    { what: 'leaf before notBefore', build: async () => input([leaf, int], [root], { at: days(-2) }), code: 'not-yet-valid', depth: 0 },
+    {
+      what: 'leaf before notBefore',
+      build: async () => input([leaf, int], [root], { at: days(-2) }),
+      code: 'not-yet-valid',
+      depth: 0,
+      reason: /^The leaf 'CN=api\.example' is not valid before 2026-02-28T12:00:00Z; the time is 2026-02-27T12:00:00Z\.$/,
+    },
     {
       what: 'expired intermediate under a valid root, with a valid leaf',
       build: async () => {
@@ -203,6 +215,19 @@ describe('CA and purpose constraints', () => {
       },
       code: 'path-length',
       depth: 2,
+      reason: /^The intermediate 'CN=Model Intermediate, O=pinprick tests' \(depth 2\) allows 0 intermediate CA certificates below it \(pathLenConstraint\) but the path has 1\.$/,
+    },
+    {
+      what: 'pathLen 1 intermediate with two sub-CAs below',
+      build: async () => {
+        const i = await pki.intermediate('CN=Pathlen 1 Over', root, { pathLen: 1 });
+        const sub1 = await pki.intermediate('CN=Sub CA 1', i, { pathLen: undefined });
+        const sub2 = await pki.intermediate('CN=Sub CA 2', sub1, { pathLen: undefined });
+        return input([await pki.leaf(HOST, sub2), sub2, sub1, i], [root]);
+      },
+      code: 'path-length',
+      depth: 3,
+      reason: /^The intermediate 'CN=Pathlen 1 Over' \(depth 3\) allows 1 intermediate CA certificate below it \(pathLenConstraint\) but the path has 2\.$/,
     },
     {
       what: 'pathLen 1 intermediate with one sub-CA below: fine',
@@ -244,6 +269,7 @@ describe('CA and purpose constraints', () => {
       },
       code: 'key-usage',
       depth: 1,
+      reason: /^The intermediate 'CN=No CertSign' \(depth 1\) issues certificates but its keyUsage lacks keyCertSign\.$/,
       openssl: { code: 'not-a-ca', why: 'OpenSSL first calls a CA without keyCertSign "invalid CA certificate" (79), then says 32' },
     },
     {
@@ -251,6 +277,13 @@ describe('CA and purpose constraints', () => {
       build: async () => input([await pki.leaf(HOST, int, { extKeyUsage: ['clientAuth'] }), int], [root]),
       code: 'extended-key-usage',
       depth: 0,
+    },
+    {
+      what: 'a leaf whose extendedKeyUsage is clientAuth and codeSigning: the reason names both',
+      build: async () => input([await pki.leaf(HOST, int, { extKeyUsage: ['clientAuth', 'codeSigning'] }), int], [root]),
+      code: 'extended-key-usage',
+      depth: 0,
+      reason: /^The leaf 'CN=api\.example' has an extendedKeyUsage \(1\.3\.6\.1\.5\.5\.7\.3\.2, 1\.3\.6\.1\.5\.5\.7\.3\.3\) without serverAuth or anyExtendedKeyUsage\.$/,
     },
     {
       what: 'a leaf with anyExtendedKeyUsage only: accepted (RFC 5280 4.2.1.12)',
@@ -271,6 +304,16 @@ describe('CA and purpose constraints', () => {
       },
       code: 'extended-key-usage',
       depth: 1,
+    },
+    {
+      what: 'an intermediate restricted to clientAuth and emailProtection: the reason names both',
+      build: async () => {
+        const i = await pki.intermediate('CN=Client And Mail CA', root, { extKeyUsage: ['clientAuth', 'emailProtection'] });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'extended-key-usage',
+      depth: 1,
+      reason: /^The intermediate 'CN=Client And Mail CA' \(depth 1\) restricts extendedKeyUsage to 1\.3\.6\.1\.5\.5\.7\.3\.2, 1\.3\.6\.1\.5\.5\.7\.3\.4, without serverAuth\.$/,
     },
     {
       what: 'an intermediate with no keyUsage at all: any use, certificate signing included',
@@ -299,6 +342,7 @@ describe('CA and purpose constraints', () => {
       build: async () => input([await pki.leaf(HOST, int, { keyUsage: ['cRLSign'] }), int], [root]),
       code: 'key-usage',
       depth: 0,
+      reason: /^The leaf 'CN=api\.example' has a keyUsage that allows none of digitalSignature, keyEncipherment, keyAgreement, so it cannot serve TLS\.$/,
       openssl: { code: 'extended-key-usage', why: 'OpenSSL reports a leaf keyUsage unfit for TLS as 26 "unsuitable certificate purpose", the code it also uses for EKU' },
     },
   ]);
@@ -377,6 +421,88 @@ describe('extensions: unknown critical ones reject, unimplemented ones are never
       code: 'ok',
       extra: ['-policy', '2.5.29.32.0'],
     },
+    {
+      what: 'a URI in the leaf under a URI subtree of its CA: unsupported-feature, reached after the host check',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=URI Constrained CA', issuer: root, extensions: caExtensions([ext.nameConstraintsOf({ permitted: [{ uri: '.example' }] })], 0) });
+        const l = await rawIssue({ subject: `CN=${HOST}`, issuer: i, extensions: (key, issuerKey) => leafExtensions({})(key, issuerKey).map((e) => (e.oid === '2.5.29.17' ? ext.subjectAltNames([{ dns: HOST }, { uri: `https://${HOST}/` }]) : e)) });
+        return input([l, i], [root]);
+      },
+      code: 'unsupported-feature',
+      depth: 0,
+      reason: /^The leaf 'CN=api\.example' has the uniformResourceIdentifier 'https:\/\/api\.example\/' in its subjectAltName, under the subtree URI:\.example of the intermediate 'CN=URI Constrained CA' \(depth 1\): a form the model does not match/,
+      openssl: { code: 'ok', why: 'OpenSSL matches a URI by its host; the model does not implement it and does not guess' },
+    },
+  ]);
+});
+
+/**
+ * What a path that fails certificate-policy processing says (the rules and their openssl
+ * cross-checks: certificate-policies.test.ts). `-policy anyPolicy` is RFC 5280's
+ * user-initial-policy-set as TLS clients would use it.
+ */
+describe('certificate policies: the reason says who required a policy and where none was left', () => {
+  const P1 = '1.3.6.1.4.1.55555.7.1';
+  const P2 = '1.3.6.1.4.1.55555.7.2';
+  const ANY_POLICY = ['-policy', '2.5.29.32.0'];
+  const policyLeaf = (issuer: TestCert, more: ReturnType<typeof ext.certificatePolicies>[]) => rawIssue({ subject: `CN=${HOST}`, issuer, extensions: leafExtensions({ dns: [HOST] }, more) });
+  check([
+    {
+      what: "the leaf's own requireExplicitPolicy 0 over an intermediate without certificatePolicies (RFC 5280 6.1.5 (b))",
+      build: async () => input([await policyLeaf(int, [ext.policyConstraints(0)]), int], [root]),
+      code: 'no-explicit-policy',
+      depth: 1,
+      either: true,
+      reason: /^An explicit certificate policy is required \(by the leaf's own policyConstraints\) but no policy is valid for the whole path: the intermediate 'CN=Model Intermediate, O=pinprick tests' \(depth 1\) has no certificatePolicies \(RFC 5280 6\.1\.5 \(g\)\)\./,
+      extra: ANY_POLICY,
+    },
+    {
+      what: 'a CA maps its policy while the CA above inhibits mapping: the mapped policy is dropped (6.1.4 (b)(2))',
+      build: async () => {
+        const top = await rawIssue({ subject: 'CN=Inhibiting CA', issuer: root, extensions: caExtensions([ext.certificatePolicies([P1]), ext.policyConstraints({ requireExplicitPolicy: 0, inhibitPolicyMapping: 0 })], 1) });
+        const mapping = await rawIssue({ subject: 'CN=Mapping CA', issuer: top, extensions: caExtensions([ext.certificatePolicies([P1]), ext.policyMappings([[P1, P2]])], 0) });
+        return input([await policyLeaf(mapping, [ext.certificatePolicies([P2])]), mapping, top], [root]);
+      },
+      code: 'no-explicit-policy',
+      depth: 1,
+      either: true,
+      reason: /^An explicit certificate policy is required \(by the requireExplicitPolicy of the intermediate 'CN=Inhibiting CA' \(depth 2\)\) but no policy is valid for the whole path: the intermediate 'CN=Mapping CA' \(depth 1\) maps its policies while policy mapping is inhibited, which drops them \(RFC 5280 6\.1\.5 \(g\)\)\./,
+      extra: ANY_POLICY,
+    },
+    {
+      what: 'the leaf asserts only a policy its issuer does not hold',
+      build: async () => {
+        const i = await rawIssue({ subject: 'CN=P1 CA', issuer: root, extensions: caExtensions([ext.certificatePolicies([P1]), ext.policyConstraints(0)], 0) });
+        return input([await policyLeaf(i, [ext.certificatePolicies([P2])]), i], [root]);
+      },
+      code: 'no-explicit-policy',
+      depth: 0,
+      either: true,
+      reason: /^An explicit certificate policy is required \(by the requireExplicitPolicy of the intermediate 'CN=P1 CA' \(depth 1\)\) but no policy is valid for the whole path: none of the certificate policies of the leaf 'CN=api\.example' is one its issuers allow \(RFC 5280 6\.1\.5 \(g\)\)\./,
+      extra: ANY_POLICY,
+    },
+    {
+      // certificate-policies.test.ts measures the graph; this row is what validation says past the bound.
+      what: `eight CAs of 120 policies each mapped all to all: a policy graph past ${MAX_CERTIFICATE_POLICY_GRAPH} nodes and edges is unsupported-feature`,
+      build: async () => {
+        const policies = Array.from({ length: 120 }, (_, i) => `1.3.6.1.4.1.55555.9.${i + 1}`);
+        const allToAll = policies.flatMap((from) => policies.map((to) => [from, to] as [string, string]));
+        const mapped = [ext.certificatePolicies(policies), ext.policyMappings(allToAll)]; // 400 KB, encoded once
+        let issuer = root;
+        const cas: TestCert[] = [];
+        for (let k = 1; k <= 8; k++) {
+          const more = [...mapped, ...(k === 1 ? [ext.policyConstraints(0)] : [])];
+          issuer = await rawIssue({ subject: `CN=Mapping CA ${k}`, issuer, extensions: caExtensions(more) });
+          cas.unshift(issuer);
+        }
+        return input([await policyLeaf(issuer, [ext.certificatePolicies([policies[0]!])]), ...cas], [root]);
+      },
+      code: 'unsupported-feature',
+      depth: 1,
+      reason: new RegExp(`^The certificate policies of the path make a policy graph of more than ${MAX_CERTIFICATE_POLICY_GRAPH} nodes and edges \\(at the intermediate 'CN=Mapping CA 8' \\(depth 1\\)\\), past the model's bound, so it cannot say what a correct client decides\\.$`),
+      extra: ANY_POLICY,
+      openssl: { code: 'malformed', why: 'OpenSSL 3.0.8+ caps its policy tree at 1,000 nodes, and the cap surfaces as "check_policy:malloc failure" (certificate-policies.test.ts)' },
+    },
   ]);
 });
 
@@ -393,6 +519,7 @@ describe('weak signatures: MD5 and SHA-1 below the anchor are refused; a SHA-1 a
       build: async () => input([await pki.leaf(HOST, int, { hash: 'SHA-1' }), int], [root]),
       code: 'weak-signature',
       depth: 0,
+      reason: /^The leaf 'CN=api\.example' is signed with ecdsa-with-SHA1 \(SHA-1\), which modern clients refuse\.$/,
       extra: AUTH_LEVEL_1,
     },
     {
@@ -514,6 +641,18 @@ describe('signatures and trust', () => {
       },
       code: 'bad-signature',
       depth: 0,
+      reason: /^The ecdsa-with-SHA256 signature of the leaf 'CN=api\.example' \(depth 0\) does not verify with the ECDSA P-256 key of 'CN=Model Intermediate, O=pinprick tests'\.$/,
+    },
+    {
+      what: 'an intermediate that names the root but was signed by another key',
+      build: async () => {
+        const forger = await generateKey('ec-p256');
+        const i = await pki.intermediate('CN=Forged Intermediate', { ...root, key: forger });
+        return input([await pki.leaf(HOST, i), i], [root]);
+      },
+      code: 'bad-signature',
+      depth: 1,
+      reason: /^The ecdsa-with-SHA256 signature of 'CN=Forged Intermediate' \(depth 1\) does not verify with the ECDSA P-256 key of 'CN=Model Root, O=pinprick tests'\.$/,
     },
     {
       what: 'a leaf whose signed and outer signature algorithms differ',
@@ -523,9 +662,28 @@ describe('signatures and trust', () => {
       },
       code: 'bad-signature',
       depth: 0,
+      reason: /^The leaf 'CN=api\.example' names a different signature algorithm inside the signed part than outside it \(RFC 5280 4\.1\.1\.2\)\.$/,
       openssl: { code: 'malformed', why: 'OpenSSL 3 -x509_strict says 76 "signature algorithm inconsistency" (mapped to nothing)' },
     },
-    { what: 'the intermediate is missing', build: async () => input([leaf], [root]), code: 'untrusted', depth: 0 },
+    {
+      what: 'the intermediate is missing',
+      build: async () => input([leaf], [root]),
+      code: 'untrusted',
+      depth: 0,
+      reason: /^No issuer of 'CN=api\.example' \(issued by 'CN=Model Intermediate, O=pinprick tests'\) is among the 1 trust anchors or the presented certificates\.$/,
+    },
+    {
+      // Self-issued is not self-signed: the chain could go on, to a CA of that name with another key.
+      what: 'the chain ends at a self-issued CA signed by another key of its name (a key rollover), whose issuer is missing',
+      build: async () => {
+        const old = await rawIssue({ subject: 'CN=Rolled Root', issuer: 'self', extensions: caExtensions(), notBefore: days(-365), notAfter: days(3650) });
+        const rolled = await rawIssue({ subject: 'CN=Rolled Root', issuer: old, extensions: caExtensions() });
+        return input([await rawIssue({ subject: `CN=${HOST}`, issuer: rolled, extensions: leafExtensions({ dns: [HOST] }) }), rolled], [root]);
+      },
+      code: 'untrusted',
+      depth: 1,
+      reason: /^No issuer of 'CN=Rolled Root' \(issued by 'CN=Rolled Root'\) is among the 1 trust anchors or the presented certificates\.$/,
+    },
     {
       what: 'the chain ends at a root the client does not trust, sent by the server',
       build: async () => {
@@ -542,6 +700,7 @@ describe('signatures and trust', () => {
       build: async () => input([await pki.issue(`CN=${HOST}`, 'self', { dns: [HOST] })], [root]),
       code: 'untrusted',
       depth: 0,
+      reason: /^The self-signed leaf 'CN=api\.example' is not among the 1 trust anchors\.$/,
     },
     {
       what: 'a self-signed leaf that is itself the trust anchor (a pinned self-signed server)',
@@ -597,6 +756,16 @@ describe('signatures and trust', () => {
 
 describe('host names', () => {
   check([
+    {
+      // RFC 5280 4.1.2.6: a subject may be empty when a critical subjectAltName names the certificate.
+      what: 'a leaf with an empty subject and a critical subjectAltName: valid, called (empty subject)',
+      build: async () => {
+        const l = await rawIssue({ subject: seq(), issuer: int, extensions: (key, issuerKey) => leafExtensions({})(key, issuerKey).map((e) => (e.oid === '2.5.29.17' ? ext.subjectAltName({ dns: [HOST] }, true) : e)) });
+        return input([l, int], [root]);
+      },
+      code: 'ok',
+      reason: /^Valid: the path from '\(empty subject\)' reaches the trust anchor 'CN=Model Root, O=pinprick tests' in 3 certificates/,
+    },
     { what: 'the leaf is for another host', build: async () => input([leaf, int], [root], { host: 'www.example' }), code: 'hostname-mismatch', depth: 0 },
     {
       what: 'an IPv4 host matching an iPAddress entry',
