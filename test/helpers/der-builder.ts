@@ -144,7 +144,8 @@ export const ext = {
 };
 
 /** A GeneralName to write: an iPAddress is `192.0.2.1` in a subjectAltName, `192.0.2.0/24` (address and mask) in a constraint. */
-export type RawGeneralName = { dns: string } | { ip: string } | { email: string } | { uri: string } | { dir: Buffer } | { rid: string };
+/** `smtpUtf8`: an SmtpUTF8Mailbox otherName (RFC 8398, type-id 1.3.6.1.5.5.7.8.9). */
+export type RawGeneralName = { dns: string } | { ip: string } | { email: string } | { uri: string } | { dir: Buffer } | { rid: string } | { smtpUtf8: string };
 
 /** A GeneralSubtree to write. */
 export type RawSubtree = RawGeneralName & { minimum?: number; maximum?: number };
@@ -159,6 +160,7 @@ export function generalName(g: RawGeneralName): Buffer {
   if ('uri' in g) return tlv(0x86, Buffer.from(g.uri, 'latin1'));
   if ('dir' in g) return tlv(0xa4, g.dir);
   if ('rid' in g) return tlv(0x88, contentOf(oid(g.rid)));
+  if ('smtpUtf8' in g) return tlv(0xa0, oid('1.3.6.1.5.5.7.8.9'), explicit(0, utf8(g.smtpUtf8)));
   const [address, prefix] = g.ip.split('/') as [string, string | undefined];
   const bytes = ipBytes(address);
   if (prefix === undefined) return tlv(0x87, bytes);
