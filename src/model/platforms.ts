@@ -240,11 +240,12 @@ export const DIVERGENCE_TRIGGERS: Readonly<Record<DivergenceId, readonly string[
   'rsa-1024': ['weak-key'],
   'name-constraints-directory': ['name-constraints'],
   'anchor-name-constraints': ['name-constraints'],
-  'certificate-policies': ['name-constraints', 'no-explicit-policy', 'invalid-policy-extension'],
+  // Past the graph's bound the model cannot process policies, but curl and Node never do: unsupported-feature too.
+  'certificate-policies': ['no-explicit-policy', 'invalid-policy-extension', 'unsupported-feature'],
   'certificate-policy-duplicates': ['duplicate-certificate-policy'],
   'aia-fetch': ['untrusted'],
   // Whatever failed the first-choice path, a backtracking client may find another that validates.
-  backtracking: ['untrusted', 'bad-signature', 'not-a-ca', 'path-length', 'key-usage', 'extended-key-usage', 'unknown-critical-extension', 'weak-signature', 'weak-key', 'expired', 'not-yet-valid', 'no-explicit-policy', 'invalid-policy-extension', 'duplicate-certificate-policy', 'unsupported-feature'],
+  backtracking: ['untrusted', 'bad-signature', 'not-a-ca', 'path-length', 'key-usage', 'extended-key-usage', 'unknown-critical-extension', 'weak-signature', 'weak-key', 'expired', 'not-yet-valid', 'name-constraints', 'no-explicit-policy', 'invalid-policy-extension', 'duplicate-certificate-policy', 'unsupported-feature'],
 };
 
 /** "android, jvm accept (…); openssl, node, … reject (…)". */
