@@ -75,9 +75,17 @@ export function derivedSpec(scenario: Scenario, world: WorldSpec): WorldSpec {
  * under `certs/<world>/derived/<id>/`, so the same chain (and pins) is presented on every run.
  */
 export async function presentScenario(opened: OpenedWorld, scenario: Scenario, now: Date = new Date()): Promise<PresentedScenario> {
-  const world = opened.world;
   const hasOwn = Object.keys(scenario.certificates ?? {}).length > 0;
-  const derived = hasOwn ? (await openDerived(opened, scenario.id, derivedSpec(scenario, world.spec), now)).world : undefined;
+  const derived = hasOwn ? (await openDerived(opened, scenario.id, derivedSpec(scenario, opened.world.spec), now)).world : undefined;
+  return presentFrom(opened.world, derived, scenario, scenario.at ? resolveTime(scenario.at, now) : now);
+}
+
+/**
+ * A scenario made concrete from a world and the scenario's own material (`derived`, built by
+ * {@link derivedSpec}; undefined when the scenario has no certificates of its own), validated at
+ * `at`. Both may be in memory only: `pinprick simulate` re-issues them at each simulated date.
+ */
+export function presentFrom(world: World, derived: World | undefined, scenario: Scenario, at: Date): PresentedScenario {
   const lookup = (name: string): PresentedCert => {
     const own = derived?.hasCert(name) ? derived.cert(name) : undefined;
     const c: WorldCert = own ?? world.cert(name);
@@ -93,7 +101,7 @@ export async function presentScenario(opened: OpenedWorld, scenario: Scenario, n
     hosts: scenario.hosts ?? [...world.hosts],
     ...(scenario.trust ? { trust: scenario.trust.map(lookup) } : {}),
     ...(scenario.fetchable ? { fetchable: new Map(Object.entries(scenario.fetchable).map(([url, name]) => [url, lookup(name)])) } : {}),
-    at: scenario.at ? resolveTime(scenario.at, now) : now,
+    at,
   };
 }
 

@@ -48,7 +48,7 @@ export const MAX_SCALAR_CHARS = 16 * 1024;
 export const MAX_NODES = 10_000;
 
 /** What the size limit calls a file checked against each shipped schema. */
-const KIND_OF_SCHEMA: Readonly<Record<string, string>> = { 'scenarios/scenario.schema.json': 'a scenario file', 'profiles/profile.schema.json': 'a profile file' };
+const KIND_OF_SCHEMA: Readonly<Record<string, string>> = { 'scenarios/scenario.schema.json': 'a scenario file', 'profiles/profile.schema.json': 'a profile file', 'timelines/timeline.schema.json': 'a timeline file' };
 
 /** The size refusal of a scenario or profile file (size undefined: more than the limit, from a pipe). */
 export function tooLargeSource(file: string, size: number | undefined, kind = 'a scenario or profile file'): ScenarioError {
