@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +11,7 @@ import { findProfile, resolveProfile } from '../../src/scenario/profile.js';
 import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
 import { pemOf } from '../../src/world/pem.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';
+import { chromium, NO_CHROMIUM, pngSize, PNG_SIGNATURE } from '../helpers/chromium.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The HTML report of a real run: the reference clients of examples/clients/ through the real proxy
@@ -25,10 +25,6 @@ const CORRECT = client('correct-client.mjs');
 const NAIVE = client('naive-client.mjs');
 const CORRECT_IDS = ['control-genuine', 'attack-pin-stuffing', 'rotation-leaf-key', 'rotation-intermediate'];
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Debian's chromium; CI installs it (.ci/run), so there a missing browser fails instead of skipping. */
-const NO_CHROMIUM = !existsSync(CHROMIUM) && !process.env.CI;
-const CHROMIUM_TIMEOUT_MS = 60_000;
 
 /** A scenario's detail section, by its anchor (sections do not nest). */
 function section(html: string, anchor: string): string {
@@ -47,36 +43,6 @@ function certBoxes(html: string): { classes: string[]; pin: string; index?: stri
   }));
 }
 
-/** Run Chromium headless with a fresh profile, killed (with its whole process group) after a minute. */
-function chromium(args: string[], userDataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--force-device-scale-factor=1', `--user-data-dir=${userDataDir}`];
-  return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM, [...flags, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL'); // the browser and its renderer, GPU and crashpad helpers
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, CHROMIUM_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Width and height from a PNG's IHDR chunk (bytes 16-23, right after the signature and chunk header). */
-function pngSize(png: Buffer): { width: number; height: number } {
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe('htmlReport of a real run (correct and naive reference clients, profile intermediate-backup)', () => {
   const tmp = tempDir();
