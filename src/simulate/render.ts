@@ -45,7 +45,7 @@ export function renderTable(sim: Simulation, step: number, table: (rows: string[
   lines.push(table(rows, ['date', 'server', 'bricked', 'exposed', ...sim.releases.map((r) => p(r.version))]));
   lines.push('');
   const s = sim.summary;
-  lines.push(`peak bricked ${percent(s.peakBricked.share)} on ${s.peakBricked.date}; ${s.userDaysBricked.toFixed(2)} user-days bricked per user${s.peakExposed.share ? `; peak exposed ${percent(s.peakExposed.share)} on ${s.peakExposed.date}` : ''}`);
+  lines.push(`peak bricked ${percent(s.peakBricked.share)} on ${s.peakBricked.date}; ${s.userDaysBricked.toFixed(2)} days bricked per user on average${s.peakExposed.share ? `; peak exposed ${percent(s.peakExposed.share)} on ${s.peakExposed.date}` : ''}`);
   for (const v of s.versions) {
     const parts = [
       v.daysBricked ? `bricked ${v.daysBricked} day(s) from ${v.firstBricked}` : 'never bricked',

@@ -93,7 +93,7 @@ function releaseProfile(timeline: Timeline, i: number, release: Release, world: 
       throw timeline.source.error(['releases', i, 'pins', k], `${unknownName('key', pin, world.allKeys().map((key) => key.name))}, nor a pin (sha256/BASE64)`);
     }
   });
-  const resolved = resolveProfile({ id: `v${release.version}`, pins: policy.pins, hosts: [host], ...(policy.enforce === undefined ? {} : { enforce: policy.enforce }), ...(policy.expiration ? { expiration: policy.expiration } : {}), source: { file: timeline.file } }, world);
+  const resolved = resolveProfile({ id: policy.pins.length ? policy.pins.join(' + ') : 'no pins', pins: policy.pins, hosts: [host], ...(policy.enforce === undefined ? {} : { enforce: policy.enforce }), ...(policy.expiration ? { expiration: policy.expiration } : {}), source: { file: timeline.file } }, world);
   // No pins: no pinning at all (validation only), rather than a rule that nothing can satisfy.
   return policy.pins.length ? resolved : { ...resolved, rules: [] };
 }

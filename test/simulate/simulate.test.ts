@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/scenario/scenario.js';
 import { parseTimeline, simulateTimeline, type Simulation } from '../../src/simulate/index.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const tmp = tempDir();
@@ -134,5 +135,43 @@ server: [{ from: 2026-01-01, scenario: rotation-old-store-root-expired }]
     expect(sim.days[1]!.versions.map((v) => v.outcome)).toEqual(['bricked', 'ok', 'either']);
     expect(sim.days[1]!.bricked).toBe(0.5);
     expect(sim.days[1]!.either).toBe(0.25);
+  });
+});
+
+describe('a release\'s pin policy', () => {
+  it('in any format pinprick reads: an Android Network Security Config, whose platform narrows `either`', async () => {
+    const nsc = await runCli(['pins', 'genuine-intermediate', '--format', 'android-nsc', '--expiration', '2030-01-01'], { certsDir: tmp.path });
+    expect(nsc.code, nsc.stderr).toBe(0);
+    writeFileSync(join(tmp.path, 'network_security_config.xml'), nsc.stdout);
+    const sim = await run(`
+title: nsc
+from: 2026-01-01
+to: 2026-01-02
+releases: [{ version: "1", date: 2025-01-01, profile: network_security_config.xml }]
+server:
+  - { from: 2026-01-01, scenario: control-genuine }
+  - { from: 2026-01-02, scenario: rotation-intermediate }
+`);
+    expect(sim.releases).toEqual([{ version: '1', date: '2025-01-01', profile: 'network_security_config.xml', platform: 'android' }]);
+    expect(sim.days.map((d) => d.versions[0]!.outcome)).toEqual(['ok', 'bricked']);
+  });
+
+  it('a pin set past its expiration is not enforced (Android, TrustKit): the rotation no longer bricks', async () => {
+    const sim = await run(`
+title: expiring pins
+from: 2026-01-01
+to: 2026-01-01
+releases:
+  - { version: "expired", date: 2025-01-01, pins: [genuine-intermediate], expiration: 2025-12-31 }
+  - { version: "valid", date: 2025-01-01, pins: [genuine-intermediate], expiration: 2026-06-30 }
+  - { version: "report-only", date: 2025-01-01, pins: [genuine-intermediate], enforce: false }
+installedBase: [{ date: 2026-01-01, shares: { expired: 0.5, valid: 0.25, report-only: 0.25 } }]
+server: [{ from: 2026-01-01, scenario: rotation-intermediate }]
+`);
+    expect(sim.days[0]!.versions.map((v) => [v.outcome, v.code])).toEqual([
+      ['ok', 'ok-pins-expired'],
+      ['bricked', 'pin-mismatch'],
+      ['ok', 'ok-report-only'],
+    ]);
   });
 });
