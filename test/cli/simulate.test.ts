@@ -68,6 +68,8 @@ describe('pinprick simulate', () => {
     'the SVG chart renders in headless Chromium: parsed without error, the layers and events in its DOM, and not blank',
     async () => {
       const text = readFileSync(svg, 'utf8');
+      // The README shows this chart: regenerate it with `pinprick simulate timelines/barclays-2016.yaml --svg docs/images/barclays-2016.svg`.
+      expect(text).toBe(readFileSync('docs/images/barclays-2016.svg', 'utf8'));
       expect(text).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="960" height="440"/);
       const dump = await chromium(['--dump-dom', pathToFileURL(svg).href], join(tmp.path, 'profile-dom'));
       expect(dump.code, dump.stderr).toBe(0);
