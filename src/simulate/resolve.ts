@@ -11,6 +11,8 @@ import type { Platform } from '../model/platforms.js';
 import { isProfileFile, loadAnyProfile } from '../policy/load-profile.js';
 import { resolveProfile, type ResolvedProfile } from '../scenario/profile.js';
 import { findScenario, nearest, type Scenario } from '../scenario/scenario.js';
+import type { WorldSpec } from '../world/spec.js';
+import { resolveTime } from '../world/time.js';
 import type { World } from '../world/world.js';
 import type { Release, ServerEvent, Timeline } from './timeline.js';
 
@@ -30,6 +32,8 @@ export interface ResolvedEvent extends ServerEvent {
 /** A resolved timeline. */
 export interface ResolvedTimeline {
   timeline: Timeline;
+  /** The world's spec with the timeline's certificate dates: what served.ts issues. */
+  spec: WorldSpec;
   host: string;
   releases: ResolvedRelease[];
   events: ResolvedEvent[];
@@ -37,6 +41,7 @@ export interface ResolvedTimeline {
 
 /** Resolve a timeline's releases and events; a name the world or catalog lacks is one located line. */
 export function resolveTimeline(timeline: Timeline, world: World, catalog: readonly Scenario[]): ResolvedTimeline {
+  const spec = datedSpec(timeline, world);
   const events = timeline.server.map((event, i): ResolvedEvent => {
     let scenario: Scenario;
     if ('scenario' in event.source) {
@@ -64,11 +69,34 @@ export function resolveTimeline(timeline: Timeline, world: World, catalog: reado
   const host = timeline.host ?? events[0]!.scenario.hosts?.[0] ?? world.hosts[0]!;
 
   const releases = timeline.releases.map((release, i): ResolvedRelease => {
-    const profile = releaseProfile(timeline, i, release, world, host);
-    const platform = release.platform ?? profile.platform;
+    release.trust?.forEach((name, k) => {
+      if (!world.hasCert(name)) throw timeline.source.error(['releases', i, 'trust', k], unknownName('certificate', name, world.allCerts().map((c) => c.name)));
+    });
+    const loaded = releaseProfile(timeline, i, release, world, host);
+    const platform = release.platform ?? loaded.platform;
+    const profile = { ...loaded, ...(release.trust ? { trust: release.trust } : {}), ...(platform ? { platform } : {}) };
     return { ...release, profile, ...(platform ? { platform } : {}) };
   });
-  return { timeline, host, releases, events };
+  return { timeline, spec, host, releases, events };
+}
+
+/** The world's spec with the timeline's dates on its certificates (checked: names and times). */
+function datedSpec(timeline: Timeline, world: World): WorldSpec {
+  const certs = { ...world.spec.certs };
+  for (const [name, dates] of Object.entries(timeline.certificates)) {
+    if (!Object.hasOwn(certs, name)) throw timeline.source.error(['certificates', name], unknownName('certificate', name, Object.keys(certs)), true);
+    for (const field of ['notBefore', 'notAfter'] as const) {
+      const value = dates[field];
+      if (value === undefined) continue;
+      try {
+        resolveTime(value, new Date(0));
+      } catch (err) {
+        throw timeline.source.error(['certificates', name, field], (err as Error).message);
+      }
+    }
+    certs[name] = { ...certs[name]!, ...dates };
+  }
+  return { ...world.spec, certs };
 }
 
 function releaseProfile(timeline: Timeline, i: number, release: Release, world: World, host: string): ResolvedProfile {

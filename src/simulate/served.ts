@@ -41,12 +41,13 @@ export async function servedSpans(resolved: ResolvedTimeline, opened: OpenedWorl
     const last = Math.min((events[i + 1]?.from ?? Infinity) - 1, timeline.to);
     if (first > last) continue;
     const scenario = event.scenario;
-    const ownSpec = Object.keys(scenario.certificates ?? {}).length ? derivedSpec(scenario, opened.world.spec) : undefined;
-    // A scenario's own new keys are the ones `run` uses (stored under certs/<world>/derived/), so its pins match too.
-    const ownKeys = ownSpec ? keysOf((await openDerived(opened, scenario.id, ownSpec)).world) : undefined;
+    const ownSpec = Object.keys(scenario.certificates ?? {}).length ? derivedSpec(scenario, resolved.spec) : undefined;
+    // A scenario's own new keys are the ones `run` uses (stored under certs/<world>/derived/, from the
+    // scenario as `run` sees it: the timeline's dates stay in memory), so its pins match too.
+    const ownKeys = ownSpec ? keysOf((await openDerived(opened, scenario.id, derivedSpec(scenario, opened.world.spec))).world) : undefined;
 
     let epoch = noonOf(event.from);
-    let world = await issue(opened.world.spec, worldKeys, epoch);
+    let world = await issue(resolved.spec, worldKeys, epoch);
     let own = ownSpec ? await issue(ownSpec, ownKeys!, epoch, undefined, world) : undefined;
     let presented = presentFrom(world, own, scenario, epoch);
     // What the operator keeps alive: certificates sent that were valid, and meant to be, when the event started.
@@ -66,7 +67,7 @@ export async function servedSpans(resolved: ResolvedTimeline, opened: OpenedWorl
       if (end >= last) break;
       day = Math.max(day, expiry);
       epoch = noonOf(day);
-      world = await issue(opened.world.spec, worldKeys, epoch, world);
+      world = await issue(resolved.spec, worldKeys, epoch, world);
       own = ownSpec ? await issue(ownSpec, ownKeys!, epoch, own, world) : undefined;
       presented = presentFrom(world, own, scenario, epoch);
       renewedAt = day;

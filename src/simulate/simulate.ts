@@ -84,7 +84,6 @@ const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 export function simulate(resolved: ResolvedTimeline, spans: readonly ServedSpan[]): Simulation {
   const { timeline, releases, events, host } = resolved;
   const curves = releases.map((r) => ({ day: r.day, adoption: r.adoption }));
-  const profiles = releases.map((r) => (r.platform ? { ...r.profile, platform: r.platform } : r.profile));
   const days: SimulatedDay[] = [];
   let s = 0;
   for (let day = timeline.from; day <= timeline.to; day++) {
@@ -98,7 +97,7 @@ export function simulate(resolved: ResolvedTimeline, spans: readonly ServedSpan[
     let exposed = 0;
     let either = 0;
     const versions = releases.map((release, i): VersionDay => {
-      const verdict = expectScenario(presented, profiles[i]!, span.world, host);
+      const verdict = expectScenario(presented, release.profile, span.world, host);
       const outcome: Outcome = verdict.expected === 'either' ? 'either' : verdict.expected === 'accept' ? (attack ? 'exposed' : 'ok') : attack ? 'safe' : 'bricked';
       const share = shares[i]!;
       if (outcome === 'bricked') bricked += share;

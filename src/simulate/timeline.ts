@@ -24,6 +24,8 @@ export interface Release {
   day: number;
   policy: ReleasePolicy;
   platform?: Platform;
+  /** The client's trust store (world certificate names), when the file gives one. */
+  trust?: string[];
   adoption: Adoption;
 }
 
@@ -55,6 +57,8 @@ export interface Timeline {
   host?: string;
   from: number;
   to: number;
+  /** Validity dates for world certificates, by name (TimeSpec: absolute or relative). */
+  certificates: Record<string, { notBefore?: string; notAfter?: string }>;
   /** Oldest first. */
   releases: Release[];
   installedBase?: InstalledBasePoint[];
@@ -71,7 +75,8 @@ interface RawTimeline {
   host?: string;
   from: string;
   to: string;
-  releases: { version: string; date: string; profile?: string; pins?: string[]; enforce?: boolean; expiration?: string; platform?: Platform; adoption?: Partial<Adoption> }[];
+  certificates?: Record<string, { notBefore?: string; notAfter?: string }>;
+  releases: { version: string; date: string; profile?: string; pins?: string[]; enforce?: boolean; expiration?: string; platform?: Platform; trust?: string[]; adoption?: Partial<Adoption> }[];
   installedBase?: { date: string; shares: Record<string, number> }[];
   server: { from: string; label?: string; scenario?: string; chain?: string[]; attack?: boolean }[];
 }
@@ -118,7 +123,7 @@ export function parseTimeline(file: string, text: string): Timeline {
     if (r.expiration !== undefined) date(r.expiration, ['releases', i, 'expiration']);
     const policy: ReleasePolicy =
       r.profile !== undefined ? { profile: r.profile } : { pins: r.pins!, ...(r.enforce === undefined ? {} : { enforce: r.enforce }), ...(r.expiration === undefined ? {} : { expiration: r.expiration }) };
-    return { version: r.version, day, policy, ...(r.platform ? { platform: r.platform } : {}), adoption: { ...DEFAULT_ADOPTION, ...r.adoption } };
+    return { version: r.version, day, policy, ...(r.platform ? { platform: r.platform } : {}), ...(r.trust ? { trust: r.trust } : {}), adoption: { ...DEFAULT_ADOPTION, ...r.adoption } };
   });
 
   let installedBase: InstalledBasePoint[] | undefined;
@@ -157,6 +162,7 @@ export function parseTimeline(file: string, text: string): Timeline {
     ...(raw.host ? { host: raw.host } : {}),
     from,
     to,
+    certificates: raw.certificates ?? {},
     releases,
     ...(installedBase ? { installedBase } : {}),
     server,

@@ -52,7 +52,7 @@ describe('a timeline file', () => {
     ['an event with no chain', text({ server: 'server:\n  - { from: 2026-01-01 }\n' }), 'plan.yaml:7:5: server[0]: give a server event either scenario: (an id) or chain: (certificate names), not neither'],
     ['shares that do not add up', text({ extra: 'installedBase:\n  - { date: 2026-01-01, shares: { "1": 0.9 } }\n' }), 'plan.yaml:9:33: installedBase[0].shares: the shares of 2026-01-01 add up to 0.9, not 1'],
     ['a share of an unknown version', text({ extra: 'installedBase:\n  - { date: 2026-01-01, shares: { "7": 1 } }\n' }), "plan.yaml:9:35: installedBase[0].shares.7: no release has version '7' (releases: 1)"],
-    ['an unknown field (schema)', text({ extra: 'colour: red\n' }), "plan.yaml:8:1: colour: unknown key 'colour' (expected one of: title, description, incident, host, from, to, releases, installedBase, server)"],
+    ['an unknown field (schema)', text({ extra: 'colour: red\n' }), "plan.yaml:8:1: colour: unknown key 'colour' (expected one of: title, description, incident, host, from, to, certificates, releases, installedBase, server)"],
   ])('%s', (_, source, message) => {
     expect(problem(source)).toBe(message);
   });
