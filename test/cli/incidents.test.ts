@@ -61,7 +61,7 @@ describe('pinprick incidents', () => {
     const json = JSON.parse(r.stdout) as { id: string; dates: { date: string }[]; replay: { run: string; simulate?: string } };
     expect(json.id).toBe('dst-root-ca-x3-2021');
     expect(json.dates.map((d) => d.date)).toContain('2021-09-30');
-    expect(json.replay.run).toMatch(/^pinprick run --scenarios dst-root-ca-x3-2021 --profile root-only /);
+    expect(json.replay.run).toMatch(/^pinprick run --scenarios dst-root-ca-x3-2021 --profile intermediate-backup /);
     expect(json.replay.simulate !== undefined).toBe(existsSync(join(ROOT, 'examples/timelines/dst-root-ca-x3-2021.yaml')));
   });
 
