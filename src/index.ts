@@ -18,6 +18,24 @@ export type { Manifest } from './world/manifest.js';
 export { loadCatalog, loadScenarioFile, parseScenario, findScenario, BUILTIN_SCENARIOS_DIR, CATEGORIES, type Scenario, type Category } from './scenario/scenario.js';
 export { presentScenario, derivedSpec, worldTrust, type PresentedScenario, type PresentedCert } from './scenario/materialize.js';
 export { loadBuiltinProfiles, loadProfileFile, parseProfile, findProfile, resolveProfile, type Profile, type ResolvedProfile } from './scenario/profile.js';
+// incidents
+export {
+  CHANGES,
+  CHANGE_IDS,
+  loadIncidents,
+  loadShippedIncidents,
+  loadIncidentFile,
+  parseIncident,
+  findIncident,
+  incidentDate,
+  scenariosNaming,
+  replayCommands,
+  BUILTIN_INCIDENTS_DIR,
+  type Change,
+  type Incident,
+  type IncidentContext,
+  type Replay,
+} from './incidents/incident.js';
 // model
 export * from './model/index.js';
 // proxy

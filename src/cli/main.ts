@@ -20,12 +20,13 @@ const FAST_COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 
 /** Every command, in the order `pinprick --help` lists them. Loaded only when yargs parses. */
 async function allCommands(): Promise<Command[]> {
-  const [world, pins, ca, scenarios, profiles, serve, run, report, verify, lint, simulate] = await Promise.all([
+  const [world, pins, ca, scenarios, profiles, incidents, serve, run, report, verify, lint, simulate] = await Promise.all([
     import('./commands/world.js'),
     import('./commands/pins.js'),
     import('./commands/ca.js'),
     import('./commands/scenarios.js'),
     import('./commands/profiles.js'),
+    import('./commands/incidents.js'),
     import('./commands/serve.js'),
     import('./commands/run.js'),
     import('./commands/report.js'),
@@ -33,7 +34,7 @@ async function allCommands(): Promise<Command[]> {
     import('./commands/lint.js'),
     import('./commands/simulate.js'),
   ]);
-  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, report.reportCommand, verify.verifyCommand, lint.lintCommand, simulate.simulateCommand];
+  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, incidents.incidentsCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, report.reportCommand, verify.verifyCommand, lint.lintCommand, simulate.simulateCommand];
 }
 
 /** The yargs parser of the CLI, with these commands. */

@@ -20,3 +20,24 @@ export function table(rows: string[][], header?: string[]): string {
   if (header) lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return lines.join('\n');
 }
+
+/**
+ * Words of `text` in lines of at most `width` characters (a longer word gets a line of its own),
+ * the first line starting with `first`, the others with `rest`.
+ */
+export function wrapText(text: string, width: number, first = '', rest = first): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest;
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}

@@ -1,13 +1,16 @@
 /**
- * Build step (`npm run build` runs `node dist/scenario/precompile.js`): parse every shipped scenario
- * and profile file, check it against its JSON Schema and against the default world, and write
+ * Build step (`npm run build` runs `node dist/scenario/precompile.js`): parse every shipped scenario,
+ * profile and incident file, check it against its JSON Schema and against the default world (an
+ * incident against the shipped scenarios and profiles), and write
  * `dist/shipped-cache.json`, so that starting `serve` or `run` needs neither the YAML parser nor
- * ajv for the built-in catalog. An invalid shipped file fails the build.
+ * ajv for the built-in catalog (nor `run --scenarios <incident>` for the incidents). An invalid
+ * shipped file fails the build.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { BUILTIN_INCIDENTS_DIR, checkIncident, INCIDENT_SCHEMA } from '../incidents/incident.js';
 import { defaultWorldSpec } from '../world/spec.js';
 import { BUILTIN_PROFILES_DIR, checkProfile, PROFILE_SCHEMA } from './profile.js';
 import { BUILTIN_SCENARIOS_DIR, checkScenario, SCENARIO_SCHEMA } from './scenario.js';
@@ -57,7 +60,7 @@ export function shippedEntry(file: string, text: string, schema: string, check: 
   return { schema, json, positions: [...recording.asked].map(([key, { line, col }]) => [key, line, col]) };
 }
 
-/** The cache of every shipped scenario and profile, checked against the default world now. */
+/** The cache of every shipped scenario, profile and incident, checked against the default world now. */
 export function buildShippedCache(now: Date = new Date()): ShippedCache {
   const spec = defaultWorldSpec();
   const root = join(BUILTIN_SCENARIOS_DIR, '..');
@@ -72,8 +75,12 @@ export function buildShippedCache(now: Date = new Date()): ShippedCache {
       if (entry) cache.entries[textDigest(text)] = entry;
     }
   };
-  add(BUILTIN_SCENARIOS_DIR, SCENARIO_SCHEMA, (s) => checkScenario(s, spec, now));
-  add(BUILTIN_PROFILES_DIR, PROFILE_SCHEMA, (s) => checkProfile(s, spec));
+  const scenarios: string[] = [];
+  const profiles: string[] = [];
+  add(BUILTIN_SCENARIOS_DIR, SCENARIO_SCHEMA, (s) => scenarios.push(checkScenario(s, spec, now).id));
+  add(BUILTIN_PROFILES_DIR, PROFILE_SCHEMA, (s) => profiles.push(checkProfile(s, spec).id));
+  // Incidents last: each must name scenarios and a profile that ship.
+  add(BUILTIN_INCIDENTS_DIR, INCIDENT_SCHEMA, (s) => checkIncident(s, { scenarios, profiles }));
   return cache;
 }
 
@@ -86,5 +93,5 @@ export function writeShippedCache(file: string = SHIPPED_CACHE_FILE): ShippedCac
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const cache = writeShippedCache();
-  process.stdout.write(`precompile: ${Object.keys(cache.entries).length} shipped scenario and profile files checked, cache in ${SHIPPED_CACHE_FILE}\n`);
+  process.stdout.write(`precompile: ${Object.keys(cache.entries).length} shipped scenario, profile and incident files checked, cache in ${SHIPPED_CACHE_FILE}\n`);
 }

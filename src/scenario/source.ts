@@ -48,7 +48,12 @@ export const MAX_SCALAR_CHARS = 16 * 1024;
 export const MAX_NODES = 10_000;
 
 /** What the size limit calls a file checked against each shipped schema. */
-const KIND_OF_SCHEMA: Readonly<Record<string, string>> = { 'scenarios/scenario.schema.json': 'a scenario file', 'profiles/profile.schema.json': 'a profile file', 'timelines/timeline.schema.json': 'a timeline file' };
+const KIND_OF_SCHEMA: Readonly<Record<string, string>> = {
+  'scenarios/scenario.schema.json': 'a scenario file',
+  'profiles/profile.schema.json': 'a profile file',
+  'incidents/incident.schema.json': 'an incident file',
+  'timelines/timeline.schema.json': 'a timeline file',
+};
 
 /** The size refusal of a scenario or profile file (size undefined: more than the limit, from a pipe). */
 export function tooLargeSource(file: string, size: number | undefined, kind = 'a scenario or profile file'): ScenarioError {
@@ -250,9 +255,9 @@ function validator(relativePath: string, allErrors = false): ValidateFunction {
 
 /**
  * The schemas' patterns in words, for messages: a user should read what to write, not a regular
- * expression. Keyed by the pattern exactly as in scenarios/scenario.schema.json and
- * profiles/profile.schema.json (test/scenario/loader-messages.test.ts checks every pattern there
- * has an entry).
+ * expression. Keyed by the pattern exactly as in scenarios/scenario.schema.json,
+ * profiles/profile.schema.json and incidents/incident.schema.json
+ * (test/scenario/loader-messages.test.ts checks every pattern there has an entry).
  */
 export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[a-z0-9][a-z0-9-]{0,63}$': 'a kebab-case name: lowercase letters, digits and -, starting with a letter or digit, at most 64 characters (e.g. my-rotation)',
@@ -267,6 +272,7 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^\\d{4}-\\d{2}-\\d{2}$': 'a date written YYYY-MM-DD, such as 2026-03-01',
   '^http://[A-Za-z0-9._-]+(:[0-9]{1,5})?/[A-Za-z0-9._~/-]*$': 'a plain http:// URL with a host and a path (letters, digits, . _ ~ / -), such as http://api.pinprick.test/pinprick/aia/intermediate.der',
   '^[0-2](\\.\\d+)+$': 'a certificate policy OID such as 2.23.140.1.2.1 (2.5.29.32.0 is anyPolicy)',
+  '^timelines/[a-z0-9][a-z0-9.-]*\\.ya?ml$': 'a timeline file under timelines/, such as timelines/barclays-2016.yaml',
 };
 
 function describeValue(v: unknown): string {
@@ -388,7 +394,7 @@ function schemaProblem(source: SourceDocument, err: ErrorObject): { path: (strin
 }
 
 /**
- * The build-time cache of the shipped scenario and profile files (`dist/shipped-cache.json`, written
+ * The build-time cache of the shipped scenario, profile and incident files (`dist/shipped-cache.json`, written
  * by `npm run build` through precompile.ts). Parsing the 27 shipped YAML files and compiling their
  * JSON Schema took ~200 ms of every `serve`/`run` start; the cache holds, per exact file text, the
  * value that passed the schema and the positions a successful load asks for.

@@ -78,6 +78,18 @@ const EXPECTED: Record<string, Row> = {
   'rotation-missing-intermediate-aia': all('untrusted'),
   // The anchor is a name and a key; its SHA-1 self-signature is never checked.
   'rotation-root-reissued-new-hash': all('ok'),
+  // A store update distrusted the genuine root (Symantec 2018, Entrust 2024): no anchor, whatever the pins.
+  'rotation-root-distrusted': all('untrusted'),
+  // An intermediate key no profile has seen (Let's Encrypt's 2024 rotation): as rotation-intermediate.
+  'rotation-intermediate-unseen': ['ok', 'pin-mismatch', 'ok', 'pin-mismatch', 'ok'],
+  // The genuine root cross-signed by the vendor root, on a store holding only the vendor root (GTS
+  // 2021): the genuine root's key is on the path, so every profile's pin matches.
+  'rotation-cross-sign-switched': all('ok'),
+  // A new root key cross-signed by the genuine root, a new intermediate key (Let's Encrypt Gen Y):
+  // the genuine root anchors the path; only intermediate pins break.
+  'rotation-new-root-cross-signed': ['ok', 'pin-mismatch', 'ok', 'pin-mismatch', 'ok'],
+  // A 45-day renewal with a fresh key: only the leaf pin breaks.
+  'rotation-leaf-short-lived': ['pin-mismatch', 'ok', 'ok', 'ok', 'ok'],
 };
 
 describe('the built-in catalog under the shipped profiles', () => {

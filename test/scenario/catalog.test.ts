@@ -52,6 +52,12 @@ const BUILTIN_IDS = [
   'rotation-ca-vendor-switch',
   'rotation-rsa-to-ecdsa',
   'rotation-root-reissued-new-hash',
+  // The incident catalog's own (issue 18).
+  'rotation-root-distrusted',
+  'rotation-intermediate-unseen',
+  'rotation-cross-sign-switched',
+  'rotation-new-root-cross-signed',
+  'rotation-leaf-short-lived',
 ];
 
 /** A minimal valid scenario text with the given id. */

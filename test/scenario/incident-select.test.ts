@@ -26,7 +26,7 @@ describe('selecting scenarios by incident', () => {
   });
 
   it('a word not in any incident, or one too short to mean anything, selects nothing', () => {
-    expect(() => ids('Heartbleed')).toThrow(/no scenario matches .*or an incident: pinprick scenarios list/);
+    expect(() => ids('Heartbleed')).toThrow(/no scenario matches .*an incident id: pinprick incidents list, or an incident's name: pinprick scenarios list/);
     expect(incidentMatches('R3', { name: "Barclays app outage; Let's Encrypt R3 -> R10/R11", year: 2016 })).toBe(false);
     expect(incidentMatches('Barclays 2017', { name: 'Barclays app outage', year: 2016 })).toBe(false);
     expect(incidentMatches('barclays', undefined)).toBe(false);

@@ -87,7 +87,7 @@ describe('schema hints', () => {
         else walk(v);
       }
     };
-    for (const f of ['scenarios/scenario.schema.json', 'profiles/profile.schema.json']) walk(JSON.parse(readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')));
+    for (const f of ['scenarios/scenario.schema.json', 'profiles/profile.schema.json', 'incidents/incident.schema.json', 'timelines/timeline.schema.json']) walk(JSON.parse(readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')));
     expect(patterns.length).toBeGreaterThan(5);
     for (const p of patterns) expect(PATTERN_WORDS[p], p).toBeDefined();
   });

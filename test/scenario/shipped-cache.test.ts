@@ -1,5 +1,5 @@
 /**
- * The build-time cache of the shipped scenario and profile files (dist/shipped-cache.json): the
+ * The build-time cache of the shipped scenario, profile and incident files (dist/shipped-cache.json): the
  * shipped catalog is valid (the build writes the cache only then), loading through the cache gives
  * exactly what a full parse gives (values, positions, errors), and anything not byte-identical to a
  * shipped file, or checked against a changed schema, is parsed and validated in full.
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/errors.js';
 import { buildShippedCache } from '../../src/scenario/precompile.js';
+import { BUILTIN_INCIDENTS_DIR } from '../../src/incidents/incident.js';
 import { BUILTIN_PROFILES_DIR, loadBuiltinProfiles, parseProfile } from '../../src/scenario/profile.js';
 import { BUILTIN_SCENARIOS_DIR, loadCatalog, parseScenario } from '../../src/scenario/scenario.js';
 import { setShippedCache, textDigest, type ShippedCache } from '../../src/scenario/source.js';
@@ -44,8 +45,8 @@ afterEach(() => setShippedCache(undefined));
 describe('the shipped-file cache', () => {
   const cache = buildShippedCache(NOW);
 
-  it('holds every shipped scenario and profile: building it validated the whole shipped catalog', () => {
-    const files = [...shipped(BUILTIN_SCENARIOS_DIR).map((f) => join(BUILTIN_SCENARIOS_DIR, f)), ...shipped(BUILTIN_PROFILES_DIR).map((f) => join(BUILTIN_PROFILES_DIR, f))];
+  it('holds every shipped scenario, profile and incident: building it validated the whole shipped catalog', () => {
+    const files = [BUILTIN_SCENARIOS_DIR, BUILTIN_PROFILES_DIR, BUILTIN_INCIDENTS_DIR].flatMap((dir) => shipped(dir).map((f) => join(dir, f)));
     expect(files.length).toBeGreaterThan(25);
     for (const file of files) expect(cache.entries[textDigest(readFileSync(file, 'utf8'))], file).toBeDefined();
   });
@@ -116,13 +117,14 @@ describe('the shipped-file cache', () => {
     expect(Object.keys(onDisk.entries).sort()).toEqual(Object.keys(cache.entries).sort());
   });
 
-  it('lets the built CLI load the built-in catalog and profiles without loading yaml or ajv', () => {
+  it('lets the built CLI load the built-in catalog, profiles and incidents without loading yaml or ajv', () => {
     const script = `
       import { createRequire } from 'node:module';
       const { loadCatalog } = await import('./dist/scenario/scenario.js');
       const { loadBuiltinProfiles } = await import('./dist/scenario/profile.js');
+      const { loadIncidents } = await import('./dist/incidents/incident.js');
       const { defaultWorldSpec } = await import('./dist/world/spec.js');
-      const n = loadCatalog(defaultWorldSpec()).length + loadBuiltinProfiles(defaultWorldSpec()).length;
+      const n = loadCatalog(defaultWorldSpec()).length + loadBuiltinProfiles(defaultWorldSpec()).length + loadIncidents().length;
       const loaded = Object.keys(createRequire(import.meta.url).cache).filter((p) => /node_modules\\/(yaml|ajv)\\//.test(p));
       console.log(JSON.stringify({ n, loaded: loaded.length }));`;
     const result = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as { n: number; loaded: number };

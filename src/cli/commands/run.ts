@@ -12,6 +12,7 @@ import { printable } from '../../printable.js';
 import { pemOf } from '../../world/pem.js';
 import { readRunReport, reportPath, writeRunReports } from '../../report/files.js';
 import { summary, tableRows, type RunMeta } from '../../report/run-report.js';
+import { loadShippedIncidents, type Incident } from '../../incidents/incident.js';
 import { isProfileFile, loadAnyProfile } from '../../policy/load-profile.js';
 import type { resolveProfile } from '../../scenario/profile.js';
 import { CATEGORIES, findScenario, incidentMatches, type Scenario } from '../../scenario/scenario.js';
@@ -64,19 +65,26 @@ export function conclude(results: readonly ScenarioResult[], dir: string): numbe
   return 0;
 }
 
-/** Select scenarios by id, glob (`attack-*`), category or incident (`DigiNotar`, `CVE-2016-2402`). */
-export function selectScenarios(catalog: Scenario[], selectors: string[] | undefined): Scenario[] {
+/**
+ * Select scenarios by id, glob (`attack-*`), category, incident id of the catalog (`barclays-2016`:
+ * the scenarios it lists) or incident name (`DigiNotar`, `CVE-2016-2402`: the scenarios whose
+ * `incident:` names it).
+ */
+export function selectScenarios(catalog: Scenario[], selectors: string[] | undefined, incidents: readonly Incident[] = []): Scenario[] {
   if (!selectors?.length) return catalog;
+  const listedBy = (sel: string, s: Scenario) => incidents.some((i) => i.id === sel && i.scenarios.includes(s.id));
   const picked = catalog.filter((s) =>
     selectors.some(
       (sel) =>
         sel === s.id ||
         sel === s.category ||
         (sel.includes('*') && new RegExp(`^${sel.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(s.id)) ||
-        (!sel.includes('*') && incidentMatches(sel, s.incident)),
+        (!sel.includes('*') && (listedBy(sel, s) || incidentMatches(sel, s.incident))),
     ),
   );
-  if (!picked.length) throw new InputError(`--scenarios ${selectors.join(',')}: no scenario matches (ids, globs like attack-*, a category: ${CATEGORIES.join(', ')}, or an incident: pinprick scenarios list)`);
+  if (!picked.length) {
+    throw new InputError(`--scenarios ${selectors.join(',')}: no scenario matches (ids, globs like attack-*, a category: ${CATEGORIES.join(', ')}, an incident id: pinprick incidents list, or an incident's name: pinprick scenarios list)`);
+  }
   return picked;
 }
 
@@ -86,14 +94,14 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   describe: 'Run scenarios against a client command and classify each: PASS, VULNERABLE, BRICKED, POLICY-RISK, INCONCLUSIVE',
   builder: (y) =>
     y
-      .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*), categories or incidents (DigiNotar, CVE-2016-2402); a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
+      .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*), categories, incident ids (barclays-2016: pinprick incidents list) or incident names (DigiNotar, CVE-2016-2402); a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
       .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} (the pins for the URL host, empty when unpinned) {profile} (the policy as JSON) {reportUri} are filled per scenario, shell-quoted: write them bare, never inside quotes (refused)' })
       .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Proxy port in --manual mode (0 = any); command runs always use free ports' })
       .option('tls-port', { type: 'number', default: 8443, describe: 'Direct TLS port in --manual mode (0 = any)' })
       .option('profile', { alias: 'p', type: 'string', defaultDescription: 'intermediate-backup; with --rerun-failed, the report\'s', describe: "The client's pin profile (shipped id or file)" })
-      .option('only', { type: 'string', array: true, describe: 'Same as --scenarios selectors: ids, globs (attack-*) or categories' })
+      .option('only', { type: 'string', array: true, describe: 'Same as --scenarios selectors: ids, globs (attack-*), categories or incidents' })
       .option('timeout', { type: 'number', describe: 'ms per client run (default 20000); with --manual, ms to wait for each connection (default: until it comes or Enter)' })
       .option('grace', { type: 'number', default: 2000, describe: 'ms after the handshake for the client to send data or close' })
       .option('parallel', { type: 'number', default: 1, describe: 'Scenarios at once, each on its own proxy ports' })
@@ -164,8 +172,9 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       if (!m || n < 1 || i < 1 || i > n) throw new InputError(`--shard '${args.shard}': expected i/n with 1 <= i <= n`);
       shardOf = { i, n };
     }
-    // Calibration runs first in every selection and every shard.
-    const scenarios = planRun(catalog, selectScenarios(catalog, selectors), shardOf);
+    // Calibration runs first in every selection and every shard. An incident id selects the scenarios its catalog entry lists.
+    const incidents = loadShippedIncidents(catalog);
+    const scenarios = planRun(catalog, selectScenarios(catalog, selectors, incidents), shardOf);
     // A scenario whose `expect:` the model contradicts is a broken test, not a result: refuse it.
     const contradicted = await expectationErrors(opened, scenarios);
     if (contradicted.length) throw contradicted[0]!;
@@ -189,7 +198,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     const removeWork = () => rmSync(workDir, { recursive: true, force: true });
     const stopRemoving = args['keep-work'] ? () => undefined : removeOnSignal(removeWork);
     try {
-      process.exitCode = await runAndReport(args, { opened, scenarios, profile, profileFile, catalog, selectors, dir, startedAt, workDir });
+      process.exitCode = await runAndReport(args, { opened, scenarios, profile, profileFile, catalog, selectors, incidents, dir, startedAt, workDir });
     } finally {
       stopRemoving();
       if (args['keep-work']) out(`work folder kept (--keep-work): ${workDir}`);
@@ -226,6 +235,8 @@ interface RunPlan {
   profileFile: string | undefined;
   catalog: Scenario[];
   selectors: string[];
+  /** The incident catalog, for selectors that name an incident id. */
+  incidents: readonly Incident[];
   dir: string;
   startedAt: string;
   workDir: string;
@@ -233,7 +244,7 @@ interface RunPlan {
 
 /** Run the scenarios (by command, or by hand with --manual), write the reports, and return the exit code. */
 async function runAndReport(args: RunArgs, plan: RunPlan): Promise<number> {
-  const { opened, scenarios, profile, profileFile, catalog, selectors, dir, startedAt, workDir } = plan;
+  const { opened, scenarios, profile, profileFile, catalog, selectors, incidents, dir, startedAt, workDir } = plan;
   const world = opened.world;
   let results: ScenarioResult[];
   if (args.manual) {
@@ -283,7 +294,7 @@ async function runAndReport(args: RunArgs, plan: RunPlan): Promise<number> {
     world: world.name,
     startedAt,
     finishedAt: new Date().toISOString(),
-    selection: planRun(catalog, selectScenarios(catalog, selectors)).map((s) => s.id),
+    selection: planRun(catalog, selectScenarios(catalog, selectors, incidents)).map((s) => s.id),
     ...(args.shard ? { shard: args.shard } : {}),
   };
   writeRunReports(dir, results, meta);
