@@ -38,6 +38,35 @@ export interface ServedChain {
   servername?: string;
 }
 
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** `host:port` or `[v6]:port`, or undefined when the text is not one. */
+export function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const m = HOST_PORT.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** `HOST`, `HOST:PORT` or `[V6]:PORT`, port 443 (HTTPS) when absent; undefined when the text is none of these. */
+export function parseTarget(text: string): { host: string; port: number } | undefined {
+  const withPort = parseHostPort(text);
+  if (withPort) return withPort;
+  if (/^[A-Za-z0-9.-]+$/.test(text) || /^\[[0-9a-fA-F:.]+\]$/.test(text)) return { host: text.replace(/^\[|\]$/g, ''), port: 443 };
+  return undefined;
+}
+
+/**
+ * An HTTP proxy to tunnel through, as `host:port` or as a URL `http://host:port` (what
+ * `HTTPS_PROXY` holds); undefined for anything else. A proxy reached over TLS (`https://`) is not
+ * supported: the CONNECT request goes in clear.
+ */
+export function parseProxyAddress(text: string): { host: string; port: number } | undefined {
+  const m = /^http:\/\/([^/]+?)\/?$/i.exec(text);
+  return parseHostPort(m ? m[1]! : text);
+}
+
 /** Long enough for a slow server across an ocean, short enough that a dead one does not stall a run. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** After close_notify, how long to wait for the server to close before destroying the socket. */
