@@ -17,9 +17,11 @@ const or = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.s
  * reference model's path for the new chain: name the keys on that path (CA keys first: they
  * outlive leaf renewals, RFC 7469 section 4.3 and Android's network-security-config advice to pin
  * a CA or backup key), and the backup key the new certificate uses, if it uses one; else the
- * world's backup keys, to issue the next certificate with (the pinned ones first). Pure.
+ * world's backup keys, to issue the next certificate with (the pinned ones first). `ending` says
+ * when to ship it: before the server changes (the harness, which tests a rotation to come), or
+ * before the chain is served again (the monitor, which has seen it served). Pure.
  */
-export function policyFix(expected: Verdict, keys: readonly NamedKey[], pinned: ReadonlySet<string> = new Set()): string {
+export function policyFix(expected: Verdict, keys: readonly NamedKey[], pinned: ReadonlySet<string> = new Set(), ending = 'ship the pin set before the server changes'): string {
   const chosen = expected.chosenPath === undefined ? undefined : expected.paths[expected.chosenPath];
   const byPin = new Map(keys.map((k) => [k.pin, k]));
   const path = chosen?.certificates ?? [];
@@ -41,5 +43,5 @@ export function policyFix(expected: Verdict, keys: readonly NamedKey[], pinned: 
     else if (backups.length) parts.push(`${parts.length ? 'or ' : ''}pin a backup key (${backups.map((k) => k.name).join(', ')}) and issue the new certificate with it`);
     else if (!ca.length) parts.push('pin a CA key the server keeps, or an offline backup key the new certificate will use');
   }
-  return `${parts.join('; ')}; ship the pin set before the server changes`;
+  return `${parts.join('; ')}; ${ending}`;
 }
