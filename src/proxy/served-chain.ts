@@ -22,6 +22,8 @@ export interface FetchServedChainOptions {
   timeoutMs?: number;
   /** ALPN protocols to offer, e.g. `['h2', 'http/1.1']`. */
   alpn?: string[];
+  /** Stops the probe: its sockets are destroyed and it fails at once with a {@link NetworkError} (the monitor, on SIGINT). */
+  signal?: AbortSignal;
 }
 
 /** The chain as served, with what was negotiated to get it. */
@@ -86,6 +88,9 @@ export async function fetchServedChain(options: FetchServedChainOptions): Promis
   const target = authority(host, port);
   const servername = options.sni ?? (isIP(host) ? undefined : host);
   const probe = new Probe(target, timeoutMs);
+  const stop = () => probe.abort();
+  if (options.signal?.aborted) throw new NetworkError(`probe of ${target} stopped`);
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
     const dialed = proxy ? `proxy ${authority(proxy.host, proxy.port)}` : target;
     const socket = await probe.run<Socket>(`connecting to ${dialed}`, (ok, fail) => {
@@ -99,6 +104,7 @@ export async function fetchServedChain(options: FetchServedChainOptions): Promis
     await closeGracefully(tls);
     return chain;
   } finally {
+    options.signal?.removeEventListener('abort', stop);
     probe.dispose();
   }
 }
@@ -126,6 +132,9 @@ function shortError(err: Error): string {
 class Probe {
   private readonly sockets: { destroy(): void }[] = [];
   private readonly started = Date.now();
+  /** Fails the phase under way, if one is. */
+  private failPhase: ((err: Error) => void) | undefined;
+  private stopped = false;
 
   constructor(
     readonly target: string,
@@ -140,6 +149,7 @@ class Probe {
 
   /** Run one phase until it settles or the deadline passes; `doing` completes "timed out after N ms …". */
   run<T>(doing: string, body: (ok: (value: T) => void, fail: (err: Error) => void) => void): Promise<T> {
+    if (this.stopped) return Promise.reject(new NetworkError(`probe of ${this.target} stopped`));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (f: () => void) => {
@@ -150,6 +160,7 @@ class Probe {
       };
       const left = Math.max(0, this.timeoutMs - (Date.now() - this.started));
       const timer = setTimeout(() => settle(() => reject(new NetworkError(`timed out after ${this.timeoutMs} ms ${doing}`))), left);
+      this.failPhase = (err) => settle(() => reject(err));
       try {
         body(
           (value) => settle(() => resolve(value)),
@@ -159,6 +170,13 @@ class Probe {
         settle(() => reject(err));
       }
     });
+  }
+
+  /** Stop: the phase under way fails, and every socket is destroyed. */
+  abort(): void {
+    this.stopped = true;
+    this.failPhase?.(new NetworkError(`probe of ${this.target} stopped`));
+    this.dispose();
   }
 
   /** Destroy every socket (idempotent). */
