@@ -20,7 +20,7 @@ const FAST_COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 
 /** Every command, in the order `pinprick --help` lists them. Loaded only when yargs parses. */
 async function allCommands(): Promise<Command[]> {
-  const [world, pins, ca, scenarios, profiles, serve, run, report, verify, lint] = await Promise.all([
+  const [world, pins, ca, scenarios, profiles, serve, run, report, verify, lint, monitor] = await Promise.all([
     import('./commands/world.js'),
     import('./commands/pins.js'),
     import('./commands/ca.js'),
@@ -31,8 +31,9 @@ async function allCommands(): Promise<Command[]> {
     import('./commands/report.js'),
     import('./commands/verify.js'),
     import('./commands/lint.js'),
+    import('./commands/monitor.js'),
   ]);
-  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, report.reportCommand, verify.verifyCommand, lint.lintCommand];
+  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, report.reportCommand, verify.verifyCommand, lint.lintCommand, monitor.monitorCommand];
 }
 
 /** The yargs parser of the CLI, with these commands. */

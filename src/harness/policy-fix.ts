@@ -1,5 +1,6 @@
 import type { Verdict } from '../model/index.js';
 import type { Position } from '../world/spec.js';
+import type { World } from '../world/world.js';
 
 /** A key the world names: what a profile's `pins:` lists. */
 export interface NamedKey {
@@ -7,6 +8,11 @@ export interface NamedKey {
   position: Position;
   /** RFC 7469 pin (base64 SHA-256 of the SPKI). */
   pin: string;
+}
+
+/** The world's keys by name, for fixes that name them. */
+export function namedKeys(world: World): NamedKey[] {
+  return world.allKeys().map((k) => ({ name: k.name, position: k.def.position, pin: k.pin.sha256 }));
 }
 
 const pinText = (pin: string) => `sha256/${pin}`;

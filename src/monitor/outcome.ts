@@ -165,7 +165,11 @@ function failureFix(verdict: Verdict, input: OutcomeInput, pins: readonly Policy
   switch (verdict.code) {
     case 'pin-mismatch': {
       const pinned = new Set(pins.filter((p) => p.hash === 'sha256').map((p) => p.value));
-      return `serve a chain with a key the app pins again (${list(pins.map(shown))}); to move to this chain: ${policyFix(verdict, input.keys, pinned, 'ship the pin set in a release, and serve this chain only once it is installed')}`;
+      // World key names (backup-1...) help only with an endpoint of that world: one whose chain or
+      // pins hold a world key. Elsewhere they would name keys the operator has never seen.
+      const seen = new Set([...input.pinsSeen.map((p) => p.replace(/^sha256\//, '')), ...pinned]);
+      const keys = input.keys.some((k) => seen.has(k.pin)) ? input.keys : [];
+      return `serve a chain with a key the app pins again (${list(pins.map(shown))}); to move to this chain: ${policyFix(verdict, keys, pinned, 'ship the pin set in a release, and serve this chain only once it is installed')}`;
     }
     case 'expired':
       return `renew ${which} with the same key (or a pinned backup key), so the pins still match`;

@@ -100,8 +100,8 @@ function shortError(err: Error): string {
   return code ? `${syscall ?? 'request'} ${code}` : err.message || String(err);
 }
 
-/** Wait `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Wait `ms`, or less when `signal` aborts (never rejects). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);

@@ -92,6 +92,15 @@ describe('probeOutcome', () => {
     expect(outcome.fix).toContain('issue the new certificate with backup-1, the backup key already pinned');
   });
 
+  it('world key names are left out of the fix of an endpoint that holds none of their keys', () => {
+    const p = policy([pin(inter.pin), pin(BACKUP)]);
+    const verdict = evaluate({ presented: [otherLeaf.der, otherInter.der], anchors: [root.der], host: HOST, at: NOW, policy: p });
+    const keys = [{ name: 'backup-9', position: 'backup' as const, pin: randomBytes(32).toString('base64') }];
+    const outcome = probeOutcome({ verdict, policy: p, host: HOST, at: NOW, warnDays: 30, keys, pinsSeen: [otherLeaf, otherInter].map((c) => `sha256/${c.pin}`) });
+    expect(outcome.fix).not.toContain('backup-9');
+    expect(outcome.fix).toContain("the key of CN=Monitor Intermediate 2 (sha256/");
+  });
+
   it('an unreachable endpoint: its own status, the network message as the reason, a fix', () => {
     expect(unreachableOutcome('cannot connect to 127.0.0.1:1: connect ECONNREFUSED')).toEqual({
       status: 'unreachable',
