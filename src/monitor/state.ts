@@ -57,8 +57,9 @@ export function parseState(file: string, text: string): MonitorState {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw refuse(`not a pinprick monitor state file (not JSON: ${(err as Error).message})`);
+  } catch {
+    // Not JSON.parse's message: it quotes the file, which may hold anything, newlines included.
+    throw refuse('not a pinprick monitor state file (not JSON)');
   }
   if (!isObject(value) || value.format !== STATE_FORMAT) throw refuse(`not a pinprick monitor state file (no "format": "${STATE_FORMAT}")`);
   if (value.version !== STATE_VERSION) throw refuse(`state version ${JSON.stringify(value.version)}, this pinprick reads version ${STATE_VERSION}`);

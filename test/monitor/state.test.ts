@@ -32,7 +32,8 @@ describe('monitor state', () => {
   const entry = (more: Record<string, unknown>) => JSON.stringify({ format: 'pinprick-monitor-state', version: 1, endpoints: { 'a:443': { ...STATE.endpoints['api.example.com:443'], ...more } } });
   const AFTER = '; remove it to start afresh (every failing endpoint will alert again), or give another --state';
   it.each([
-    ['{"format": "pinprick-monitor-state", ', "s.json: not a pinprick monitor state file (not JSON: "],
+    ['{"format": "pinprick-monitor-state", ', 's.json: not a pinprick monitor state file (not JSON)' + AFTER],
+    ['line one\nline two', 's.json: not a pinprick monitor state file (not JSON)' + AFTER],
     ['[]', 's.json: not a pinprick monitor state file (no "format": "pinprick-monitor-state")' + AFTER],
     ['{"endpoints": {}}', 's.json: not a pinprick monitor state file (no "format": "pinprick-monitor-state")' + AFTER],
     ['{"format": "pinprick-monitor-state", "version": 2, "endpoints": {}}', 's.json: state version 2, this pinprick reads version 1' + AFTER],
@@ -61,7 +62,7 @@ describe('monitor state', () => {
   it('a file that is not ours is refused, and left as it is', () => {
     const file = join(tmp.path, 'notes.txt');
     writeFileSync(file, 'my notes\n');
-    expect(() => readState(file)).toThrow(/^.*notes\.txt: not a pinprick monitor state file \(not JSON: /);
+    expect(() => readState(file)).toThrow(`${file}: not a pinprick monitor state file (not JSON);`);
     expect(readFileSync(file, 'utf8')).toBe('my notes\n');
   });
 

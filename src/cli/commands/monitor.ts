@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
@@ -92,6 +91,15 @@ function anchorsFromArgs(args: MonitorArgs, world: World, profile: { trust: stri
   }
 }
 
+/**
+ * The one value of an option given once. yargs makes a repeated option a list (`--interval 1s
+ * --interval 2s`); which one was meant is not for pinprick to guess.
+ */
+function single<T>(value: T | T[], option: string): T {
+  if (Array.isArray(value)) throw new InputError(`--${option} is given ${value.length} times: give it once`);
+  return value;
+}
+
 function wholeNumber(value: number, option: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) throw new InputError(`--${option} ${value}: expected a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}`);
   return value;
@@ -131,6 +139,7 @@ export const monitorCommand: CommandModule<WorldArgs, MonitorArgs> = {
       .example('$0 monitor --endpoint 127.0.0.1:8443 --sni api.pinprick.test --profile intermediate-backup --interval 30s', 'Watch pinprick serve\'s direct TLS listener while scenarios are switched'),
   handler: async (args) => {
     const endpoints = endpointsFromArgs(args);
+    for (const option of ['endpoints', 'sni', 'proxy', 'profile', 'roots', 'interval', 'warn-days', 'webhook', 'webhook-retries', 'webhook-timeout', 'webhook-backoff', 'state', 'timeout', 'max-probes'] as const) single(args[option], option);
     const proxy = args.proxy === undefined ? undefined : parseProxyAddress(args.proxy);
     if (args.proxy !== undefined && !proxy) throw new InputError(`--proxy '${args.proxy}': expected host:port or http://host:port`);
     const intervalMs = parseDuration(args.interval, '--interval');
@@ -151,7 +160,7 @@ export const monitorCommand: CommandModule<WorldArgs, MonitorArgs> = {
     const { world } = await openFromArgs(args);
     const { profile, format } = loadAnyProfileWithFormat(args.profile, world, [...new Set(endpoints.map(endpointHost))]);
     const { anchors, from } = anchorsFromArgs(args, world, profile, format === 'pinprick');
-    const stateFile = resolve(args.state);
+    const stateFile = args.state;
     const version = packageInfo().version;
 
     const stop = new AbortController();
