@@ -25,6 +25,7 @@ export const WARNING_IDS = [
   /** The pin set has expired: the app no longer pins. */
   'pins-expired',
 ] as const;
+/** One of {@link WARNING_IDS}. */
 export type WarningId = (typeof WARNING_IDS)[number];
 
 /** One warning on an accepted chain. */

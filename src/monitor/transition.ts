@@ -31,6 +31,7 @@ export interface EndpointState {
 
 /** The kinds of webhook event. */
 export const EVENT_KINDS = ['failure', 'recovery', 'warning', 'warning-end'] as const;
+/** One of {@link EVENT_KINDS}. */
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** One webhook event: its kind, and for `warning` / `warning-end` the warning that starts or ends. */
