@@ -83,7 +83,8 @@ export interface PathKey {
 const DAY_MS = 86_400_000;
 
 const pinMatches = (p: PolicyPin, c: PathKey) => (p.hash === 'sha256' ? p.value === c.pin : p.value === c.pinSha1);
-const shown = (p: PolicyPin) => p.label ?? `${p.hash}/${p.value}`;
+// A pin restricted to the leaf (curl, ATS NSPinnedLeafIdentities) or to CAs says so: the same key elsewhere does not match.
+const shown = (p: PolicyPin) => `${p.label ?? `${p.hash}/${p.value}`}${p.on ? ` (${p.on === 'leaf' ? 'leaf' : 'CA'} only)` : ''}`;
 const list = (items: string[], max = 4) => (items.length > max ? `${items.slice(0, max).join(', ')}, …` : items.join(', '));
 
 /**

@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pemOf } from '../../src/world/pem.js';
+import { openWorld } from '../../src/world/store.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -185,6 +187,20 @@ describe('pinprick monitor against pinprick serve', () => {
     // Pinned with a key whose certificate lives 3 years: in use past 400 days, so nothing to warn about.
     const intermediate = await monitor([...endpoint(), '--profile', 'intermediate-only', '--once', '--warn-days', '400', '--state', 'warn.json']);
     expect(intermediate.stdout).toMatch(/^PASS .*: ok: The chain validates and pin 'genuine-intermediate' matches/);
+  });
+
+  it("an app's own configuration (a curl pin list) trusts the system store, where the test CA is not; --roots FILE trusts the world's roots", async () => {
+    const { world } = await openWorld({ certsDir });
+    // curl checks the leaf's key only (--pinnedpubkey): the list pins the genuine leaf and a backup.
+    writeFileSync(join(tmp.path, 'pins.txt'), `sha256//${world.key('genuine-leaf').pin.sha256};sha256//${world.key('backup-1').pin.sha256}\n`);
+    writeFileSync(join(tmp.path, 'roots.pem'), world.trustedRoots().map((r) => pemOf(r.der, 'CERTIFICATE')).join(''));
+    const system = await monitor([...endpoint(), '--profile', 'pins.txt', '--once', '--state', 'app.json']);
+    expect(system.code).toBe(1);
+    expect(system.stdout).toMatch(/^FAIL 127\.0\.0\.1:\d+ sni=api\.pinprick\.test: untrusted: .*for a private CA, give its root with --roots\)\n$/);
+    const roots = await monitor([...endpoint(), '--profile', 'pins.txt', '--roots', 'roots.pem', '--once', '--state', 'app.json']);
+    expect(roots.code, roots.stdout + roots.stderr).toBe(0);
+    // The list names no host: it pins the monitored one (the SNI), so the pin check ran.
+    expect(roots.stdout).toMatch(/^PASS 127\.0\.0\.1:\d+ sni=api\.pinprick\.test \(was FAIL\): ok: The chain validates and pin \S+ matches 'CN=api\.pinprick\.test' \(depth 0\)/);
   });
 
   it('long-running: a switch is seen within one interval, the webhook gets the failure (after a 500) and the recovery, SIGTERM stops it cleanly; a restart does not alert again', async () => {

@@ -92,6 +92,14 @@ describe('probeOutcome', () => {
     expect(outcome.fix).toContain('issue the new certificate with backup-1, the backup key already pinned');
   });
 
+  it('a pin restricted to the leaf says so in the fix (the same key as a CA does not match)', () => {
+    const p: PinPolicy = { rules: [{ domains: [{ pattern: HOST }], pins: [{ ...pin(inter.pin), on: 'leaf' }], enforce: true }] };
+    const verdict = evaluate({ presented: [leaf.der, inter.der], anchors: [root.der], host: HOST, at: NOW, policy: p });
+    const outcome = probeOutcome({ verdict, policy: p, host: HOST, at: NOW, warnDays: 30, keys: [], pinsSeen: [] });
+    expect(outcome.code).toBe('pin-mismatch');
+    expect(outcome.fix).toContain(`the app pins again (sha256/${inter.pin} (leaf only))`);
+  });
+
   it('world key names are left out of the fix of an endpoint that holds none of their keys', () => {
     const p = policy([pin(inter.pin), pin(BACKUP)]);
     const verdict = evaluate({ presented: [otherLeaf.der, otherInter.der], anchors: [root.der], host: HOST, at: NOW, policy: p });
