@@ -63,3 +63,10 @@ export { verdictLine, pinReportLine } from './report/verdict-line.js';
 export { lintPolicy, hasError, LINT_RULES, LINT_RULE_IDS, type Finding, type LintRule, type LintRuleId, type LintOptions, type ServedKeys, type Severity } from './lint/rules.js';
 export { sarifLog, type LintFileResult, type SarifOptions } from './lint/sarif.js';
 export { servedKeys } from './lint/served.js';
+// monitor
+export { probeEndpoint, type ProbeContext } from './monitor/probe.js';
+export { probeOutcome, expiryWarning, type ProbeOutcome, type MonitorStatus, type MonitorWarning } from './monitor/outcome.js';
+export { transition, type EndpointState, type MonitorEvent, type Transition } from './monitor/transition.js';
+export { runMonitor, type MonitorOptions } from './monitor/monitor.js';
+export { parseEndpointsFile, type Endpoint } from './monitor/endpoints.js';
+export { type WebhookBody } from './monitor/lines.js';

@@ -57,3 +57,13 @@ function escapeCharacter(ch: string): string {
   const hex = code.toString(16).toUpperCase();
   return code < 0x100 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex.padStart(4, '0')}}`;
 }
+
+/**
+ * One JSON line that is as safe on a terminal as {@link printable} text: JSON.stringify already
+ * escapes C0 controls and lone surrogates, but keeps DEL, C1 controls, bidi controls and U+2028/9
+ * as they are (valid in JSON strings since ES2019): those become `\uHHHH`, which JSON readers
+ * decode back to the same text.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(/[\p{Cc}\p{Bidi_Control}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}

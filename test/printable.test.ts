@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PRINTABLE_MAX, hasUnsafeCharacter, printable } from '../src/printable.js';
+import { DEFAULT_PRINTABLE_MAX, hasUnsafeCharacter, jsonLine, printable } from '../src/printable.js';
 import type { ConnectionVerdict } from '../src/proxy/connection-record.js';
 import { verdictLine } from '../src/report/verdict-line.js';
 
@@ -79,6 +79,31 @@ describe('printable, by property', () => {
         expect(line.length).toBeLessThan(1_500);
       }),
       { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('jsonLine', () => {
+  it.each([
+    [{ a: 'plain' }, '{"a":"plain"}'],
+    [{ a: 'x\ny\x1b' }, '{"a":"x\\ny\\u001b"}'],
+    [{ a: 'del\x7f c1\u009b' }, '{"a":"del\\u007F c1\\u009B"}'],
+    [{ a: 'rlo\u202Eevil' }, '{"a":"rlo\\u202Eevil"}'],
+    [{ a: 'ls\u2028ps\u2029' }, '{"a":"ls\\u2028ps\\u2029"}'],
+    [{ a: 'IDN bücher.example, 日本' }, '{"a":"IDN bücher.example, 日本"}'],
+  ])('escapes what a terminal must not see (%#)', (value, line) => {
+    expect(jsonLine(value)).toBe(line);
+  });
+
+  it('is one safe line that reads back as the same value, for any text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        const line = jsonLine({ text });
+        expect(line).not.toMatch(FORBIDDEN);
+        expect(hasUnsafeCharacter(line)).toBe(false);
+        expect(JSON.parse(line)).toEqual({ text });
+      }),
+      { numRuns: 2_000 },
     );
   });
 });

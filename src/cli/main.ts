@@ -20,7 +20,7 @@ const FAST_COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 
 /** Every command, in the order `pinprick --help` lists them. Loaded only when yargs parses. */
 async function allCommands(): Promise<Command[]> {
-  const [world, pins, ca, scenarios, profiles, incidents, serve, run, report, verify, lint, simulate] = await Promise.all([
+  const [world, pins, ca, scenarios, profiles, incidents, serve, run, report, verify, lint, simulate, monitor] = await Promise.all([
     import('./commands/world.js'),
     import('./commands/pins.js'),
     import('./commands/ca.js'),
@@ -33,8 +33,9 @@ async function allCommands(): Promise<Command[]> {
     import('./commands/verify.js'),
     import('./commands/lint.js'),
     import('./commands/simulate.js'),
+    import('./commands/monitor.js'),
   ]);
-  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, incidents.incidentsCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, report.reportCommand, verify.verifyCommand, lint.lintCommand, simulate.simulateCommand];
+  return [world.worldCommand, pins.pinsCommand, ca.caCommand, scenarios.scenariosCommand, profiles.profilesCommand, incidents.incidentsCommand, serve.serveCommand, serve.useCommand, serve.statusCommand, run.runCommand, report.reportCommand, verify.verifyCommand, lint.lintCommand, simulate.simulateCommand, monitor.monitorCommand];
 }
 
 /** The yargs parser of the CLI, with these commands. */

@@ -16,10 +16,10 @@
  *   replaces a stale file or a symlink itself, never what a symlink points to.
  * - A reader opens it only when lstat shows a regular file of ours with mode 0600.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { InputError } from '../errors.js';
 import { warn } from './output.js';
 
@@ -124,23 +124,10 @@ function chmodOwn(dir: string): void {
  */
 export function writeControlState(dir: string, state: ControlState): string {
   const path = join(dir, CONTROL_STATE_FILE);
-  const temp = join(dir, `.${CONTROL_STATE_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`);
-  let fd: number | undefined;
   try {
-    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    // Readers accept exactly 0600; a umask of, say, 0277 would have made it 0400.
-    fchmodSync(fd, 0o600);
-    writeSync(fd, JSON.stringify(state));
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
+    // Readers accept exactly 0600; the mode is set on the descriptor, whatever the umask.
+    writeFileAtomic(path, JSON.stringify(state), 0o600);
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // never made, or gone
-    }
     throw new InputError(`cannot write ${path}: ${(err as Error).message}`);
   }
   return path;

@@ -15,7 +15,7 @@ import { pemOf } from '../world/pem.js';
 import { curlPinList } from '../world/pin.js';
 import type { OpenedWorld } from '../world/store.js';
 import { chainPicture, chainPin, type ChainPicture } from './chain-picture.js';
-import { policyFix, type NamedKey } from './policy-fix.js';
+import { namedKeys, policyFix, type NamedKey } from './policy-fix.js';
 import { fillTemplate, templateProblem } from './template.js';
 import { applyCalibration, calibrated, calibrationState, classify, type CalibrationState, type Classification, type Observation } from './classify.js';
 
@@ -205,7 +205,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     expected,
     values,
     env,
-    keys: world.allKeys().map((k) => ({ name: k.name, position: k.def.position, pin: k.pin.sha256 })),
+    keys: namedKeys(world),
     lastVerdictId: proxy.verdicts.lastId,
     lastPinReportId: proxy.reports.lastId,
     lastFetchId: proxy.fetches.lastId,

@@ -22,6 +22,8 @@ export interface FetchServedChainOptions {
   timeoutMs?: number;
   /** ALPN protocols to offer, e.g. `['h2', 'http/1.1']`. */
   alpn?: string[];
+  /** Stops the probe: its sockets are destroyed and it fails at once with a {@link NetworkError} (the monitor, on SIGINT). */
+  signal?: AbortSignal;
 }
 
 /** The chain as served, with what was negotiated to get it. */
@@ -36,6 +38,35 @@ export interface ServedChain {
   alpn?: string;
   /** Server name sent in the ClientHello, when one was. */
   servername?: string;
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** `host:port` or `[v6]:port`, or undefined when the text is not one. */
+export function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const m = HOST_PORT.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** `HOST`, `HOST:PORT` or `[V6]:PORT`, port 443 (HTTPS) when absent; undefined when the text is none of these. */
+export function parseTarget(text: string): { host: string; port: number } | undefined {
+  const withPort = parseHostPort(text);
+  if (withPort) return withPort;
+  if (/^[A-Za-z0-9.-]+$/.test(text) || /^\[[0-9a-fA-F:.]+\]$/.test(text)) return { host: text.replace(/^\[|\]$/g, ''), port: 443 };
+  return undefined;
+}
+
+/**
+ * An HTTP proxy to tunnel through, as `host:port` or as a URL `http://host:port` (what
+ * `HTTPS_PROXY` holds); undefined for anything else. A proxy reached over TLS (`https://`) is not
+ * supported: the CONNECT request goes in clear.
+ */
+export function parseProxyAddress(text: string): { host: string; port: number } | undefined {
+  const m = /^http:\/\/([^/]+?)\/?$/i.exec(text);
+  return parseHostPort(m ? m[1]! : text);
 }
 
 /** Long enough for a slow server across an ocean, short enough that a dead one does not stall a run. */
@@ -57,6 +88,9 @@ export async function fetchServedChain(options: FetchServedChainOptions): Promis
   const target = authority(host, port);
   const servername = options.sni ?? (isIP(host) ? undefined : host);
   const probe = new Probe(target, timeoutMs);
+  const stop = () => probe.abort();
+  if (options.signal?.aborted) throw new NetworkError(`probe of ${target} stopped`);
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
     const dialed = proxy ? `proxy ${authority(proxy.host, proxy.port)}` : target;
     const socket = await probe.run<Socket>(`connecting to ${dialed}`, (ok, fail) => {
@@ -70,6 +104,7 @@ export async function fetchServedChain(options: FetchServedChainOptions): Promis
     await closeGracefully(tls);
     return chain;
   } finally {
+    options.signal?.removeEventListener('abort', stop);
     probe.dispose();
   }
 }
@@ -97,6 +132,9 @@ function shortError(err: Error): string {
 class Probe {
   private readonly sockets: { destroy(): void }[] = [];
   private readonly started = Date.now();
+  /** Fails the phase under way, if one is. */
+  private failPhase: ((err: Error) => void) | undefined;
+  private stopped = false;
 
   constructor(
     readonly target: string,
@@ -111,6 +149,7 @@ class Probe {
 
   /** Run one phase until it settles or the deadline passes; `doing` completes "timed out after N ms …". */
   run<T>(doing: string, body: (ok: (value: T) => void, fail: (err: Error) => void) => void): Promise<T> {
+    if (this.stopped) return Promise.reject(new NetworkError(`probe of ${this.target} stopped`));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (f: () => void) => {
@@ -121,6 +160,7 @@ class Probe {
       };
       const left = Math.max(0, this.timeoutMs - (Date.now() - this.started));
       const timer = setTimeout(() => settle(() => reject(new NetworkError(`timed out after ${this.timeoutMs} ms ${doing}`))), left);
+      this.failPhase = (err) => settle(() => reject(err));
       try {
         body(
           (value) => settle(() => resolve(value)),
@@ -130,6 +170,13 @@ class Probe {
         settle(() => reject(err));
       }
     });
+  }
+
+  /** Stop: the phase under way fails, and every socket is destroyed. */
+  abort(): void {
+    this.stopped = true;
+    this.failPhase?.(new NetworkError(`probe of ${this.target} stopped`));
+    this.dispose();
   }
 
   /** Destroy every socket (idempotent). */

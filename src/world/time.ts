@@ -38,3 +38,23 @@ function inRange(date: Date, spec: TimeSpec): Date {
 export function isRelative(spec: TimeSpec): boolean {
   return spec === 'now' || RELATIVE.test(spec);
 }
+
+/** The longest duration a timer can wait: Node's setTimeout takes at most 2^31 - 1 ms (about 24.8 days) and fires at once beyond it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const DURATION = /^(\d+)(ms|[smhdw])$/;
+
+/**
+ * A duration as written on a command line: a whole number and a unit, `500ms`, `30s`, `15m`,
+ * `1h`, `2d`, `1w` (the units of relative times above, and `ms`). A unit is required: a bare
+ * number could mean seconds or milliseconds. `what` names the option in the one-line error.
+ * Returns milliseconds, at least 1 and at most {@link MAX_TIMER_MS}.
+ */
+export function parseDuration(text: string, what: string): number {
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new InputError(`${what} '${text}': expected a whole number and a unit, such as 500ms, 30s, 15m, 1h or 2d`);
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+  if (ms < 1) throw new InputError(`${what} '${text}': must be longer than 0`);
+  if (ms > MAX_TIMER_MS) throw new InputError(`${what} '${text}': at most 24d (a timer cannot wait longer)`);
+  return ms;
+}

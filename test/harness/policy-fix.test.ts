@@ -49,4 +49,11 @@ describe('policyFix: how a pin set survives a rotation, naming the keys', () => 
     const verdict = expectScenario(await presentScenario(opened, findScenario(loadCatalog(w.spec), 'rotation-leaf-key')), profile, w);
     expect(policyFix(verdict, [])).toMatch(/^add the key of .+ \(sha256\/[A-Za-z0-9+/]{43}=\) or the key of .+, which are on the new path; ship the pin set before the server changes$/);
   });
+
+  it('ends as the caller asks (the monitor, which has seen the new chain served)', async () => {
+    const w = opened.world;
+    const profile = resolveProfile(findProfile('leaf-only', w.spec), w);
+    const verdict = expectScenario(await presentScenario(opened, findScenario(loadCatalog(w.spec), 'rotation-leaf-key')), profile, w);
+    expect(policyFix(verdict, [], new Set(), 'then release')).toMatch(/, which are on the new path; then release$/);
+  });
 });

@@ -303,6 +303,18 @@ describe('failures are NetworkErrors with one clear line', () => {
     });
   });
 
+  it('stops at once when its signal aborts (the monitor on SIGINT), already aborted or mid-handshake', async () => {
+    const silent = createNetServer((s) => s.on('error', () => {}));
+    await withServer(silent, async (port) => {
+      expect(await probeError({ host: HOST, port, signal: AbortSignal.abort() })).toBe(`probe of ${HOST}:${port} stopped`);
+      const stop = new AbortController();
+      const started = Date.now();
+      setTimeout(() => stop.abort(), 100);
+      expect(await probeError({ host: HOST, port, timeoutMs: 5_000, signal: stop.signal })).toBe(`probe of ${HOST}:${port} stopped`);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+  });
+
   it('names the alert of a TLS server that refuses the handshake', async () => {
     await withServer(tlsServer(world, ['genuine-leaf'], { ...TLS13, ALPNProtocols: ['h2'] }), async (port) => {
       expect(await probeError({ host: HOST, port, alpn: ['http/1.1'] })).toBe(`${HOST}:${port} refused the TLS handshake: no_application_protocol (120) alert`);

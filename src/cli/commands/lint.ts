@@ -8,10 +8,9 @@ import { publicRoots, servedKeys } from '../../lint/served.js';
 import { bindHost, POLICY_FORMATS, type PolicyFormat } from '../../policy/format.js';
 import { MAX_POLICY_FILE_BYTES, readPolicy } from '../../policy/registry.js';
 import { printable } from '../../printable.js';
-import { fetchServedChain } from '../../proxy/served-chain.js';
+import { fetchServedChain, parseHostPort, parseTarget } from '../../proxy/served-chain.js';
 import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import { out } from '../output.js';
-import { parseHostPort } from './pins.js';
 import { parseAt } from './verify-batch.js';
 import type { WorldArgs } from './world.js';
 
@@ -33,17 +32,16 @@ interface LintArgs extends WorldArgs {
 const MAX_LINE = 4096;
 
 /** `HOST`, `HOST:PORT` or `[V6]:PORT`; port 443 when absent. */
-function parseTarget(text: string): { host: string; port: number } {
-  const withPort = parseHostPort(text);
-  if (withPort) return withPort;
-  if (/^[A-Za-z0-9.-]+$/.test(text) || /^\[[0-9a-fA-F:.]+\]$/.test(text)) return { host: text.replace(/^\[|\]$/g, ''), port: 443 };
-  throw new InputError(`--against '${text}': expected HOST, HOST:PORT or [IPv6]:PORT`);
+function parseAgainst(text: string): { host: string; port: number } {
+  const target = parseTarget(text);
+  if (!target) throw new InputError(`--against '${text}': expected HOST, HOST:PORT or [IPv6]:PORT`);
+  return target;
 }
 
 /** The chain of `--against` or `--chain`, when one is asked for. */
 async function chainFromArgs(args: LintArgs): Promise<ServedKeys | undefined> {
   if (args.against !== undefined) {
-    const target = parseTarget(args.against);
+    const target = parseAgainst(args.against);
     const proxy = args.proxy === undefined ? undefined : parseHostPort(args.proxy);
     if (args.proxy !== undefined && !proxy) throw new InputError(`--proxy '${args.proxy}': expected host:port`);
     const served = await fetchServedChain({ ...target, sni: args.sni, proxy, timeoutMs: args.timeout });
@@ -81,7 +79,7 @@ function lintFile(file: string, args: LintArgs, at: Date, served: ServedKeys | u
       throw new InputError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     // A file that names no host (an HPKP header, a curl pin list) pins the host it is used for: --host, else the server's.
-    const given = args.host ?? args.sni ?? (args.against ? parseTarget(args.against).host : undefined);
+    const given = args.host ?? args.sni ?? (args.against ? parseAgainst(args.against).host : undefined);
     const read = given === undefined ? readPolicy(file, text, args.format) : bindHost(readPolicy(file, text, args.format), given);
     return { file, format: read.format, hosts: policyHosts(read), pins: distinctPins(read), findings: lintPolicy(read, { at, ...(served ? { served } : {}) }) };
   } catch (err) {

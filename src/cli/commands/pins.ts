@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
-import { fetchServedChain } from '../../proxy/served-chain.js';
+import { fetchServedChain, parseHostPort } from '../../proxy/served-chain.js';
 import { entriesFromCertificates, entryFromKey, formatPins, PIN_FORMATS, type PinEntry, type PinFormat } from '../../report/pin-formats.js';
 import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import type { World } from '../../world/world.js';
@@ -23,17 +23,6 @@ interface PinsArgs extends WorldArgs {
   'report-only'?: boolean;
   expiration?: string;
   timeout: number;
-}
-
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-/** `host:port` or `[v6]:port`, or undefined when the text is not one. */
-export function parseHostPort(text: string): { host: string; port: number } | undefined {
-  const m = HOST_PORT.exec(text);
-  if (!m) return undefined;
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) return undefined;
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
 /** Pins from a file: certificates (PEM bundle or DER), else a PEM private or public key; and the certificates read. */
