@@ -181,8 +181,10 @@ export function evaluate(input: ModelInput): Verdict {
     const answer = input.platform && platformAnswer(d, input.platform);
     if (lenient.expected !== 'accept') {
       // A platform on the lenient side that rejects too, for another reason, reports that reason
-      // (a backtracking client finds a valid path that is not pinned: pin-mismatch).
-      if (answer === 'accept' && lenient.code !== strict.code) otherReason ??= lenient;
+      // (a backtracking client finds a valid path that is not pinned: pin-mismatch), even under
+      // the same code: Android, which ignores an anchor's dates, rejects an expired cross-sign
+      // below it for the cross-sign, not for the anchor (DST Root CA X3's cross-sign, 2024).
+      if (answer === 'accept' && (lenient.code !== strict.code || lenient.reason !== strict.reason)) otherReason ??= lenient;
       continue;
     }
     if (answer === 'accept') return { ...lenient, reason: `${lenient.reason} (${input.platform}: ${d.accept.behaviour}; ${d.reject.platforms.join(', ')} would reject.)` };

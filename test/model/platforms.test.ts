@@ -55,6 +55,14 @@ describe('an expired (or not yet valid) trust anchor: either', () => {
     expect(v.either).toBeUndefined();
   });
 
+  it('a platform on the lenient side that rejects anyway gives its own reason, even with the same code (the DST Root CA X3 cross-sign expiring after the root, 2024)', async () => {
+    // Android ignores the anchor's dates but not an intermediate's: its reason is the intermediate (depth 1), not the anchor.
+    const expiredUnderExpired = await pki.intermediate('CN=Expired Cross-Sign', expiredRoot, { notBefore: '-2y', notAfter: '-1d' });
+    const input = await chain(expiredUnderExpired, expiredRoot);
+    expect(evaluate({ ...input, platform: 'android' })).toMatchObject({ expected: 'reject', code: 'expired', reason: expect.stringMatching(/^The intermediate 'CN=Expired Cross-Sign' \(depth 1\) expired/) });
+    expect(evaluate({ ...input, platform: 'openssl' })).toMatchObject({ expected: 'reject', code: 'expired', reason: expect.stringMatching(/^The trust anchor 'CN=Expired Root' \(depth 2\) expired/) });
+  });
+
   const platformRows: [Platform, 'accept' | 'reject' | 'either', string][] = [
     ['jvm', 'accept', 'ok'],
     ['android', 'accept', 'ok'],
