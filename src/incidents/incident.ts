@@ -125,7 +125,7 @@ export function loadIncidentFile(file: string, context: IncidentContext = {}): I
   return parseIncident(file, text, context);
 }
 
-/** The YAML files of an incident folder, by name. */
+/** The YAML files of a folder (the incident folder by default), by name. */
 export function incidentFiles(dir: string = BUILTIN_INCIDENTS_DIR): string[] {
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
@@ -198,6 +198,14 @@ export interface Replay {
 /** The incident's timeline file (absolute), when it names one; it may not be written yet. */
 export function timelineFile(incident: Incident): string | undefined {
   return incident.timeline === undefined ? undefined : join(ROOT, incident.timeline);
+}
+
+/** Folder of the shipped worked timelines: an incident's `timeline:` names a file in it. */
+export const BUILTIN_TIMELINES_DIR = join(ROOT, 'timelines');
+
+/** Every shipped timeline (absolute paths, by name): the incidents' own and the contrasts beside them (barclays-2016-backup.yaml). */
+export function shippedTimelineFiles(): string[] {
+  return incidentFiles(BUILTIN_TIMELINES_DIR);
 }
 
 /**

@@ -6,7 +6,8 @@
 import { printable } from '../printable.js';
 import type { Outcome, SimulatedDay, Simulation } from './simulate.js';
 
-const percent = (x: number): string => `${(x * 100).toFixed(x > 0 && x < 0.001 ? 2 : 1)}%`;
+/** A share as the table prints it: one decimal, two under 0.1% so that a few users do not read as none. */
+export const percent = (x: number): string => `${(x * 100).toFixed(x > 0 && x < 0.001 ? 2 : 1)}%`;
 
 /** Which days the console table shows: every day something changes, every `step` days, and the last. */
 export function tableDays(sim: Simulation, step: number): SimulatedDay[] {
