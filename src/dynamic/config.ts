@@ -16,6 +16,7 @@
  * library reads them too. Unknown members are refused, not ignored: a signed configuration whose
  * writer misspelt `includeSubdomains` would otherwise pin less than it says.
  */
+import { InputError } from '../errors.js';
 import { parsePin, pinText } from '../model/pin.js';
 import { hostPatternProblem, type PinPolicy, type PinRule, type PolicyPin } from '../model/policy.js';
 
@@ -55,15 +56,15 @@ export function numericDate(date: Date): number {
 /** One host's entry in the payload. */
 type HostEntry = { pins: string[]; includeSubdomains?: boolean; enforce?: boolean } | { pinning: false; includeSubdomains?: boolean };
 
-/** The payload object of a configuration (what is signed). Throws on what the format cannot carry. */
+/** The payload object of a configuration (what is signed). What the format cannot carry is an InputError. */
 export function configPayload(config: PinConfig): Record<string, unknown> {
   const hosts: Record<string, HostEntry> = {};
   for (const rule of config.rules) {
-    if (rule.expiration) throw new Error('a pin configuration expires as a whole (expiresAt): a rule has its own expiration');
-    if (rule.pins.some((p) => p.on)) throw new Error('a pin configuration pins keys anywhere on the chain: a pin is restricted to the leaf or to CAs');
-    if (!rule.exempt && !rule.pins.length) throw new Error('a rule with no pins: give it pins, or make it exempt (pinning: false)');
+    if (rule.expiration) throw new InputError('a pin configuration expires as a whole (expiresAt): a rule has its own expiration');
+    if (rule.pins.some((p) => p.on)) throw new InputError('a pin configuration pins keys anywhere on the chain: a pin is restricted to the leaf or to CAs');
+    if (!rule.exempt && !rule.pins.length) throw new InputError('a rule with no pins: give it pins, or make it exempt (pinning: false)');
     for (const domain of rule.domains) {
-      if (Object.hasOwn(hosts, domain.pattern)) throw new Error(`'${domain.pattern}' is in two rules; a configuration has one entry per host`);
+      if (Object.hasOwn(hosts, domain.pattern)) throw new InputError(`'${domain.pattern}' is in two rules; a configuration has one entry per host`);
       const sub = domain.includeSubdomains ? { includeSubdomains: true } : {};
       hosts[domain.pattern] = rule.exempt ? { pinning: false, ...sub } : { pins: rule.pins.map(pinText), ...sub, enforce: rule.enforce };
     }

@@ -65,14 +65,9 @@ export type TypRule = { required: string } | { absentOr: readonly string[] };
 export function verifyJwsSignature(jws: ParsedJws, trustedKeys: readonly TrustedKey[], typ: TypRule, options: VerifyOptions = {}): { ok: true; payload: Buffer; kid: string } | { ok: false; code: RejectionCode; reason: string } {
   const { header } = jws;
   if (jws.unprotected && Object.keys(jws.unprotected).length) return reject('malformed', "parameters in the unprotected 'header' are not accepted: everything the verifier reads must be signed");
-  const alg = header.alg;
-  if (typeof alg !== 'string') return reject('malformed', "the protected header has no 'alg'");
-  if (alg.toLowerCase() === 'none') return reject('alg-none', `alg '${alg}': an unsecured JWS, with no signature to check`);
-  const allowed = options.algorithms ?? JWS_ALGS;
-  if (!(allowed as readonly string[]).includes(alg)) {
-    const hmac = /^HS\d+$/i.test(alg) ? ': HMAC with a key the attacker knows (the public key) is the algorithm-confusion attack' : '';
-    return reject('alg-not-allowed', `alg '${alg.slice(0, 20)}' is not accepted (${allowed.join(', ')})${hmac}`);
-  }
+  const checked = checkAlg(header.alg, options);
+  if (!checked.ok) return checked;
+  const { alg } = checked;
   const typProblem = checkTyp(header.typ, typ);
   if (typProblem) return reject('malformed', typProblem);
   if (header.crit !== undefined) {
@@ -81,22 +76,43 @@ export function verifyJwsSignature(jws: ParsedJws, trustedKeys: readonly Trusted
     if (unknown !== undefined) return reject('malformed', `'crit' lists '${String(unknown).slice(0, 40)}', which pinprick does not understand (RFC 7515 4.1.11: refuse)`);
   }
   if (jws.signature.length === 0) return reject('stripped', `alg '${alg}' but no signature`);
-  if (header.kid !== undefined && typeof header.kid !== 'string') return reject('malformed', "'kid' is not a string");
-  const fitting = trustedKeys.filter((k) => jwsAlgOf(k.key) === alg);
-  let candidates: readonly TrustedKey[];
-  if (header.kid !== undefined) {
-    const named = trustedKeys.filter((k) => k.kid === header.kid);
-    if (!named.length) return reject('unknown-key', `kid '${header.kid.slice(0, 60)}' is not a trusted key`);
-    candidates = named.filter((k) => jwsAlgOf(k.key) === alg);
-    if (!candidates.length) return reject('alg-not-allowed', `alg '${alg}' does not fit the key '${header.kid.slice(0, 60)}' names (${named.map((k) => jwsAlgOf(k.key) ?? k.key.asymmetricKeyType).join(', ')})`);
-  } else {
-    if (!fitting.length) return reject('unknown-key', `no kid, and no trusted key signs ${alg}`);
-    candidates = fitting;
-  }
+  const keys = keysFor(alg, header.kid, trustedKeys);
+  if (!keys.ok) return keys;
+  const candidates = keys.keys;
   const data = signingInput(jws.protectedB64, jws.payloadB64);
-  for (const k of candidates) if (rawVerify(alg as JwsAlg, data, jws.signature, k.key)) return { ok: true, payload: jws.payload, kid: k.kid };
+  for (const k of candidates) if (rawVerify(alg, data, jws.signature, k.key)) return { ok: true, payload: jws.payload, kid: k.kid };
   const der = alg === 'ES256' && jws.signature.length !== 64 && jws.signature[0] === 0x30 ? ' (a DER signature: ES256 is the raw 64 bytes r||s, RFC 7518 section 3.4)' : '';
-  return reject('bad-signature', `the ${alg} signature does not verify with ${header.kid !== undefined ? `the key '${header.kid.slice(0, 60)}'` : 'any trusted key'}${der}`);
+  return reject('bad-signature', `the ${alg} signature does not verify with ${typeof header.kid === 'string' ? `the key '${header.kid.slice(0, 60)}'` : 'any trusted key'}${der}`);
+}
+
+/**
+ * The trusted keys that may have signed with `alg` under `kid`: the one the kid names (refused
+ * when it names none: `unknown-key`, or one of another type: `alg-not-allowed`), or without a kid
+ * every trusted key of the algorithm.
+ */
+export function keysFor(alg: JwsAlg, kid: unknown, trustedKeys: readonly TrustedKey[]): { ok: true; keys: TrustedKey[] } | { ok: false; code: RejectionCode; reason: string } {
+  if (kid !== undefined && typeof kid !== 'string') return reject('malformed', "'kid' is not a string");
+  if (kid === undefined) {
+    const fitting = trustedKeys.filter((k) => jwsAlgOf(k.key) === alg);
+    return fitting.length ? { ok: true, keys: fitting } : reject('unknown-key', `no kid, and no trusted key signs ${alg}`);
+  }
+  const named = trustedKeys.filter((k) => k.kid === kid);
+  if (!named.length) return reject('unknown-key', `kid '${kid.slice(0, 60)}' is not a trusted key`);
+  const fitting = named.filter((k) => jwsAlgOf(k.key) === alg);
+  if (!fitting.length) return reject('alg-not-allowed', `alg '${alg}' does not fit the key '${kid.slice(0, 60)}' names (${named.map((k) => jwsAlgOf(k.key) ?? k.key.asymmetricKeyType).join(', ')})`);
+  return { ok: true, keys: fitting };
+}
+
+/** The algorithm checks before any key is used: `none` and anything not allowed are refused by name. */
+export function checkAlg(alg: unknown, options: VerifyOptions = {}): { ok: true; alg: JwsAlg } | { ok: false; code: RejectionCode; reason: string } {
+  if (typeof alg !== 'string') return reject('malformed', "no 'alg'");
+  if (alg.toLowerCase() === 'none') return reject('alg-none', `alg '${alg}': an unsecured JWS, with no signature to check`);
+  const allowed = options.algorithms ?? JWS_ALGS;
+  if (!(allowed as readonly string[]).includes(alg)) {
+    const hmac = /^HS\d+$/i.test(alg) ? ': HMAC with a key the attacker knows (the public key) is the algorithm-confusion attack' : '';
+    return reject('alg-not-allowed', `alg '${alg.slice(0, 20)}' is not accepted (${allowed.join(', ')})${hmac}`);
+  }
+  return { ok: true, alg: alg as JwsAlg };
 }
 
 function checkTyp(typ: unknown, rule: TypRule): string | undefined {
