@@ -70,3 +70,9 @@ export { transition, type EndpointState, type MonitorEvent, type Transition } fr
 export { runMonitor, type MonitorOptions } from './monitor/monitor.js';
 export { parseEndpointsFile, type Endpoint } from './monitor/endpoints.js';
 export { type WebhookBody } from './monitor/lines.js';
+// Signed pin configurations (issue 19): the model, the default JWS format, the adapters, the attack fixtures.
+export { configPolicy, PIN_CONFIG_TYP, type PinConfig } from './dynamic/config.js';
+export { jwkThumbprint, trustedKey, JWS_ALGS, type JwsAlg, type JwsSerialization, type TrustedKey } from './dynamic/jws.js';
+export { REJECTION_CODES, signConfig, verifyConfig, type ConfigVerdict, type RejectionCode, type VerifyOptions } from './dynamic/verify.js';
+export { CONFIG_SHAPES, dynapinsKid, verifyConfigShape, writeConfigShape, type ConfigShape } from './dynamic/adapters.js';
+export { attackAlgNone, attackHmacWithPublicKey, attackSignWithOtherKey, attackStripSignature, attackTamper, attackTamperPins, attackUnsigned, olderConfig } from './dynamic/attacks.js';

@@ -1,4 +1,7 @@
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import { createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
+import { writeConfigShape, type ConfigShape } from '../dynamic/adapters.js';
+import type { PinConfig } from '../dynamic/config.js';
+import { jwkThumbprint, type JwsSerialization } from '../dynamic/jws.js';
 import { describeKey } from '../world/keys.js';
 import { POLICY_FORMATS, UNNAMED_HOST, type PolicyFormat } from '../policy/format.js';
 import { formatModule } from '../policy/registry.js';
@@ -11,7 +14,7 @@ import { pinOfCertificate, pinOfKey, type Pin } from '../world/pin.js';
  * (src/policy/formats: the same writers `read(write(x)) == x` is tested on), `android` being
  * `android-nsc` by its older name.
  */
-export const PIN_FORMATS = ['plain', 'json', 'android', ...POLICY_FORMATS] as const;
+export const PIN_FORMATS = ['plain', 'json', 'android', ...POLICY_FORMATS, 'signed-config', 'public-key'] as const;
 /** One of {@link PIN_FORMATS}. */
 export type PinFormat = (typeof PIN_FORMATS)[number];
 
@@ -33,6 +36,8 @@ export interface PinEntry {
   /** Name for humans: a world entry name, or the subject's CN. */
   name: string;
   pin: Pin;
+  /** The public key itself, for `--format public-key`. */
+  publicKey?: KeyObject;
 }
 
 /** Options that shape the snippets. */
@@ -100,9 +105,60 @@ export function formatPins(format: PinFormat, entries: readonly PinEntry[], opti
         ),
         warnings,
       };
+    case 'public-key':
+      return { text: unique.map(publicKeyBlock).join('\n'), warnings: [] };
+    case 'signed-config':
+      throw new Error('signed-config needs a signing key: formatSignedConfig');
     default:
       return formatPolicy(format === 'android' ? 'android-nsc' : format, unique, options, warnings);
   }
+}
+
+/**
+ * One public key as an app embeds it to verify signed pin configurations: a comment line (name,
+ * algorithm, pin, RFC 7638 kid) and the SubjectPublicKeyInfo PEM.
+ */
+function publicKeyBlock(e: PinEntry): string {
+  if (!e.publicKey) return `# ${e.name}: no public key available`;
+  const kid = e.publicKey.asymmetricKeyType === 'ec' || e.publicKey.asymmetricKeyType === 'ed25519' || e.publicKey.asymmetricKeyType === 'rsa' ? `  kid ${jwkThumbprint(e.publicKey)}` : '';
+  return `# ${e.source}  ${e.keyAlgorithm}  sha256/${e.pin.sha256}${kid}\n${(e.publicKey.export({ type: 'spki', format: 'pem' }) as string).trimEnd()}`;
+}
+
+/** What `--format signed-config` needs beyond the pins. */
+export interface SignedConfigOptions {
+  hosts: string[];
+  includeSubdomains?: boolean;
+  reportOnly?: boolean;
+  /** Hosts written as explicitly not pinned (`pinning: false`). */
+  unpin?: string[];
+  version: number;
+  issuedAt: Date;
+  expiresAt: Date;
+  device?: string;
+  shape: ConfigShape;
+  serialization: JwsSerialization;
+  /** The private key that signs (a world config-signing key). */
+  signer: KeyObject;
+}
+
+/** The pins as a signed pin configuration in the shape asked (src/dynamic): one rule for the hosts, plus the unpinned hosts. Pure. */
+export function formatSignedConfig(entries: readonly PinEntry[], options: SignedConfigOptions): FormattedPins {
+  const unique = uniqueByPin(entries);
+  const warnings: string[] = [];
+  if (unique.length === 1) warnings.push('a single pin has no backup: one key rotation bricks every client until the next configuration reaches it');
+  const config: PinConfig = {
+    version: options.version,
+    issuedAt: options.issuedAt,
+    expiresAt: options.expiresAt,
+    ...(options.device !== undefined ? { device: options.device } : {}),
+    rules: [
+      ...(options.hosts.length
+        ? [{ domains: options.hosts.map((h) => ({ pattern: h, ...(options.includeSubdomains ? { includeSubdomains: true } : {}) })), pins: unique.map((e) => ({ hash: 'sha256' as const, value: e.pin.sha256 })), enforce: !options.reportOnly }]
+        : []),
+      ...(options.unpin ?? []).map((h) => ({ domains: [{ pattern: h }], pins: [], enforce: false, exempt: true })),
+    ],
+  };
+  return { text: writeConfigShape(options.shape, config, options.signer, { serialization: options.serialization }).replace(/\n$/, ''), warnings };
 }
 
 /**
@@ -144,10 +200,11 @@ export function entriesFromCertificates(certs: readonly X509Certificate[], sourc
     keyAlgorithm: describeKey(c.publicKey),
     name: /(?:^|\n)CN=([^\n]*)/.exec(c.subject)?.[1] ?? c.subject.split('\n')[0] ?? '',
     pin: pinOfCertificate(c),
+    publicKey: c.publicKey,
   }));
 }
 
 /** Pin entry for a bare key (a world key with no certificate, such as a backup key). */
 export function entryFromKey(key: KeyObject, name: string, source: string): PinEntry {
-  return { source, name, keyAlgorithm: describeKey(key), pin: pinOfKey(key) };
+  return { source, name, keyAlgorithm: describeKey(key), pin: pinOfKey(key), publicKey: key.type === 'private' ? createPublicKey(key) : key };
 }

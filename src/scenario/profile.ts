@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
 import { readBounded, TooLargeError } from '../input-files.js';
-import type { WorldSpec } from '../world/spec.js';
+import { certificateKeys, type WorldSpec } from '../world/spec.js';
 import type { World } from '../world/world.js';
 import type { Platform } from '../model/platforms.js';
 import { parsePin } from '../model/pin.js';
@@ -54,10 +54,11 @@ export function parseProfile(file: string, text: string, world: WorldSpec): Prof
 export function checkProfile(source: Located, world: WorldSpec): Profile {
   const file = source.file;
   const raw = source.value as Omit<Profile, 'source'>;
+  const keys = certificateKeys(world);
   raw.pins.forEach((pin, i) => {
-    if (!Object.hasOwn(world.keys, pin) && parsePin(pin) === undefined) {
-      const near = nearest(pin, Object.keys(world.keys));
-      throw source.error(['pins', i], `'${pin}' is neither a world key${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : ` (${Object.keys(world.keys).join(', ')})`} nor a pin (sha256/BASE64, 44 characters; or a legacy sha1/BASE64, 28)`);
+    if (!Object.hasOwn(keys, pin) && parsePin(pin) === undefined) {
+      const near = nearest(pin, Object.keys(keys));
+      throw source.error(['pins', i], `'${pin}' is neither a world key${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(' or ')}?)` : ` (${Object.keys(keys).join(', ')})`} nor a pin (sha256/BASE64, 44 characters; or a legacy sha1/BASE64, 28)`);
     }
   });
   (raw.trust ?? []).forEach((name, i) => {

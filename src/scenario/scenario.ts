@@ -6,7 +6,7 @@ import { byPosition, InputError, ScenarioError } from '../errors.js';
 import { readBounded, TooLargeError } from '../input-files.js';
 import type { KeyType } from '../world/keys.js';
 import type { CertRecipe } from '../world/recipe.js';
-import type { WorldSpec } from '../world/spec.js';
+import { certificateKeys, type WorldSpec } from '../world/spec.js';
 import { nameConstraintsProblems } from '../world/name-constraints.js';
 import { resolveTime, type TimeSpec } from '../world/time.js';
 import { checkedSource, checkedSourceAll, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
@@ -130,6 +130,8 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
   const worldCerts = Object.keys(world.certs);
   // Object.hasOwn, never `in`: a name like 'toString' must not resolve through Object.prototype.
   const has = (obj: object, name: string) => Object.hasOwn(obj, name);
+  // The config-signing keys sign pin configurations, never a certificate.
+  const tlsKeys = certificateKeys(world);
   const known = (name: string) => has(local, name) || has(world.certs, name);
   const sound = (name: string) => has(local, name) && !unsound(['certificates', name]);
   const localNames = Object.keys(local);
@@ -159,8 +161,8 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     if (input.issuer !== undefined && input.issuer !== 'self' && !known(input.issuer)) {
       problems.push(source.error(at('issuer'), `unknown issuer '${input.issuer}'${didYouMean(input.issuer, certNames())} (expected 'self', ${hint()})`));
     }
-    const keyKnown = input.key === undefined || input.key === 'new' || has(world.keys, input.key);
-    if (!keyKnown) problems.push(source.error(at('key'), `unknown key '${input.key}'${didYouMean(input.key, Object.keys(world.keys))} (expected 'new' or a world key: ${Object.keys(world.keys).join(', ')})`));
+    const keyKnown = input.key === undefined || input.key === 'new' || has(tlsKeys, input.key);
+    if (!keyKnown) problems.push(source.error(at('key'), `unknown key '${input.key}'${didYouMean(input.key, Object.keys(tlsKeys))} (expected 'new' or a world key: ${Object.keys(tlsKeys).join(', ')})`));
     const keyName = input.key ?? base?.key;
     // A missing or unknown key is reported above; its type would only say so again.
     if (input.keyType !== undefined && keyName !== 'new' && keyName !== undefined && keyKnown) {

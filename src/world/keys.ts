@@ -18,6 +18,15 @@ export const KEY_TYPES = ['rsa-1024', 'rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p2
 /** One of {@link KEY_TYPES}. */
 export type KeyType = (typeof KEY_TYPES)[number];
 
+/**
+ * Key types a world holds only to sign things other than certificates (pin configurations, issue
+ * 19): Ed25519 (RFC 8032) for JWS `EdDSA` (RFC 8037). Not a world's `--key-type`: the certificate
+ * recipes and the clients under test speak RSA and ECDSA, and a world's certificates are of one type.
+ */
+export const SIGNING_KEY_TYPES = ['ed25519'] as const;
+/** Any key a world can hold: a certificate key type or a signing-only one. */
+export type AnyKeyType = KeyType | (typeof SIGNING_KEY_TYPES)[number];
+
 /** Narrow a user-supplied string to a {@link KeyType}, or explain what is accepted. */
 export function parseKeyType(value: string): KeyType {
   if ((KEY_TYPES as readonly string[]).includes(value)) return value as KeyType;
@@ -62,7 +71,11 @@ export class SeededBytes {
  * Generate a private key; with a seed, the same (seed, name) gives the same key on any machine.
  * Unseeded keys come from OpenSSL on libuv's thread pool, so a world's RSA keys generate in parallel.
  */
-export async function generateKey(type: KeyType, seed?: { seed: string; name: string }): Promise<KeyObject> {
+export async function generateKey(type: AnyKeyType, seed?: { seed: string; name: string }): Promise<KeyObject> {
+  if (type === 'ed25519') {
+    if (!seed) return new Promise((res, rej) => generateKeyPair('ed25519', {}, (err, _pub, priv) => (err ? rej(err) : res(priv))));
+    return seededEd25519(new SeededBytes(seed.seed, `${seed.name}\0${type}`));
+  }
   if (!seed) {
     const done = (resolve: (k: KeyObject) => void, reject: (e: Error) => void) => (err: Error | null, _pub: KeyObject, priv: KeyObject) =>
       err ? reject(err) : resolve(priv);
@@ -73,6 +86,14 @@ export async function generateKey(type: KeyType, seed?: { seed: string; name: st
   }
   const bytes = new SeededBytes(seed.seed, `${seed.name}\0${type}`);
   return type.startsWith('rsa-') ? seededRsa(rsaBits(type), bytes) : seededEc(type as keyof typeof CURVES, bytes);
+}
+
+/** PKCS#8 of an Ed25519 key before its 32 secret bytes (RFC 8410 section 7: version 0, id-Ed25519, OCTET STRING of an OCTET STRING). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** An Ed25519 private key is 32 arbitrary bytes (RFC 8032 section 5.1.5), so the stream gives it directly. */
+function seededEd25519(bytes: SeededBytes): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, bytes.next(32)]), format: 'der', type: 'pkcs8' });
 }
 
 function rsaBits(type: KeyType): number {
@@ -177,8 +198,9 @@ function modInverse(a: bigint, m: bigint): bigint {
   return ((oldS % m) + m) % m;
 }
 
-/** The key type of a key object, or undefined for algorithms a world does not make (Ed25519…). */
-export function keyTypeOf(key: KeyObject): KeyType | undefined {
+/** The key type of a key object, or undefined for algorithms a world does not make (Ed448, DSA…). */
+export function keyTypeOf(key: KeyObject): AnyKeyType | undefined {
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
   const details = key.asymmetricKeyDetails;
   if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') {
     const t = `rsa-${details?.modulusLength}`;
@@ -201,6 +223,8 @@ export function describeKey(key: KeyObject): string {
       return `RSA-PSS ${d?.modulusLength}`;
     case 'ec':
       return `ECDSA ${d?.namedCurve === 'prime256v1' ? 'P-256' : d?.namedCurve === 'secp384r1' ? 'P-384' : d?.namedCurve === 'secp521r1' ? 'P-521' : d?.namedCurve}`;
+    case 'ed25519':
+      return 'Ed25519';
     default:
       return String(key.asymmetricKeyType).toUpperCase();
   }

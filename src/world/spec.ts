@@ -1,16 +1,20 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import type { KeyType } from './keys.js';
+import type { AnyKeyType, KeyType } from './keys.js';
 import type { CertRecipe } from './recipe.js';
 
 /** Who a piece of key material belongs to in the story a world tells. */
 /** `scenario`: made by one scenario from the world's material (a forged or re-issued certificate). */
 export type Party = 'genuine' | 'rogue' | 'legacy' | 'vendor' | 'untrusted' | 'scenario';
-/** Where it sits in a hierarchy. `backup` keys have no certificate until a scenario issues one. */
-export type Position = 'root' | 'intermediate' | 'leaf' | 'backup';
+/**
+ * Where it sits in a hierarchy. `backup` keys have no certificate until a scenario issues one.
+ * `config-signing` keys sign pin configurations delivered at run time (issue 19) and are never in
+ * a certificate: an app holds the public key itself.
+ */
+export type Position = 'root' | 'intermediate' | 'leaf' | 'backup' | 'config-signing';
 
 /** A key the world holds. */
 export interface KeyDef {
-  type: KeyType;
+  type: AnyKeyType;
   party: Party;
   position: Position;
   description: string;
@@ -23,6 +27,15 @@ export interface CertDef extends CertRecipe {
   /** In the trust store a test client is told to use (exported by `pinprick ca`). */
   trusted: boolean;
   description: string;
+}
+
+/**
+ * The world's keys a certificate may hold, by name: every key but the config-signing ones, which
+ * sign pin configurations (Ed25519 cannot even be in the certificates clients under test read).
+ * What profiles may pin by name and scenario certificates may certify.
+ */
+export function certificateKeys(spec: Pick<WorldSpec, 'keys'>): Record<string, KeyDef> {
+  return Object.fromEntries(Object.entries(spec.keys).filter(([, def]) => def.position !== 'config-signing'));
 }
 
 /** Everything needed to (re)build a world: pure data, stored in its manifest. */
@@ -166,6 +179,13 @@ export function defaultWorldSpec(options: DefaultWorldOptions = {}): WorldSpec {
       'vendor-root': key('vendor', 'root', 'Another commercial CA the server may move to (Symantec -> DigiCert, CDN CA switch).'),
       'vendor-intermediate': key('vendor', 'intermediate', 'The other CA\'s issuing intermediate.'),
       'untrusted-root': key('untrusted', 'root', 'A CA that no client trusts.'),
+      // Fixed types whatever the world's key type: JWS ES256 is ECDSA on P-256 only (RFC 7518
+      // section 3.4) and EdDSA here is Ed25519 (RFC 8037), so an RSA world signs its pin
+      // configurations with these all the same.
+      'config-signing': { type: 'ec-p256', party: 'genuine', position: 'config-signing', description: 'Signs the pin configurations the service delivers (JWS ES256); the app holds its public key.' },
+      'config-signing-ed25519': { type: 'ed25519', party: 'genuine', position: 'config-signing', description: 'Signs pin configurations with JWS EdDSA (Ed25519); the app holds its public key.' },
+      'config-signing-rogue': { type: 'ec-p256', party: 'rogue', position: 'config-signing', description: "An attacker's ES256 key: pin configurations signed with it must be refused." },
+      'config-signing-rogue-ed25519': { type: 'ed25519', party: 'rogue', position: 'config-signing', description: "An attacker's Ed25519 key: pin configurations signed with it must be refused." },
     },
     certs: {
       'genuine-root': root('pinprick Genuine Root CA', 'genuine-root', 'genuine', true, 'Self-signed genuine root, trusted.'),

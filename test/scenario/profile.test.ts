@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, ScenarioError } from '../../src/errors.js';
 import { BUILTIN_PROFILES_DIR, findProfile, loadBuiltinProfiles, loadProfileFile, parseProfile, resolveProfile } from '../../src/scenario/profile.js';
+import { parseScenario } from '../../src/scenario/scenario.js';
 import { defaultWorldSpec } from '../../src/world/spec.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -169,5 +170,15 @@ describe('malformed profiles', () => {
     expect(() => parseProfile('p.yaml', `id: p\npins: ["${RAW.slice(0, -1)}A"]\n`, spec)).toThrow(/^p\.yaml:2:8: pins\[0\]: '.{44}' is neither a world key/);
     expect(() => parseProfile('p.yaml', `id: p\npins: ["${RAW}="]\n`, spec)).toThrow(/^p\.yaml:2:8: pins\[0\]/);
     expect(parseProfile('p.yaml', `id: p\npins: ["${RAW}"]\n`, spec).pins).toEqual([RAW]);
+  });
+});
+
+describe('config-signing keys (issue 19) are not TLS keys', () => {
+  it('a profile cannot pin one by name', () => {
+    expect(() => parseProfile('p.yaml', 'id: p\npins: [config-signing, backup-1]\n', defaultWorldSpec())).toThrow(/'config-signing' is neither a world key/);
+  });
+  it('a scenario certificate cannot certify one (Ed25519 is in no certificate a client under test reads)', () => {
+    const text = 'id: a\ntitle: t\ncategory: attack\ndescription: d\ncertificates:\n  c:\n    from: genuine-leaf\n    key: config-signing-ed25519\nchain: [c]\n';
+    expect(() => parseScenario('s.yaml', text, defaultWorldSpec(), new Date('2026-03-01T00:00:00Z'))).toThrow(/unknown key 'config-signing-ed25519'/);
   });
 });

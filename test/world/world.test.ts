@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorldError } from '../../src/errors.js';
@@ -30,7 +30,18 @@ const KEY_NAMES = [
   'vendor-root',
   'vendor-intermediate',
   'untrusted-root',
+  'config-signing',
+  'config-signing-ed25519',
+  'config-signing-rogue',
+  'config-signing-rogue-ed25519',
 ];
+/** Keys that sign pin configurations: their type is fixed, whatever the world's (ES256 is P-256 only; EdDSA is Ed25519). */
+const SIGNING_ALGORITHMS: Record<string, string> = {
+  'config-signing': 'ECDSA P-256',
+  'config-signing-ed25519': 'Ed25519',
+  'config-signing-rogue': 'ECDSA P-256',
+  'config-signing-rogue-ed25519': 'Ed25519',
+};
 const CERT_NAMES = [
   'genuine-root',
   'genuine-root-2',
@@ -125,7 +136,7 @@ describe.each<KeyType>(['ec-p256', 'rsa-2048'])('the default %s world, as openss
     expect([...opened.generatedKeys].sort()).toEqual([...KEY_NAMES].sort());
     expect([...opened.issuedCerts].sort()).toEqual([...CERT_NAMES].sort());
     const algorithm = keyType === 'ec-p256' ? 'ECDSA P-256' : 'RSA 2048';
-    for (const name of KEY_NAMES) expect(opened.manifest.keys[name]!.algorithm, name).toBe(algorithm);
+    for (const name of KEY_NAMES) expect(opened.manifest.keys[name]!.algorithm, name).toBe(SIGNING_ALGORITHMS[name] ?? algorithm);
   });
 
   it('verifies genuine-leaf via genuine-intermediate to genuine-root', () => {
@@ -496,6 +507,61 @@ describe('seeds', () => {
       expect(keyPins(forced)).toEqual(keyPins(reference));
       expect(keyPins(forced)['genuine-leaf']).not.toBe(keyPins(unseeded)['genuine-leaf']);
       expect(forced.manifest.seeded).toBe(true);
+    } finally {
+      a.cleanup();
+      b.cleanup();
+    }
+  });
+});
+
+describe('a world made before the config-signing keys (issue 19)', () => {
+  const SIGNING = Object.keys(SIGNING_ALGORITHMS);
+  /** The world as an earlier pinprick left it: no config-signing key in its manifest or its keys folder. */
+  function makeOld(opened: OpenedWorld): void {
+    const path = join(opened.dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as OpenedWorld['manifest'];
+    for (const name of SIGNING) {
+      rmSync(join(opened.dir, manifest.keys[name]!.file));
+      delete manifest.keys[name];
+    }
+    writeFileSync(path, JSON.stringify(manifest, null, 2));
+  }
+
+  it('opens, generating only the four signing keys (private, 0600), its pins and certificates unchanged', async () => {
+    const dir = tempDir();
+    try {
+      const before = await openWorld({ certsDir: dir.path, keyType: 'rsa-2048', now: NOW });
+      makeOld(before);
+      const after = await openWorld({ certsDir: dir.path, now: NOW });
+      expect([...after.generatedKeys].sort()).toEqual([...SIGNING].sort());
+      expect(after.issuedCerts).toEqual([]);
+      const { [SIGNING[0]!]: _a, [SIGNING[1]!]: _b, [SIGNING[2]!]: _c, [SIGNING[3]!]: _d, ...others } = keyPins(after);
+      const { [SIGNING[0]!]: _e, [SIGNING[1]!]: _f, [SIGNING[2]!]: _g, [SIGNING[3]!]: _h, ...othersBefore } = keyPins(before);
+      expect(others).toEqual(othersBefore);
+      expect(certPins(after)).toEqual(certPins(before));
+      for (const name of SIGNING) {
+        const file = join(after.dir, after.manifest.keys[name]!.file);
+        expect(file.startsWith(join(after.dir, 'keys'))).toBe(true);
+        expect(statSync(file).mode & 0o777, name).toBe(0o600);
+        expect(after.manifest.keys[name]!.algorithm, name).toBe(SIGNING_ALGORITHMS[name]);
+        expect(opensslKeyPin(file).sha256, name).toBe(after.world.key(name).pin.sha256);
+      }
+      // And a third open generates nothing.
+      expect((await openWorld({ certsDir: dir.path, now: NOW })).generatedKeys).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('seeded: refused without the seed (as any layout change), completed with it into exactly the seeded world', async () => {
+    const a = tempDir();
+    const b = tempDir();
+    try {
+      makeOld(await openWorld({ certsDir: a.path, seed: 'ci', now: NOW }));
+      await expect(openWorld({ certsDir: a.path, now: NOW })).rejects.toMatchObject({ message: expect.stringContaining('same --seed') });
+      const completed = await openWorld({ certsDir: a.path, seed: 'ci', now: NOW });
+      expect([...completed.generatedKeys].sort()).toEqual([...SIGNING].sort());
+      expect(keyPins(completed)).toEqual(keyPins(await openWorld({ certsDir: b.path, seed: 'ci', now: NOW })));
     } finally {
       a.cleanup();
       b.cleanup();

@@ -4,7 +4,9 @@ import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { readBounded, TooLargeError, tooLargeMessage } from '../../input-files.js';
 import { fetchServedChain, parseHostPort } from '../../proxy/served-chain.js';
-import { entriesFromCertificates, entryFromKey, formatPins, PIN_FORMATS, type PinEntry, type PinFormat } from '../../report/pin-formats.js';
+import { CONFIG_SHAPES, type ConfigShape } from '../../dynamic/adapters.js';
+import { JWS_ALGS, jwsAlgOf, type JwsAlg, type JwsSerialization } from '../../dynamic/jws.js';
+import { entriesFromCertificates, entryFromKey, formatPins, formatSignedConfig, PIN_FORMATS, type PinEntry, type PinFormat } from '../../report/pin-formats.js';
 import { MAX_CERTIFICATE_FILE_BYTES, NotCertificatesError, parseCertificates } from '../../world/pem.js';
 import type { World } from '../../world/world.js';
 import { out, warn } from '../output.js';
@@ -23,7 +25,18 @@ interface PinsArgs extends WorldArgs {
   'report-only'?: boolean;
   expiration?: string;
   timeout: number;
+  'config-version'?: number;
+  'config-expires'?: string;
+  alg: JwsAlg;
+  serialization: JwsSerialization;
+  shape: ConfigShape;
+  device?: string;
+  unpin?: string[];
+  'signing-key'?: string;
 }
+
+/** The world key that signs by default for each algorithm (src/world/spec.ts). */
+const SIGNING_KEYS: Record<JwsAlg, string> = { ES256: 'config-signing', EdDSA: 'config-signing-ed25519' };
 
 /** Pins from a file: certificates (PEM bundle or DER), else a PEM private or public key; and the certificates read. */
 function entriesFromFile(path: string): { entries: PinEntry[]; certs: X509Certificate[] } {
@@ -99,12 +112,22 @@ const pins: CommandModule<WorldArgs, PinsArgs> = {
       .option('report-only', { type: 'boolean', describe: 'HPKP Public-Key-Pins-Report-Only / TrustKit TSKEnforcePinning=false' })
       .option('expiration', { type: 'string', describe: 'Pin-set expiration YYYY-MM-DD for the formats that have one (android, trustkit, react-native, pinprick; default: one year from today)' })
       .option('timeout', { type: 'number', default: 10000, describe: 'Live endpoint timeout in ms' })
+      .option('config-version', { type: 'number', describe: 'signed-config: the version, a whole number that only grows (default: the issue time in seconds)' })
+      .option('config-expires', { type: 'string', describe: 'signed-config: expiry, YYYY-MM-DD or an ISO 8601 instant (default: 30 days from now)' })
+      .option('alg', { choices: JWS_ALGS, default: 'ES256' as JwsAlg, describe: 'signed-config: ES256 (world key config-signing) or EdDSA (config-signing-ed25519)' })
+      .option('serialization', { choices: ['compact', 'json'] as const, default: 'compact' as JwsSerialization, describe: 'signed-config, shape jws: JWS compact or flattened JSON serialisation' })
+      .option('shape', { choices: CONFIG_SHAPES, default: 'jws' as ConfigShape, describe: 'signed-config: pinprick JWS, an Approov map with a detached signature, or a dynapins answer' })
+      .option('device', { type: 'string', describe: 'signed-config: restrict the configuration to this device id (per-device pentest override)' })
+      .option('unpin', { type: 'string', array: true, describe: 'signed-config: host(s) written as explicitly not pinned (pinning: false)' })
+      .option('signing-key', { type: 'string', describe: 'signed-config: the world key that signs (default by --alg; config-signing-rogue makes an attacker\'s configuration)' })
       .example('$0 pins chain.pem', 'Pins of every certificate in a PEM bundle, in file order')
       .example('$0 pins example.com:443 --format okhttp', 'The chain as served, as an OkHttp CertificatePinner')
       .example('$0 pins 127.0.0.1:8443 --sni api.pinprick.test --format curl', 'curl --pinnedpubkey for a local endpoint')
       .example('$0 pins api.pinprick.test:443 --proxy 127.0.0.1:8080', 'Through an HTTP CONNECT proxy')
       .example('$0 pins genuine-intermediate backup-1 --format android', 'World pins as a Network Security Config pin-set')
-      .example('$0 pins genuine-intermediate backup-1 --format trustkit', 'TrustKit Info.plist (TSKConfiguration) with the hashes'),
+      .example('$0 pins genuine-intermediate backup-1 --format trustkit', 'TrustKit Info.plist (TSKConfiguration) with the hashes')
+      .example('$0 pins genuine-intermediate backup-1 --format signed-config --config-version 7', 'A pin configuration signed with the world key config-signing (JWS ES256)')
+      .example('$0 pins world:config-signing --format public-key', 'The public key an app embeds to verify signed configurations (PEM, pin, kid)'),
   handler: async (args) => {
     const entries: PinEntry[] = [];
     const certOf = new Map<PinEntry, X509Certificate>();
@@ -137,6 +160,11 @@ const pins: CommandModule<WorldArgs, PinsArgs> = {
       }
     }
     const chosenHosts = args.host?.length ? args.host : hosts.length ? [...new Set(hosts)] : [firstDnsName(entries, certOf) ?? 'example.com'];
+    if (args.format === 'signed-config') {
+      world ??= (await openFromArgs(args)).world;
+      out(signedConfig(args, world, entries, chosenHosts).text);
+      return;
+    }
     const expiration = args.expiration ?? new Date(Date.now() + 365 * 86400e3).toISOString().slice(0, 10);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(expiration)) throw new InputError(`--expiration '${args.expiration}': expected YYYY-MM-DD`);
     const result = formatPins(args.format, entries, {
@@ -152,6 +180,38 @@ const pins: CommandModule<WorldArgs, PinsArgs> = {
     for (const w of result.warnings) warn(w);
   },
 };
+
+/** `--format signed-config`: the pins signed with a world config-signing key; warnings printed here. */
+function signedConfig(args: PinsArgs, world: World, entries: PinEntry[], hosts: string[]): { text: string } {
+  const now = new Date();
+  const keyName = args['signing-key'] ?? SIGNING_KEYS[args.alg];
+  if (!world.hasKey(keyName)) throw new InputError(`--signing-key '${keyName}': not a key of world '${world.name}'`);
+  const signer = world.key(keyName).key;
+  const alg = jwsAlgOf(signer);
+  if (alg !== args.alg) throw new InputError(`--signing-key '${keyName}' is ${world.key(keyName).def.type}, which signs ${alg ?? 'no JWS algorithm pinprick uses'}, not --alg ${args.alg}`);
+  const expires = args['config-expires'];
+  const expiresAt = expires === undefined ? new Date(now.getTime() + 30 * 86400e3) : new Date(/^\d{4}-\d{2}-\d{2}$/.test(expires) ? `${expires}T00:00:00Z` : expires);
+  if (Number.isNaN(expiresAt.getTime())) throw new InputError(`--config-expires '${expires}': expected YYYY-MM-DD or an ISO 8601 instant`);
+  if (expiresAt <= now) throw new InputError(`--config-expires '${expires}' is not in the future`);
+  const issuedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const version = args['config-version'] ?? Math.floor(now.getTime() / 1000);
+  if (!Number.isSafeInteger(version) || version < 0) throw new InputError(`--config-version '${args['config-version']}': expected a whole number, 0 or more`);
+  const result = formatSignedConfig(entries, {
+    hosts: hosts.filter((h) => !(args.unpin ?? []).includes(h)),
+    includeSubdomains: args['include-subdomains'],
+    reportOnly: args['report-only'],
+    unpin: args.unpin,
+    version,
+    issuedAt,
+    expiresAt,
+    ...(args.device !== undefined ? { device: args.device } : {}),
+    shape: args.shape,
+    serialization: args.serialization,
+    signer,
+  });
+  for (const w of result.warnings) warn(w);
+  return result;
+}
 
 /** `pinprick pins`. */
 export const pinsCommand = pins;

@@ -14,7 +14,7 @@ import { hostPatternProblem, type PinDomain, type PinPolicy, type PolicyPin } fr
 import { checkedSource } from '../../scenario/source.js';
 import { PROFILE_SCHEMA } from '../../scenario/profile.js';
 import { nearest } from '../../scenario/scenario.js';
-import { defaultWorldSpec } from '../../world/spec.js';
+import { certificateKeys, defaultWorldSpec } from '../../world/spec.js';
 import { PolicyFileError, type PolicyFormatModule, type PolicyNote, type ReadPolicy, type SourceSpot, type WorldKeyPin, type WriteOptions } from '../format.js';
 import type { Platform } from '../../model/platforms.js';
 
@@ -28,8 +28,12 @@ interface ProfileDocument {
   platform?: Platform;
 }
 
-/** The world key names and positions every pinprick world has. */
-const WORLD_KEYS = defaultWorldSpec().keys;
+/**
+ * The world key names and positions every pinprick world has that a TLS server can use: the
+ * config-signing keys sign pin configurations (issue 19) and are in no certificate, so a profile
+ * naming one pins nothing a server serves.
+ */
+const WORLD_KEYS = certificateKeys(defaultWorldSpec()) as Readonly<Record<string, { position: WorldKeyPin['position'] }>>;
 
 /**
  * How sure the file is a profile: the schema comment the shipped profiles carry, else a YAML or
