@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/harness/diagnosis.js';
@@ -33,6 +34,9 @@ describe('pinprick run over the whole catalog against the reference clients, thr
       expect(r.classification.outcome, `${r.id}: ${r.classification.reason}`).toBe(policyRisk ? 'POLICY-RISK' : 'PASS');
     }
     expect(Object.values(outcomes(correct)).filter((o) => o === 'POLICY-RISK').length).toBeGreaterThan(0);
+    // `npm start` runs this client with this profile over the whole catalog: the README says what it prints.
+    const count = (o: string) => Object.values(outcomes(correct)).filter((x) => x === o).length;
+    expect(readFileSync('README.md', 'utf8')).toContain(`prints the table (expected: ${count('PASS')} PASS, ${count('POLICY-RISK')} POLICY-RISK for`);
   });
 
   it('the naive client is VULNERABLE exactly where the model says the only pinned keys were sent off the validated path (pin stuffing)', () => {
