@@ -28,7 +28,7 @@ import { InputError } from '../errors.js';
 import { parsePin } from '../model/pin.js';
 import type { PinRule, PolicyPin } from '../model/policy.js';
 import { approovFormat } from '../policy/formats/approov.js';
-import { configPolicy, numericDate, readNumericDate, type PinConfig } from './config.js';
+import { configPolicy, numericDate, readConfigHead, readNumericDate, type PinConfig } from './config.js';
 import { jwkThumbprint, jwsAlgOf, parseJws, parseStrictJson, signJws, type JwsAlg, type JwsSerialization, type TrustedKey } from './jws.js';
 import { checkAlg, checkConfig, keysFor, signConfig, verifyConfig, verifyJwsSignature, type ConfigVerdict, type RejectionCode, type VerifyOptions } from './verify.js';
 
@@ -110,14 +110,9 @@ function readApproovSigned(doc: unknown): { config: PinConfig } | { problem: str
   if (!isObject(doc)) return { problem: "'config' is not a JSON object" };
   const extra = Object.keys(doc).find((k) => !SIGNED_MEMBERS.has(k));
   if (extra !== undefined) return { problem: `unknown member '${extra.slice(0, 40)}' in 'config'` };
-  const { version } = doc;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return { problem: "'version' must be a whole number, 0 or more" };
-  const issuedAt = readNumericDate(doc, 'iat');
-  if (typeof issuedAt === 'string') return { problem: issuedAt };
-  const expiresAt = readNumericDate(doc, 'exp');
-  if (typeof expiresAt === 'string') return { problem: expiresAt };
-  if (expiresAt <= issuedAt) return { problem: "'exp' is not after 'iat'" };
-  if (doc.device !== undefined && (typeof doc.device !== 'string' || doc.device === '')) return { problem: "'device' must be a non-empty string" };
+  const head = readConfigHead(doc);
+  if ('problem' in head) return head;
+  const { version, issuedAt, expiresAt } = head;
   if (!isObject(doc.pins)) return { problem: "'pins' must be an Approov pin map: domain -> array of base64 SHA-256 pins" };
   let read;
   try {

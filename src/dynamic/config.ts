@@ -99,13 +99,10 @@ export function readNumericDate(doc: Record<string, unknown>, name: string): Dat
 }
 
 /**
- * A configuration from a decoded payload, or why it is not one. The kid is the caller's (it comes
- * from the header). Pins are read by the one pin parser (model/pin.ts).
+ * The members every shape of a configuration signs besides its pins: version, issue and expiry
+ * times, and the device it is for. One reading for the JWS payload and the Approov-style envelope.
  */
-export function readConfigPayload(doc: unknown): { config: PinConfig } | { problem: string } {
-  if (!isObject(doc)) return { problem: 'the payload is not a JSON object' };
-  const unknown = Object.keys(doc).find((k) => !TOP_MEMBERS.has(k));
-  if (unknown !== undefined) return { problem: `unknown payload member '${unknown.slice(0, 40)}'` };
+export function readConfigHead(doc: Record<string, unknown>): { version: number; issuedAt: Date; expiresAt: Date; device?: string } | { problem: string } {
   const { version } = doc;
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return { problem: "'version' must be a whole number, 0 or more" };
   const issuedAt = readNumericDate(doc, 'iat');
@@ -114,6 +111,20 @@ export function readConfigPayload(doc: unknown): { config: PinConfig } | { probl
   if (typeof expiresAt === 'string') return { problem: expiresAt };
   if (expiresAt <= issuedAt) return { problem: "'exp' is not after 'iat'" };
   if (doc.device !== undefined && (typeof doc.device !== 'string' || doc.device === '')) return { problem: "'device' must be a non-empty string" };
+  return { version, issuedAt, expiresAt, ...(doc.device === undefined ? {} : { device: doc.device as string }) };
+}
+
+/**
+ * A configuration from a decoded payload, or why it is not one. The kid is the caller's (it comes
+ * from the header). Pins are read by the one pin parser (model/pin.ts).
+ */
+export function readConfigPayload(doc: unknown): { config: PinConfig } | { problem: string } {
+  if (!isObject(doc)) return { problem: 'the payload is not a JSON object' };
+  const unknown = Object.keys(doc).find((k) => !TOP_MEMBERS.has(k));
+  if (unknown !== undefined) return { problem: `unknown payload member '${unknown.slice(0, 40)}'` };
+  const head = readConfigHead(doc);
+  if ('problem' in head) return head;
+  const { version, issuedAt, expiresAt } = head;
   if (!isObject(doc.hosts)) return { problem: "'hosts' must be an object: host -> entry" };
   const rules: PinRule[] = [];
   for (const [host, entry] of Object.entries(doc.hosts)) {
