@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,7 +194,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   // The configuration channel (dynamic scenarios): the public key the app embeds, and its state
   // file seeded with the configuration it kept from its previous launch (see seedConfigState).
   const configKey = join(workDir, `${scenario.id}.config-key.pem`);
-  writeNewFile(configKey, world.key('config-signing').key.export({ type: 'spki', format: 'pem' }) as string);
+  writeNewFile(configKey, createPublicKey(world.key('config-signing').key).export({ type: 'spki', format: 'pem' }) as string);
   const configState = join(workDir, `${scenario.id}.config-state`);
   if (presented.config) writeNewFile(configState, presented.config.lastGood);
   const values = {
