@@ -243,7 +243,7 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     const wrong = serveProblem(shape, serve);
     if (wrong) problems.push(source.error(['config', 'serve'], wrong));
     // Like expect: for the chain, expectConfig is checked against what a correct client does.
-    if (expectConfig !== CORRECT_SOURCE[serve]) problems.push(source.error(['config', 'expectConfig'], `expectConfig: ${expectConfig}, but a correct client ends up with the ${CORRECT_SOURCE[serve]} configuration when the channel serves '${serve}'`));
+    if (expectConfig !== CORRECT_SOURCE[serve]) problems.push(source.error(['config', 'expectConfig'], `${expectConfig}, but a correct client ends up with the ${CORRECT_SOURCE[serve]} configuration when the channel serves '${serve}'`));
     if (raw.category !== 'dynamic') problems.push(source.error(['category'], `a scenario with config: is category dynamic, not ${raw.category}`));
   }
   if (raw.at !== undefined && !unsound(['at'])) {
