@@ -307,3 +307,28 @@ export function postPinReport(cli, path) {
     req.end(body);
   });
 }
+
+/**
+ * The verified path as Node exposes it: `getPeerCertificate(true)` walked through
+ * `issuerCertificate`. Node links the sent certificates by issuer and finishes with the trusted
+ * root, so unrelated extras, duplicates and wire order do not matter. Each link is re-checked
+ * (issuer name and signature) so that a wrong link can only shorten the path, never lengthen it.
+ * The walk stops at a self-issued certificate (a root is its own issuerCertificate).
+ */
+export function verifiedPath(tls) {
+  const path = [];
+  const seen = new Set();
+  let node = tls.getPeerCertificate(true);
+  while (node?.raw && !seen.has(node.fingerprint256)) {
+    seen.add(node.fingerprint256);
+    const cert = new X509Certificate(node.raw);
+    path.push(cert);
+    if (cert.checkIssued(cert)) break; // self-issued: the anchor
+    const next = node.issuerCertificate;
+    if (!next?.raw || next === node) break;
+    const issuer = new X509Certificate(next.raw);
+    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) break;
+    node = next;
+  }
+  return path;
+}

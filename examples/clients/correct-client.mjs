@@ -12,37 +12,14 @@
 // sends no request, closes, prints `REJECT pin-mismatch` and exits 1. See common.mjs for the
 // output contract. With --report-uri it also POSTs an RFC 7469 pin failure report there after a
 // pin mismatch (pinprick collects them: `{reportUri}` in a harness template).
-import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { errorCode, fail, openTransport, parseCli, postPinReport, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline } from './common.mjs';
+import { errorCode, fail, openTransport, parseCli, postPinReport, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline, verifiedPath } from './common.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 
-/**
- * The verified path as Node exposes it: `getPeerCertificate(true)` walked through
- * `issuerCertificate`. Node links the sent certificates by issuer and finishes with the trusted
- * root, so unrelated extras, duplicates and wire order do not matter. Each link is re-checked
- * (issuer name and signature) so that a wrong link can only shorten the path, never lengthen it.
- * The walk stops at a self-issued certificate (a root is its own issuerCertificate).
- */
-export function verifiedPath(tls) {
-  const path = [];
-  const seen = new Set();
-  let node = tls.getPeerCertificate(true);
-  while (node?.raw && !seen.has(node.fingerprint256)) {
-    seen.add(node.fingerprint256);
-    const cert = new X509Certificate(node.raw);
-    path.push(cert);
-    if (cert.checkIssued(cert)) break; // self-issued: the anchor
-    const next = node.issuerCertificate;
-    if (!next?.raw || next === node) break;
-    const issuer = new X509Certificate(next.raw);
-    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) break;
-    node = next;
-  }
-  return path;
-}
+// verifiedPath lives in common.mjs (the dynamic client enforces its pins on the same path).
+export { verifiedPath };
 
 async function main() {
   const cli = parseCli(process.argv.slice(2), SCRIPT);

@@ -28,7 +28,7 @@ import { InputError } from '../errors.js';
 import { parsePin } from '../model/pin.js';
 import type { PinRule, PolicyPin } from '../model/policy.js';
 import { approovFormat } from '../policy/formats/approov.js';
-import { configPolicy, numericDate, readConfigHead, readNumericDate, type PinConfig } from './config.js';
+import { configPolicy, numericDate, readConfigHead, readConfigPayload, readNumericDate, type PinConfig } from './config.js';
 import { jwkThumbprint, jwsAlgOf, parseJws, parseStrictJson, signJws, type JwsAlg, type JwsSerialization, type TrustedKey } from './jws.js';
 import { checkAlg, checkConfig, keysFor, signConfig, verifyConfig, verifyJwsSignature, type ConfigVerdict, type RejectionCode, type VerifyOptions } from './verify.js';
 
@@ -220,4 +220,45 @@ export function verifyConfigShape(shape: ConfigShape, text: string, trustedKeys:
   if (shape === 'approov-detached') return verifyApproovDetached(text, trustedKeys, now, lastGood, options);
   if (shape === 'dynapins') return verifyDynapins(text, trustedKeys, now, lastGood, options);
   return verifyConfig(text.trim(), trustedKeys, now, lastGood, options);
+}
+
+/**
+ * The configuration a text carries, read WITHOUT checking anything (no signature, no algorithm,
+ * no key, no validity): what a client that ignores signatures would use, and what the proxy's
+ * record says was served. Undefined when no configuration can be read out of it. Never use this
+ * to decide: {@link verifyConfigShape} does.
+ */
+export function readConfigUnverified(shape: ConfigShape, text: string): PinConfig | undefined {
+  const trimmed = text.trim();
+  const json = (t: string | Uint8Array) => {
+    const parsed = parseStrictJson(t);
+    return 'value' in parsed ? parsed.value : undefined;
+  };
+  const fromJws = (jwsText: string, read: (doc: unknown) => { config: PinConfig } | { problem: string }) => {
+    const parsed = parseJws(jwsText);
+    if (!parsed.ok) return undefined;
+    const r = read(json(parsed.jws.payload));
+    return 'config' in r ? r.config : undefined;
+  };
+  if (shape === 'approov-detached') {
+    const doc = json(trimmed);
+    if (!isObject(doc)) return undefined;
+    // A bare pin map (no envelope) is read as the map itself.
+    const r = typeof doc.config === 'string' ? readApproovSigned(json(doc.config)) : readApproovSigned(doc);
+    return 'config' in r ? r.config : undefined;
+  }
+  if (shape === 'dynapins') {
+    const doc = trimmed.startsWith('{') ? json(trimmed) : undefined;
+    if (isObject(doc) && !('jws' in doc)) {
+      const r = readDynapinsPayload(doc);
+      return 'config' in r ? r.config : undefined;
+    }
+    return fromJws(isObject(doc) && typeof doc.jws === 'string' ? doc.jws : trimmed, readDynapinsPayload);
+  }
+  const bare = json(trimmed);
+  if (isObject(bare) && 'hosts' in bare) {
+    const r = readConfigPayload(bare);
+    return 'config' in r ? r.config : undefined;
+  }
+  return fromJws(trimmed, readConfigPayload);
 }

@@ -24,6 +24,8 @@ export interface Observation {
   said?: 'accept' | 'reject';
   /** What the client printed (stdout and stderr), to tell a trust failure from a pin failure. */
   output?: string;
+  /** A dynamic-pinning client's CONFIG line: the configuration it ended up with. */
+  config?: ReportedConfig;
 }
 
 /**
@@ -168,4 +170,64 @@ export function testedNothing(results: readonly { category: Category; classifica
   if (state === 'missing') return 'nothing was tested: no calibration scenario ran';
   if (results.every((r) => r.classification.outcome === 'INCONCLUSIVE')) return 'nothing was tested: every result is INCONCLUSIVE';
   return undefined;
+}
+
+/**
+ * What a dynamic-pinning client says it ended up with, on one stdout line:
+ * `CONFIG version=N source=served|last-good|none reason=…` (`version=none` with `source=none`).
+ */
+export interface ReportedConfig {
+  source: 'served' | 'last-good' | 'none';
+  version?: number;
+  reason?: string;
+}
+
+/** The client's CONFIG line, or undefined when it printed none (the last one counts). */
+export function parseConfigLine(stdout: string): ReportedConfig | undefined {
+  const lines = [...stdout.matchAll(/^\s*CONFIG\s+version=(\d+|none)\s+source=(served|last-good|none)(?:\s+reason=(.*))?$/gm)];
+  const m = lines.at(-1);
+  if (!m) return undefined;
+  const version = m[1] === 'none' ? undefined : Number(m[1]);
+  return { source: m[2] as ReportedConfig['source'], ...(version !== undefined && Number.isSafeInteger(version) ? { version } : {}), ...(m[3]?.trim() ? { reason: m[3].trim() } : {}) };
+}
+
+/** What a correct client ends up with on the configuration channel: the served configuration or its last good one, and that one's version. */
+export interface ExpectedConfig {
+  source: 'served' | 'last-good';
+  version: number;
+  /** What the channel served (the scenario's `config.serve`), for the sentence. */
+  serve: string;
+}
+
+/**
+ * The configuration channel on its own. Adopting a configuration a correct client refuses (an
+ * attacker's, a replayed older one) is VULNERABLE whatever the API connection looked like:
+ * the attacker's pins are what the app will enforce from now on. Refusing a configuration a
+ * correct client adopts, or losing the last good one, is BRICKED. No CONFIG line: INCONCLUSIVE.
+ */
+export function classifyConfig(expected: ExpectedConfig, reported: ReportedConfig | undefined): Classification {
+  const served = `the '${expected.serve}' configuration`;
+  if (!reported) return { outcome: 'INCONCLUSIVE', observed: 'unknown', reason: 'the client printed no CONFIG line: what configuration it uses is unknown' };
+  const why = reported.reason ? ` (${reported.reason})` : '';
+  if (expected.source === 'last-good') {
+    if (reported.source === 'served') return { outcome: 'VULNERABLE', observed: 'accept', reason: `adopted ${served}, which a correct client refuses, keeping its last good configuration (version ${expected.version})` };
+    if (reported.source === 'none') return { outcome: 'BRICKED', observed: 'reject', reason: `refused ${served}${why} but lost its last good configuration (version ${expected.version}) instead of keeping it` };
+    if (reported.version !== undefined && reported.version !== expected.version) return { outcome: 'INCONCLUSIVE', observed: 'reject', reason: `refused ${served}${why}, but reports last good version ${reported.version}, not ${expected.version}` };
+    return { outcome: 'PASS', observed: 'reject', reason: `refused ${served}${why} and kept its last good configuration, as a correct client does` };
+  }
+  if (reported.source !== 'served') return { outcome: 'BRICKED', observed: 'reject', reason: `refused ${served}${why}, which a correct client adopts: validly signed by the operator, newer, valid${expected.serve.startsWith('device') ? ', for this device' : ''}` };
+  if (reported.version !== undefined && reported.version !== expected.version) return { outcome: 'INCONCLUSIVE', observed: 'accept', reason: `reports served version ${reported.version}, but the proxy served version ${expected.version}` };
+  return { outcome: 'PASS', observed: 'accept', reason: `adopted ${served}, as a correct client does` };
+}
+
+/** Worst first: what a scenario run on two channels comes to is the worse of the two. */
+const SEVERITY: readonly Outcome[] = ['VULNERABLE', 'BRICKED', 'INCONCLUSIVE', 'POLICY-RISK', 'PASS'];
+
+/**
+ * One classification for a dynamic scenario from its two channels: the worse outcome, with both
+ * reasons. `observed` stays the API connection's (what the wire showed).
+ */
+export function combineChannels(api: Classification, config: Classification): Classification {
+  const worse = SEVERITY.indexOf(config.outcome) < SEVERITY.indexOf(api.outcome) ? config.outcome : api.outcome;
+  return { ...api, outcome: worse, reason: `configuration: ${config.outcome} ${config.reason}; API: ${api.outcome} ${api.reason}` };
 }

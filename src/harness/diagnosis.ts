@@ -25,6 +25,7 @@ export type DiagnosisCode =
   | 'pins-chain-as-sent'
   | 'no-chain-validation'
   | 'bricks'
+  | 'adopts-refused-config'
   | 'correct';
 
 /** What the diagnosis reads of one result (a ScenarioResult has all of it). */
@@ -35,6 +36,8 @@ export interface DiagnosedResult {
   classification: Pick<Classification, 'outcome' | 'observed' | 'reason'>;
   /** Pinned keys sent but not on the validated path (pin-stuffing bait). */
   chain?: { offPathPins: readonly unknown[] };
+  /** A dynamic scenario's configuration channel: what was served and how the client did on it. */
+  configChannel?: { serve: string; classification: Pick<Classification, 'outcome'> };
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -91,6 +94,12 @@ export function diagnose(results: readonly DiagnosedResult[]): Diagnosis[] {
   if (invalid.length) {
     const codes = [...new Set(invalid.map((r) => r.expected.code))].join(', ');
     found.push({ code: 'no-chain-validation', text: `this client does not validate the chain (accepted ${plural(invalid.length, 'chain')} a correct client rejects before any pin check: ${codes})`, scenarios: ids(invalid) });
+  }
+  // Dynamic pinning: a configuration a correct client refuses, adopted (whatever the API connection did).
+  const adopted = results.filter((r) => r.configChannel?.classification.outcome === 'VULNERABLE');
+  if (adopted.length) {
+    const serves = adopted.map((r) => r.configChannel!.serve).join(', ');
+    found.push({ code: 'adopts-refused-config', text: `this client adopted ${plural(adopted.length, 'pin configuration')} a correct client refuses (${serves}): it does not verify its configuration strictly (signature, algorithm, key, version)`, scenarios: ids(adopted) });
   }
   const bricked = results.filter((r) => r.classification.outcome === 'BRICKED');
   if (bricked.length) {

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ import type { OpenedWorld } from '../world/store.js';
 import { chainPicture, chainPin, type ChainPicture } from './chain-picture.js';
 import { namedKeys, policyFix, type NamedKey } from './policy-fix.js';
 import { fillTemplate, templateProblem } from './template.js';
-import { applyCalibration, calibrated, calibrationState, classify, type CalibrationState, type Classification, type Observation } from './classify.js';
+import { applyCalibration, calibrated, calibrationState, classify, classifyConfig, combineChannels, parseConfigLine, type CalibrationState, type Classification, type Observation, type ReportedConfig } from './classify.js';
+import { APP_DEVICE } from '../dynamic/channel.js';
 
 /** One scenario's result: expectation, observation, classification. */
 export interface ScenarioResult {
@@ -42,6 +44,18 @@ export interface ScenarioResult {
   reports: PinReport[];
   /** Certificates the client fetched from the proxy at the scenario's `fetchable:` URLs (caIssuers fetches), when it fetched any. */
   fetched?: { url: string; certificate: string; via: 'proxy' | 'direct' }[];
+  /** A dynamic scenario's configuration channel: what was served, what a correct client ends up with, what the client said, and that channel's own classification. */
+  configChannel?: {
+    serve: string;
+    shape: string;
+    url: string;
+    expected: { source: 'served' | 'last-good'; version: number };
+    /** The client's CONFIG line, when it printed one. */
+    reported?: ReportedConfig;
+    /** Times the client fetched the configuration from the proxy during the scenario. */
+    fetches: number;
+    classification: Classification;
+  };
   /** In a merged report (`pinprick report merge`): the shard, `i/n`, that ran it. */
   shard?: string;
 }
@@ -51,7 +65,7 @@ export interface RunOptions {
   opened: OpenedWorld;
   scenarios: Scenario[];
   profile: ResolvedProfile;
-  /** Command template with {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {profile} {reportUri}. */
+  /** Command template with {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} {profile} {reportUri} {configUrl} {configKey} {configState} {configDevice}. */
   client: string;
   /** Per client run. */
   timeoutMs?: number;
@@ -153,6 +167,7 @@ export interface PreparedScenario {
   lastVerdictId: number;
   lastPinReportId: number;
   lastFetchId: number;
+  lastConfigFetchId: number;
   started: number;
   /** The world's keys by name, for a POLICY-RISK fix that names them. */
   keys: NamedKey[];
@@ -176,6 +191,12 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   const hostPins = (ruleFor(profile, host)?.rule.pins ?? []).filter((p) => p.hash === 'sha256').map((p) => p.value);
   const profileFile = join(workDir, `${scenario.id}.profile.json`);
   writeNewFile(profileFile, profileJson(profile));
+  // The configuration channel (dynamic scenarios): the public key the app embeds, and its state
+  // file seeded with the configuration it kept from its previous launch (see seedConfigState).
+  const configKey = join(workDir, `${scenario.id}.config-key.pem`);
+  writeNewFile(configKey, createPublicKey(world.key('config-signing').key).export({ type: 'spki', format: 'pem' }) as string);
+  const configState = join(workDir, `${scenario.id}.config-state`);
+  if (presented.config) writeNewFile(configState, presented.config.lastGood);
   const values = {
     url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
     host,
@@ -186,6 +207,10 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     pinsJson: JSON.stringify(hostPins),
     profile: profileFile,
     reportUri: proxy.reportUri,
+    configUrl: presented.config?.url ?? '',
+    configKey,
+    configState,
+    configDevice: APP_DEVICE,
   };
   const env = {
     PINPRICK_SCENARIO: scenario.id,
@@ -198,6 +223,10 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     PINPRICK_PINS_JSON: values.pinsJson,
     PINPRICK_PROFILE: profileFile,
     PINPRICK_REPORT_URI: values.reportUri,
+    PINPRICK_CONFIG_URL: values.configUrl,
+    PINPRICK_CONFIG_KEY: configKey,
+    PINPRICK_CONFIG_STATE: configState,
+    PINPRICK_CONFIG_DEVICE: APP_DEVICE,
   };
   return {
     scenario,
@@ -209,6 +238,7 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
     lastVerdictId: proxy.verdicts.lastId,
     lastPinReportId: proxy.reports.lastId,
     lastFetchId: proxy.fetches.lastId,
+    lastConfigFetchId: proxy.configFetches.lastId,
     started: Date.now(),
   };
 }
@@ -298,6 +328,17 @@ export function scenarioResult(
     .recent()
     .filter((f) => f.id > p.lastFetchId && f.scenario === scenario.id)
     .map((f) => ({ url: f.url, certificate: f.certificate, via: f.via }));
+  const api = run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation, policyFix(expected, p.keys, new Set(profile.rules.flatMap((r) => r.pins).filter((x) => x.hash === 'sha256').map((x) => x.value))));
+  const channel = p.presented.config;
+  const configChannel = channel && {
+    serve: channel.serve,
+    shape: channel.shape,
+    url: channel.url,
+    expected: { source: channel.expected.source, version: channel.expected.config.version },
+    ...(observation.config ? { reported: observation.config } : {}),
+    fetches: proxy.configFetches.recent().filter((f) => f.id > p.lastConfigFetchId && f.scenario === scenario.id).length,
+    classification: classifyConfig({ source: channel.expected.source, version: channel.expected.config.version, serve: channel.serve }, observation.config),
+  };
   return {
     id: scenario.id,
     title: scenario.title,
@@ -314,10 +355,12 @@ export function scenarioResult(
     stderr: run.stderr ?? '',
     command: run.command,
     durationMs: Date.now() - p.started,
-    classification: run.classification ?? uncoveredAttack(p, profile) ?? classify(scenario.category, expected, observation, policyFix(expected, p.keys, new Set(profile.rules.flatMap((r) => r.pins).filter((x) => x.hash === 'sha256').map((x) => x.value)))),
+    // A dynamic scenario is judged on both channels (README: Dynamic pinning).
+    classification: configChannel && !run.classification ? combineChannels(api, configChannel.classification) : api,
     chain: chainPicture(p.presented, expected, profile),
     reports: proxy.reports.recent().filter((r) => r.id > p.lastPinReportId && r.scenario === scenario.id),
     ...(fetched.length ? { fetched } : {}),
+    ...(configChannel ? { configChannel } : {}),
   };
 }
 
@@ -368,7 +411,8 @@ async function runPhases(options: RunOptions, workDir: string, timeoutMs: number
           let wire = proxy.verdicts.recent().find(isOurs);
           if (!wire) wire = await proxy.verdicts.next(isOurs, { timeoutMs: graceMs + 1_000 }).catch(() => undefined);
           const said = /^\s*(ACCEPT|OK)\b/m.test(run.stdout) ? 'accept' : /^\s*(REJECT|FAIL)\b/m.test(run.stdout) ? 'reject' : undefined;
-          const observation: Observation = { wire, exitCode: run.exitCode, output: `${run.stdout}\n${run.stderr}`, ...(said ? { said } : {}) };
+          const config = parseConfigLine(run.stdout);
+          const observation: Observation = { wire, exitCode: run.exitCode, output: `${run.stdout}\n${run.stderr}`, ...(said ? { said } : {}), ...(config ? { config } : {}) };
           const result = settle(scenarioResult(proxy, p, profile, observation, { command, stdout: run.stdout, stderr: run.stderr }));
           results[index] = result;
           options.onResult?.(result, finished++, options.scenarios.length);

@@ -9,7 +9,7 @@
  */
 
 /** The placeholders a template may hold, as `{name}`. */
-export const PLACEHOLDERS = ['url', 'host', 'port', 'proxy', 'cafile', 'pins', 'pinsJson', 'profile', 'reportUri'] as const;
+export const PLACEHOLDERS = ['url', 'host', 'port', 'proxy', 'cafile', 'pins', 'pinsJson', 'profile', 'reportUri', 'configUrl', 'configKey', 'configState', 'configDevice'] as const;
 /** One placeholder's name. */
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 

@@ -26,7 +26,7 @@ export interface CertificateFetch {
 export class FetchStream extends RecordStream<CertificateFetch> {}
 
 /** Canonical form of an http URL (`HTTP://Host:80/p` and `http://host/p` are one URL); undefined when it is not one. */
-function canonical(url: string): string | undefined {
+export function canonical(url: string): string | undefined {
   try {
     const u = new URL(url);
     return u.protocol === 'http:' ? u.href : undefined;
@@ -42,14 +42,25 @@ function canonical(url: string): string | undefined {
  * host to the proxy) names it by its Host header and path.
  */
 export function fetchableFor(scenario: Pick<PresentedScenario, 'fetchable'>, req: Pick<IncomingMessage, 'url' | 'headers'>): { url: string; cert: PresentedCert; via: 'proxy' | 'direct' } | undefined {
-  if (!scenario.fetchable?.size || !req.url) return undefined;
-  const direct = req.url.startsWith('/');
-  const asked = canonical(direct ? `http://${req.headers.host ?? ''}${req.url}` : req.url);
+  if (!scenario.fetchable?.size) return undefined;
+  const { asked, via } = requestedUrl(req) ?? {};
   if (!asked) return undefined;
   for (const [url, cert] of scenario.fetchable) {
-    if (canonical(url) === asked) return { url, cert, via: direct ? 'direct' : 'proxy' };
+    if (canonical(url) === asked) return { url, cert, via: via! };
   }
   return undefined;
+}
+
+/**
+ * The canonical URL a plain-HTTP request asks for: a proxy request names it in its request line; a
+ * request sent straight to the proxy port (the client resolved the URL's host to the proxy) by its
+ * Host header and path.
+ */
+export function requestedUrl(req: Pick<IncomingMessage, 'url' | 'headers'>): { asked: string; via: 'proxy' | 'direct' } | undefined {
+  if (!req.url) return undefined;
+  const direct = req.url.startsWith('/');
+  const asked = canonical(direct ? `http://${req.headers.host ?? ''}${req.url}` : req.url);
+  return asked ? { asked, via: direct ? 'direct' : 'proxy' } : undefined;
 }
 
 /**

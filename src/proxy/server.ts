@@ -6,6 +6,7 @@ import type { World } from '../world/world.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
 import { alertFromError } from './alerts.js';
 import { Connection, DEFAULT_LIMITS, type ConnectionCommand, type ConnectionEvent, type ConnectionLimits, type ScenarioView } from './connection.js';
+import { configAnswer, ConfigFetchStream, configRequested } from './config-channel.js';
 import { fetchAnswer, fetchableFor, FetchStream } from './fetchable.js';
 import { ForbiddenTargets } from './forbidden.js';
 import { LeafCache, type ChainContext } from './leaf-cache.js';
@@ -80,6 +81,8 @@ export interface RunningProxy {
   reports: PinReportStream;
   /** Certificates served at the active scenario's `fetchable:` URLs (caIssuers fetches), as they are served. */
   fetches: FetchStream;
+  /** Pin configurations served at the active dynamic scenario's `config.url`, as they are served. */
+  configFetches: ConfigFetchStream;
   /** Where clients should send pin-failure reports: `http://HOST:PROXYPORT/pinprick/report`. */
   reportUri: string;
   /** The bounds in force. */
@@ -167,6 +170,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const verdicts = new VerdictStream({ records: window.verdicts }, verdictLog);
   const reports = new PinReportStream({ records: window.reports, maxBytes: window.reportBytes, sizeOf: pinReportSize }, pinReportLog);
   const fetches = new FetchStream({ records: window.reports });
+  const configFetches = new ConfigFetchStream({ records: window.reports });
 
   let nextPinReportId = 1;
   const recordPinReport = (scenario: PresentedScenario, url: string, body: string, headers: IncomingMessage['headers']): PinReport => {
@@ -476,12 +480,36 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       // A scenario's fetchable: URL (a caIssuers fetch) is answered here, never forwarded.
       const fetch = refused ? undefined : fetchableFor(active, req);
       const answer = fetch && fetchAnswer(req.method, fetch.cert.der);
+      // A dynamic scenario's configuration URL: the configuration it serves, never forwarded.
+      const configAsked = refused || fetch ? undefined : configRequested(active, req);
+      const channel = active.config;
+      const configReply = configAsked && channel ? configAnswer(req.method, channel.shape, channel.body) : undefined;
       const note = refused
         ? `refused ${requestLine}: ${refused} (403)`
         : fetch && answer!.status === 200
           ? `served ${fetch.cert.name} (${fetch.cert.der.length} bytes of DER) at ${fetch.url} for scenario ${active.scenario.id}: a caIssuers fetch`
-          : undefined;
+          : configReply?.status === 200
+            ? `served the ${channel!.serve} pin configuration (${channel!.shape}${channel!.carried ? `, version ${channel!.carried.version}` : ''}) at ${channel!.url} for scenario ${active.scenario.id}: a configuration fetch`
+            : undefined;
       if (l) feed(l, { type: 'http-request', requestLine, ...(note ? { note } : {}) });
+      if (configReply) {
+        if (configReply.status === 200) {
+          const client = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
+          configFetches.push({
+            id: configFetches.lastId + 1,
+            time: new Date().toISOString(),
+            scenario: active.scenario.id,
+            url: channel!.url,
+            shape: channel!.shape,
+            serve: channel!.serve,
+            ...(channel!.carried ? { version: channel!.carried.version } : {}),
+            via: configAsked!.via,
+            client,
+          });
+        }
+        res.writeHead(configReply.status, configReply.headers).end(configReply.body);
+        return;
+      }
       if (fetch) {
         const a = answer!;
         if (a.status === 200) {
@@ -548,6 +576,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     verdicts,
     reports,
     fetches,
+    configFetches,
     reportUri: reportUri(),
     limits: { ...limits, maxConnections },
     connections: () => ({ open: live.size, accepted: nextId - 1 }),

@@ -1,5 +1,6 @@
 import { evaluate, type Verdict } from '../model/index.js';
 import type { PresentedScenario } from './materialize.js';
+import { configPolicy } from '../dynamic/config.js';
 import type { ResolvedProfile } from './profile.js';
 import type { World } from '../world/world.js';
 
@@ -16,8 +17,9 @@ export function expectScenario(presented: PresentedScenario, profile: ResolvedPr
     anchors,
     host,
     at: presented.at,
-    // A resolved profile is a pin policy.
-    policy: profile,
+    // A resolved profile is a pin policy. In a dynamic scenario the pins are the configuration a
+    // correct client holds after the fetch (served or last good), not the profile's.
+    policy: presented.config ? configPolicy(presented.config.expected.config) : profile,
     ...(profile.platform ? { platform: profile.platform } : {}),
     // What a client that fetches missing issuers (platforms.ts aia-fetch) gets from the proxy.
     ...(presented.fetchable ? { fetchable: new Map([...presented.fetchable].map(([url, c]) => [url, c.der])) } : {}),

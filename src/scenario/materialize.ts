@@ -6,6 +6,7 @@ import { openDerived, type OpenedWorld } from '../world/store.js';
 import { resolveTime } from '../world/time.js';
 import type { World, WorldCert } from '../world/world.js';
 import type { Scenario } from './scenario.js';
+import { buildChannel, type ConfigChannel } from '../dynamic/channel.js';
 
 /** One certificate as the proxy will send it. */
 export interface PresentedCert {
@@ -30,6 +31,8 @@ export interface PresentedScenario {
   trust?: PresentedCert[];
   /** What the proxy serves over plain HTTP by URL (the scenario's `fetchable:`): issuers a caIssuers fetch gets. */
   fetchable?: ReadonlyMap<string, PresentedCert>;
+  /** Dynamic pinning: the configuration channel built with the world's keys, and its URL. */
+  config?: ConfigChannel & { url: string };
   /** When the reference model validates (the scenario's `at`, else now). */
   at: Date;
 }
@@ -77,7 +80,7 @@ export function derivedSpec(scenario: Scenario, world: WorldSpec): WorldSpec {
 export async function presentScenario(opened: OpenedWorld, scenario: Scenario, now: Date = new Date()): Promise<PresentedScenario> {
   const hasOwn = Object.keys(scenario.certificates ?? {}).length > 0;
   const derived = hasOwn ? (await openDerived(opened, scenario.id, derivedSpec(scenario, opened.world.spec), now)).world : undefined;
-  return presentFrom(opened.world, derived, scenario, scenario.at ? resolveTime(scenario.at, now) : now);
+  return presentFrom(opened.world, derived, scenario, scenario.at ? resolveTime(scenario.at, now) : now, now);
 }
 
 /**
@@ -85,7 +88,7 @@ export async function presentScenario(opened: OpenedWorld, scenario: Scenario, n
  * {@link derivedSpec}; undefined when the scenario has no certificates of its own), validated at
  * `at`. Both may be in memory only: `pinprick simulate` re-issues them at each simulated date.
  */
-export function presentFrom(world: World, derived: World | undefined, scenario: Scenario, at: Date): PresentedScenario {
+export function presentFrom(world: World, derived: World | undefined, scenario: Scenario, at: Date, now: Date = at): PresentedScenario {
   const lookup = (name: string): PresentedCert => {
     const own = derived?.hasCert(name) ? derived.cert(name) : undefined;
     const c: WorldCert = own ?? world.cert(name);
@@ -101,8 +104,25 @@ export function presentFrom(world: World, derived: World | undefined, scenario: 
     hosts: scenario.hosts ?? [...world.hosts],
     ...(scenario.trust ? { trust: scenario.trust.map(lookup) } : {}),
     ...(scenario.fetchable ? { fetchable: new Map(Object.entries(scenario.fetchable).map(([url, name]) => [url, lookup(name)])) } : {}),
+    ...(scenario.config ? { config: { ...channelOf(world, scenario, scenario.hosts ?? [...world.hosts], now), url: scenario.config.url } } : {}),
     at,
   };
+}
+
+/**
+ * A dynamic scenario's configuration channel from the world's keys, at the real clock (`now`: the
+ * app checks validity with its own): the operator signs with `config-signing`, the attacker with
+ * `config-signing-rogue`; the operator pins the genuine intermediate and the offline backup key
+ * (the intermediate-backup profile's pins), the attacker the rogue intermediate's key.
+ */
+function channelOf(world: World, scenario: Scenario, hosts: string[], now: Date): ConfigChannel {
+  const keys = {
+    signer: world.key('config-signing').key,
+    rogueSigner: world.key('config-signing-rogue').key,
+    genuinePins: [world.key('genuine-intermediate').pin.sha256, world.key('backup-1').pin.sha256],
+    roguePins: [world.key('rogue-intermediate').pin.sha256],
+  };
+  return buildChannel(keys, hosts, scenario.config!.shape ?? 'jws', scenario.config!.serve, now);
 }
 
 /** The world's trusted roots as presented certificates (the default client trust store). */

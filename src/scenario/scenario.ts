@@ -7,12 +7,14 @@ import { readBounded, TooLargeError } from '../input-files.js';
 import type { KeyType } from '../world/keys.js';
 import type { CertRecipe } from '../world/recipe.js';
 import { certificateKeys, type WorldSpec } from '../world/spec.js';
+import type { ConfigShape } from '../dynamic/adapters.js';
+import { CORRECT_SOURCE, serveProblem, type ConfigServe, type ConfigSource } from '../dynamic/channel.js';
 import { nameConstraintsProblems } from '../world/name-constraints.js';
 import { resolveTime, type TimeSpec } from '../world/time.js';
 import { checkedSource, checkedSourceAll, MAX_SOURCE_BYTES, tooLargeSource, type Located } from './source.js';
 
 /** Scenario categories, in the order reports list them. */
-export const CATEGORIES = ['calibration', 'control', 'attack', 'validation', 'rotation'] as const;
+export const CATEGORIES = ['calibration', 'control', 'attack', 'validation', 'rotation', 'dynamic'] as const;
 /** One of {@link CATEGORIES}. */
 export type Category = (typeof CATEGORIES)[number];
 
@@ -39,9 +41,23 @@ export interface Scenario {
   certificates?: Record<string, DerivedCertInput>;
   /** Certificates the proxy serves over plain HTTP, by URL (a caIssuers fetch): URL -> certificate name. */
   fetchable?: Record<string, string>;
+  /** Dynamic pinning (issue 19): the pin configuration the proxy serves when the app fetches it. */
+  config?: ScenarioConfig;
   chain: string[];
   /** Where it was loaded from (for messages), with the line of each chain entry and of the id. */
   source: { file: string; chainLines: number[]; id: { line: number; col: number }; expect?: { line: number; col: number } };
+}
+
+/** A dynamic scenario's configuration channel, as written. */
+export interface ScenarioConfig {
+  /** Where the app fetches its configuration (plain http://, through the proxy). */
+  url: string;
+  /** The shape served (default jws). */
+  shape?: ConfigShape;
+  /** What the proxy serves there. */
+  serve: ConfigServe;
+  /** The configuration a correct client ends up using: the one served, or its last good one. */
+  expectConfig: ConfigSource;
 }
 
 /** Folder of the built-in catalog. */
@@ -221,6 +237,14 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     for (const [url, name] of Object.entries(raw.fetchable)) {
       if (!unsound(['fetchable', url]) && !known(name)) problems.push(source.error(['fetchable', url], `unknown certificate '${name}'${didYouMean(name, certNames())} (expected ${hint()})`));
     }
+  }
+  if (isMapping(raw.config) && !unsound(['config'])) {
+    const { shape = 'jws', serve, expectConfig } = raw.config;
+    const wrong = serveProblem(shape, serve);
+    if (wrong) problems.push(source.error(['config', 'serve'], wrong));
+    // Like expect: for the chain, expectConfig is checked against what a correct client does.
+    if (expectConfig !== CORRECT_SOURCE[serve]) problems.push(source.error(['config', 'expectConfig'], `${expectConfig}, but a correct client ends up with the ${CORRECT_SOURCE[serve]} configuration when the channel serves '${serve}'`));
+    if (raw.category !== 'dynamic') problems.push(source.error(['category'], `a scenario with config: is category dynamic, not ${raw.category}`));
   }
   if (raw.at !== undefined && !unsound(['at'])) {
     try {

@@ -82,7 +82,7 @@ describe('pinprick scenarios', () => {
     const lines = r.stderr.split('\n').filter((l) => l.startsWith(file));
     expect(lines).toEqual([
       expect.stringMatching(new RegExp(`^${esc(file)}:1:5: id 'control-genuine' is already used by .*control-genuine\\.yaml$`)),
-      `${file}:3:11: category: expected one of: attack, rotation, validation, control, calibration; got 'atack'`,
+      `${file}:3:11: category: expected one of: attack, rotation, validation, control, calibration, dynamic; got 'atack'`,
       expect.stringMatching(new RegExp(`^${esc(file)}:8:10: certificates\\.mine\\.key: unknown key 'genuine-lef'`)),
       `${file}:9:15: certificates.mine.notAfter: bad time '2026-02-30': expected 'now', an offset like -1d, +397d, +20y, or an ISO 8601 date`,
       expect.stringMatching(new RegExp(`^${esc(file)}:10:15: chain\\[1\\]: unknown certificate 'no-such-cert'`)),

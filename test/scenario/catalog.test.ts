@@ -84,7 +84,7 @@ describe('built-in catalog', () => {
   });
 
   it('covers every category: calibration, control, attack, validation, rotation', () => {
-    expect([...CATEGORIES].sort()).toEqual(['attack', 'calibration', 'control', 'rotation', 'validation']);
+    expect([...CATEGORIES].sort()).toEqual(['attack', 'calibration', 'control', 'dynamic', 'rotation', 'validation']);
     for (const c of CATEGORIES) expect(catalog.some((s) => s.category === c), c).toBe(true);
   });
 

@@ -50,7 +50,7 @@ describe('every problem, worded and placed as the loader does when it is the onl
 
   it('the file with every problem gives one line per problem, in file order', () => {
     expect(lines(whole)).toEqual([
-      `${FILE}:4:11: category: expected one of: attack, rotation, validation, control, calibration; got 'atack'`,
+      `${FILE}:4:11: category: expected one of: attack, rotation, validation, control, calibration, dynamic; got 'atack'`,
       expect.stringMatching(/^all\.yaml:5:28: hosts\[1\]: 'bad host' is not valid here; expected a host name/),
       `${FILE}:6:5: at: bad time '2026-02-30': expected 'now', an offset like -1d, +397d, +20y, or an ISO 8601 date`,
       expect.stringMatching(/^all\.yaml:10:10: certificates\.unknown-key\.key: unknown key 'genuine-lef'; did you mean 'genuine-leaf' or 'genuine-leaf-2'\? \(expected 'new' or a world key: /),

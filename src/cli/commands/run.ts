@@ -95,7 +95,7 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
   builder: (y) =>
     y
       .option('scenarios', { type: 'string', array: true, describe: 'Which scenarios: ids, globs (attack-*), categories, incident ids (barclays-2016: pinprick incidents list) or incident names (DigiNotar, CVE-2016-2402); a folder adds its scenario files to the catalog. The calibration scenario always runs first' })
-      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} (the pins for the URL host, empty when unpinned) {profile} (the policy as JSON) {reportUri} are filled per scenario, shell-quoted: write them bare, never inside quotes (refused)' })
+      .option('client', { type: 'string', describe: 'Client command; placeholders {url} {host} {port} {proxy} {cafile} {pins} {pinsJson} (the pins for the URL host, empty when unpinned) {profile} (the policy as JSON) {reportUri}, and for dynamic scenarios {configUrl} (where the app fetches its pin configuration) {configKey} (the PEM public key the app embeds) {configState} (its last good configuration, seeded per scenario) {configDevice} (its device id), are filled per scenario, shell-quoted: write them bare, never inside quotes (refused). A dynamic client prints CONFIG version=N source=served|last-good|none (README: Dynamic pinning)' })
       .option('manual', { type: 'boolean', describe: 'Interactive: for a phone or an app you start yourself; switches scenario, says what to do, waits for its connection (Enter: skip)' })
       .option('listen', { type: 'string', default: '127.0.0.1', describe: 'Address the proxy listens on (--manual; a phone needs this machine\'s LAN address)' })
       .option('proxy-port', { type: 'number', default: 8080, describe: 'Proxy port in --manual mode (0 = any); command runs always use free ports' })
@@ -118,6 +118,10 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
       .example(
         `$0 run --profile leaf-only --client 'curl -sS --proxy {proxy} --cacert {cafile} --capath /nonexistent \${PINPRICK_PINS:+--pinnedpubkey "$PINPRICK_PINS"} {url}'`,
         'curl pins only the leaf key, and only for pinned hosts (placeholders are already shell-quoted)',
+      )
+      .example(
+        `$0 run --scenarios 'dynamic-*' --client 'node examples/clients/dynamic-client.mjs --url {url} --proxy {proxy} --cafile {cafile} --config-url {configUrl} --config-key {configKey} --config-state {configState} --device {configDevice}'`,
+        'Dynamic pinning: the client fetches its signed pin configuration through the proxy; judged on both channels',
       ),
   handler: async (args) => {
     // --rerun-failed: the scenarios that did not PASS, with the report's client and profile unless given.
