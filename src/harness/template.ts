@@ -16,6 +16,15 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 const PLACEHOLDER_AT = new RegExp(`\\{(${PLACEHOLDERS.join('|')})\\}`, 'y');
 const PLACEHOLDER_ANY = new RegExp(`\\{(${PLACEHOLDERS.join('|')})\\}`, 'g');
 
+/**
+ * Whether a client command takes a pin configuration (`{configUrl}`, or `$PINPRICK_CONFIG_URL`
+ * from its environment): a dynamic-pinning client. A client that takes none cannot be judged on
+ * the configuration channel, so a whole-catalog run leaves the `dynamic` scenarios out for it.
+ */
+export function takesConfiguration(template: string): boolean {
+  return /\{configUrl\}|\$\{?PINPRICK_CONFIG_URL\b/.test(template);
+}
+
 /** Quote for a POSIX shell: placeholders are data, never code. */
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;

@@ -46,9 +46,11 @@ describe('pinprick run never passes a client that tested nothing (curl without -
     expect(r.stderr).not.toMatch(/: PASS$/m);
   }, 150_000);
 
-  it('the full catalog: exit 3', async () => {
+  it('the full catalog: exit 3; a client that takes no pin configuration is not run on the dynamic-pinning scenarios', async () => {
     const r = await run('all', []);
     expectNothingTested('all', r);
+    expect(report('all').results.filter((x) => x.category === 'dynamic')).toEqual([]);
+    expect(r.stdout).toMatch(/^leaving out the \d+ dynamic-pinning scenarios: the client takes no pin configuration/m);
   }, 150_000);
 
   it('a rejection for trust where a correct client rejects for its pins is INCONCLUSIVE ("wrong reason"), not POLICY-RISK', async () => {

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fillTemplate, PLACEHOLDERS, quotedPlaceholders, templateProblem } from '../../src/harness/template.js';
+import { fillTemplate, PLACEHOLDERS, quotedPlaceholders, templateProblem, takesConfiguration } from '../../src/harness/template.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -178,5 +178,18 @@ describe('every shipped and documented template passes the check', () => {
       }
     }
     expect(seen.length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('takesConfiguration: a dynamic-pinning client names the configuration URL', () => {
+  it.each([
+    ['node examples/clients/dynamic-client.mjs --config-url {configUrl} --url {url}', true],
+    ['sh -c \'my-app --config "$PINPRICK_CONFIG_URL"\'', true],
+    ['my-app --config ${PINPRICK_CONFIG_URL}', true],
+    ['node examples/clients/correct-client.mjs --url {url} --proxy {proxy} --cafile {cafile}', false],
+    ['my-app --config-key {configKey}', false],
+    ['echo $PINPRICK_CONFIG_URLS', false],
+  ])('%s: %s', (template, expected) => {
+    expect(takesConfiguration(template)).toBe(expected);
   });
 });

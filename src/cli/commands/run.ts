@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { NOT_RUN, runManual } from '../../harness/manual.js';
 import { makeWorkDir, planRun, profileCovers, runSuite, type ScenarioResult } from '../../harness/run.js';
-import { templateProblem } from '../../harness/template.js';
+import { takesConfiguration, templateProblem } from '../../harness/template.js';
 import { testedNothing } from '../../harness/classify.js';
 import { diagnose } from '../../harness/diagnosis.js';
 import { expectationErrors } from '../../harness/expectations.js';
@@ -178,7 +178,18 @@ export const runCommand: CommandModule<ScenarioArgs, RunArgs> = {
     }
     // Calibration runs first in every selection and every shard. An incident id selects the scenarios its catalog entry lists.
     const incidents = loadShippedIncidents(catalog);
-    const scenarios = planRun(catalog, selectScenarios(catalog, selectors, incidents), shardOf);
+    let selected = selectScenarios(catalog, selectors, incidents);
+    // The whole catalog for a client that takes no pin configuration: the dynamic-pinning
+    // scenarios would judge a channel it never uses (INCONCLUSIVE, or BRICKED where the
+    // configuration unpins). They run when selected, or for a client that takes {configUrl}.
+    if (!selectors.length && !(args.client && takesConfiguration(args.client))) {
+      const dynamic = selected.filter((s) => s.category === 'dynamic');
+      if (dynamic.length) {
+        selected = selected.filter((s) => s.category !== 'dynamic');
+        out(`leaving out the ${dynamic.length} dynamic-pinning scenarios: the client takes no pin configuration ({configUrl}); select them with --scenarios dynamic`);
+      }
+    }
+    const scenarios = planRun(catalog, selected, shardOf);
     // A scenario whose `expect:` the model contradicts is a broken test, not a result: refuse it.
     const contradicted = await expectationErrors(opened, scenarios);
     if (contradicted.length) throw contradicted[0]!;
