@@ -20,11 +20,11 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Packages a text imports: static and type imports, dynamic import() and require(). */
+/** Packages a text imports: static and type imports, dynamic import(), require() and import.meta.resolve() (a bench loads one in a child process by its resolved path). */
 function imported(texts: string[]): Set<string> {
   const names = new Set<string>();
   for (const text of texts) {
-    for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\(\s*|^import\s+)['"]((?:@[\w.-]+\/)?[\w.-]+)[^'"]*['"]/gm)) names.add(m[1]!);
+    for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\.meta\.resolve\(\s*|\brequire\(\s*|^import\s+)['"]((?:@[\w.-]+\/)?[\w.-]+)[^'"]*['"]/gm)) names.add(m[1]!);
   }
   return names;
 }
