@@ -193,10 +193,13 @@ export async function prepareScenario(proxy: RunningProxy, opened: OpenedWorld, 
   writeNewFile(profileFile, profileJson(profile));
   // The configuration channel (dynamic scenarios): the public key the app embeds, and its state
   // file seeded with the configuration it kept from its previous launch (see seedConfigState).
-  const configKey = join(workDir, `${scenario.id}.config-key.pem`);
-  writeNewFile(configKey, createPublicKey(world.key('config-signing').key).export({ type: 'spki', format: 'pem' }) as string);
-  const configState = join(workDir, `${scenario.id}.config-state`);
-  if (presented.config) writeNewFile(configState, presented.config.lastGood);
+  // Outside them, as {configUrl}, empty: no files a static scenario does not use.
+  const configKey = presented.config ? join(workDir, `${scenario.id}.config-key.pem`) : '';
+  const configState = presented.config ? join(workDir, `${scenario.id}.config-state`) : '';
+  if (presented.config) {
+    writeNewFile(configKey, createPublicKey(world.key('config-signing').key).export({ type: 'spki', format: 'pem' }) as string);
+    writeNewFile(configState, presented.config.lastGood);
+  }
   const values = {
     url: `https://${host}:${proxy.tlsPort}/pinprick/${scenario.id}`,
     host,
