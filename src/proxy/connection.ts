@@ -12,6 +12,7 @@
 import { hostNameProblem } from '../model/hostname.js';
 import { alertByCode, type Alert } from './alerts.js';
 import { ClientHelloReader, ClientHelloTooLargeError, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
+import type { LeafIssuer } from './leaf-cache.js';
 import { isMismatch, type ConnectionVerdict, type ExpectedVerdict, type Listener, type VerdictKind } from './connection-record.js';
 
 /** Every bound on a connection's phases, in milliseconds. */
@@ -52,7 +53,7 @@ export interface ScenarioView {
    * that host:port (or direct TLS naming the host) is intercepted with a per-host leaf from the
    * world's genuine hierarchy, never the scenario's chain: the configuration channel is not the API.
    */
-  configTls?: { host: string; port: number };
+  configTls?: { host: string; port: number; issuer: LeafIssuer };
 }
 
 /** Everything the machine needs to know at accept. */
@@ -108,7 +109,7 @@ export type ConnectionCommand =
   /** Start the TLS server side over the connection, replaying `data` (the ClientHello read so far). */
   | { type: 'start-tls'; chain: 'scenario' | 'host-leaf'; name: string; data: Buffer }
   /** Intercept-all: get the per-host chain for `name`, then say `chain-ready` or `chain-failed`. */
-  | { type: 'issue-leaf'; name: string }
+  | { type: 'issue-leaf'; name: string; issuer?: LeafIssuer }
   /** Open a TCP connection to the target, write `data` to it, then pipe both ways. */
   | { type: 'tunnel'; host: string; port: number; data: Buffer }
   /** Open a TCP connection to the target and hold it; say `upstream-open` or `upstream-failed`. */
@@ -293,7 +294,7 @@ export class Connection {
           this.record(
             'accepted',
             this.configChannel
-              ? `a configuration fetch over TLS: the client accepted pinprick's certificate for ${this.serverName} (the world's genuine hierarchy) and sent application data${event.note ? `; ${event.note}` : ''}`
+              ? `a configuration fetch over TLS: the client accepted pinprick's certificate for ${this.serverName} (the world's ${this.setup.scenario.configTls?.issuer ?? 'genuine'} hierarchy) and sent application data${event.note ? `; ${event.note}` : ''}`
               : 'the client completed the handshake and sent application data',
             { requestLine: event.requestLine },
           ),
@@ -416,7 +417,7 @@ export class Connection {
       this.scenarioServed = false;
       this.configChannel = true;
       this.phaseNow = 'issuing';
-      return [{ type: 'issue-leaf', name }];
+      return [{ type: 'issue-leaf', name, issuer: this.setup.scenario.configTls!.issuer }];
     }
     if (this.setup.interceptAll) {
       this.scenarioServed = false;

@@ -339,7 +339,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
             feed(l, { type: 'chain-failed', reason: 'the proxy was started without the world that issues per-host leaves' });
             break;
           }
-          leaves.get(c.name).then(
+          leaves.get(c.name, c.issuer).then(
             (leaf) => {
               l.leaf = leaf;
               feed(l, { type: 'chain-ready', pins: leaf.pins });
@@ -655,9 +655,9 @@ function expectedOf(expect: Expectation, s: PresentedScenario): ReadonlyMap<stri
 }
 
 /** The https configuration host:port a connection may ask for (ScenarioView.configTls), when the scenario has one. */
-function configTlsView(s: PresentedScenario): { configTls?: { host: string; port: number } } {
+function configTlsView(s: PresentedScenario): Pick<ScenarioView, 'configTls'> {
   const target = s.config ? configTlsTarget(s.config.url) : undefined;
-  return target ? { configTls: { host: target.host, port: target.port } } : {};
+  return target ? { configTls: { host: target.host, port: target.port, issuer: s.config!.tls ?? 'genuine' } } : {};
 }
 
 /** A report's weight in the in-memory window: its body dominates. */

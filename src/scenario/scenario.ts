@@ -56,6 +56,8 @@ export interface ScenarioConfig {
   shape?: ConfigShape;
   /** What the proxy serves there. */
   serve: ConfigServe;
+  /** An https URL's TLS: a leaf from the world's genuine hierarchy (default) or the rogue one (the attacker's TLS). */
+  tls?: 'genuine' | 'rogue';
   /** The configuration a correct client ends up using: the one served, or its last good one. */
   expectConfig: ConfigSource;
 }
@@ -248,6 +250,7 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     // An https configuration host gets its own leaf from the proxy: the API hosts get the scenario's
     // chain, so one name cannot be both (the harness tells the channels apart by host).
     const configHost = typeof raw.config.url === 'string' && raw.config.url.startsWith('https://') ? new URL(raw.config.url).hostname : undefined;
+    if (raw.config.tls !== undefined && !configHost) problems.push(source.error(['config', 'tls'], `tls: ${raw.config.tls} applies to an https:// configuration URL, not ${raw.config.url}`));
     if (configHost && (raw.hosts ?? world.hosts).includes(configHost)) problems.push(source.error(['config', 'url'], `an https configuration URL needs a host of its own: ${configHost} is one of the scenario's hosts (${(raw.hosts ?? world.hosts).join(', ')})`));
   }
   if (raw.at !== undefined && !unsound(['at'])) {

@@ -36,9 +36,9 @@ describe('pinprick run over the dynamic scenarios against the dynamic reference 
 
   const dynamic = (name: string) => results[name]!.filter((r) => r.category === 'dynamic');
 
-  it('runs every shipped dynamic scenario (twelve serves, two of them also over https), each fetching its configuration from the proxy once', () => {
+  it('runs every shipped dynamic scenario (twelve serves; genuine and other-key also over https, other-key also with the rogue TLS), each fetching its configuration from the proxy once', () => {
     expect(dynamic('correct').map((r) => r.configChannel!.serve).sort()).toEqual(
-      ['alg-none', 'device-unpin', 'device-unpin-rogue', 'expired', 'genuine', 'genuine', 'hmac-confusion', 'other-key', 'other-key', 'rollback', 'stripped', 'tampered', 'under-attack', 'unpins'],
+      ['alg-none', 'device-unpin', 'device-unpin-rogue', 'expired', 'genuine', 'genuine', 'hmac-confusion', 'other-key', 'other-key', 'other-key', 'rollback', 'stripped', 'tampered', 'under-attack', 'unpins'],
     );
     for (const r of dynamic('correct')) expect(r.configChannel!.fetches, r.id).toBe(1);
   });
@@ -83,7 +83,7 @@ describe('pinprick run over the dynamic scenarios against the dynamic reference 
 
   it('over an https configuration URL: the proxy serves the configuration on a TLS connection of its own to the configuration host, the correct client PASSes, and TLS does not save the unsigned client', () => {
     const byId = (name: string) => Object.fromEntries(dynamic(name).map((r) => [r.id, r]));
-    for (const id of ['dynamic-genuine-https', 'dynamic-other-key-https']) {
+    for (const id of ['dynamic-genuine-https', 'dynamic-other-key-https', 'dynamic-other-key-rogue-tls']) {
       const r = byId('correct')[id]!;
       expect(r.configChannel!.url).toMatch(/^https:\/\/config\.pinprick\.test\//);
       expect(r.configChannel!.fetches, id).toBe(1);
@@ -93,10 +93,13 @@ describe('pinprick run over the dynamic scenarios against the dynamic reference 
     }
     expect(byId('correct')['dynamic-genuine-https']!.stdout).toMatch(/^CONFIG version=\d+ source=served reason=verified$/m);
     expect(byId('correct')['dynamic-other-key-https']!.stdout).toMatch(/^CONFIG version=\d+ source=last-good reason=unknown-key$/m);
-    const unsigned = byId('unsigned')['dynamic-other-key-https']!;
-    expect(unsigned.classification.outcome).toBe('VULNERABLE');
-    expect(unsigned.configChannel!.reported?.source).toBe('served');
-    expect(unsigned.classification.reason).toMatch(/^configuration: VULNERABLE .*; API: PASS /);
+    expect(byId('correct')['dynamic-other-key-rogue-tls']!.stdout).toMatch(/^CONFIG version=\d+ source=last-good reason=unknown-key$/m);
+    for (const id of ['dynamic-other-key-https', 'dynamic-other-key-rogue-tls']) {
+      const unsigned = byId('unsigned')[id]!;
+      expect(unsigned.classification.outcome, id).toBe('VULNERABLE');
+      expect(unsigned.configChannel!.reported?.source, id).toBe('served');
+      expect(unsigned.classification.reason, id).toMatch(/^configuration: VULNERABLE .*; API: PASS /);
+    }
   });
 
   it('a naive client that adopts the tampered configuration looks fine on the API channel: only the configuration channel shows it', () => {

@@ -106,6 +106,25 @@ describe('the proxy serves an https configuration URL on a TLS connection of its
     expect(record.scenario).toBe(SCENARIO);
   });
 
+  it("config.tls: rogue: the configuration host presents a leaf from the rogue hierarchy, which a client trusting only the genuine root refuses and one trusting the rogue root accepts", async () => {
+    const rogue = await startProxy({ scenario: await presentScenario(opened, findScenario(loadCatalog(opened.world.spec), 'dynamic-other-key-rogue-tls')), graceMs: 200, world: opened.world });
+    try {
+      const genuineOnly = await curl(['--proxy', `http://127.0.0.1:${rogue.proxyPort}`, '--cacert', cafile, '-o', '/dev/null', URL_]);
+      expect(genuineOnly.code).toBe(60);
+      const roguePem = join(tmp.path, 'rogue-root.pem');
+      writeFileSync(roguePem, pemOf(opened.world.cert('rogue-root').der, 'CERTIFICATE'), { flag: 'wx' });
+      const r = await curl(['--proxy', `http://127.0.0.1:${rogue.proxyPort}`, '--cacert', roguePem, '-o', '/dev/null', '-w', '%{http_code}', URL_]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('200');
+      expect(rogue.configFetches.recent()).toMatchObject([{ scenario: 'dynamic-other-key-rogue-tls', serve: 'other-key', via: 'connect' }]);
+      const record = await rogue.verdicts.next((v) => v.kind === 'accepted' && v.sni === 'config.pinprick.test', { includePast: true, timeoutMs: 5_000 });
+      expect(record.detail).toMatch(/\(the world's rogue hierarchy\)/);
+      expect(record.chainPins).toEqual([opened.world.key('rogue-leaf').pin.sha256, opened.world.cert('rogue-intermediate').pin.sha256]);
+    } finally {
+      await rogue.close();
+    }
+  });
+
   it('without the world the leaf cannot be issued: the connection fails, recorded on the configuration channel', async () => {
     const bare = await startProxy({ scenario: presented, graceMs: 200 });
     try {

@@ -16,7 +16,7 @@ const HOST = 'api.pinprick.test';
 const controlPort = new ForbiddenTargets(['127.0.0.1', '::1']);
 controlPort.add(8081);
 /** A dynamic scenario's https configuration host and port (ScenarioView.configTls). */
-const CONFIG = { host: 'config.pinprick.test', port: 443 };
+const CONFIG = { host: 'config.pinprick.test', port: 443, issuer: 'genuine' as const };
 const LIMITS = { headTimeoutMs: 100, handshakeTimeoutMs: 200, graceMs: 300, tunnelIdleMs: 400 };
 
 function setup(over: Partial<ConnectionSetup> = {}): ConnectionSetup {
@@ -213,7 +213,15 @@ const rows: Row[] = [
     events: [connect(`${CONFIG.host}:443`), bytes(clientHello(CONFIG.host)), { type: 'chain-ready', pins: ['CFGLEAF', 'INT'] }, done, { type: 'app-data', requestLine: 'GET /c HTTP/1.1', note: 'served the genuine pin configuration' }],
     record: { kind: 'accepted', via: 'connect', target: `${CONFIG.host}:443`, sni: CONFIG.host, chainPins: ['CFGLEAF', 'INT'], requestLine: 'GET /c HTTP/1.1' },
     detail: /^a configuration fetch over TLS: the client accepted pinprick's certificate for config\.pinprick\.test .*; served the genuine pin configuration$/,
-    commands: [{ type: 'send', then: 'keep' }, { type: 'issue-leaf', name: CONFIG.host }, { type: 'start-tls', chain: 'host-leaf', name: CONFIG.host }],
+    commands: [{ type: 'send', then: 'keep' }, { type: 'issue-leaf', name: CONFIG.host, issuer: 'genuine' }, { type: 'start-tls', chain: 'host-leaf', name: CONFIG.host }],
+  },
+  {
+    situation: "https configuration host served with the attacker's TLS (config.tls: rogue): the leaf is asked of the rogue hierarchy, and the record says so",
+    setup: { scenario: { id: 'dynamic-other-key-https-rogue', hosts: [HOST], pins: ['LEAF', 'INT'], configTls: { ...CONFIG, issuer: 'rogue' } } },
+    events: [connect(`${CONFIG.host}:443`), bytes(clientHello(CONFIG.host)), { type: 'chain-ready', pins: ['ROGUELEAF', 'ROGUEINT'] }, done, { type: 'app-data', requestLine: 'GET /c HTTP/1.1' }],
+    record: { kind: 'accepted', sni: CONFIG.host, chainPins: ['ROGUELEAF', 'ROGUEINT'] },
+    detail: /^a configuration fetch over TLS: the client accepted pinprick's certificate for config\.pinprick\.test \(the world's rogue hierarchy\)/,
+    commands: [{ type: 'issue-leaf', name: CONFIG.host, issuer: 'rogue' }],
   },
   {
     situation: 'https configuration host on the direct listener (SNI): a leaf is issued for it',

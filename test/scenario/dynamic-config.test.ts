@@ -31,6 +31,8 @@ describe('config: in a scenario (dynamic pinning)', () => {
     ['config: belongs to the dynamic category', scenario(`${url}  serve: genuine\n  expectConfig: served`, 'attack'), /:3:11: category: a scenario with config: is category dynamic, not attack/],
     ['an unknown serve (schema)', scenario(`${url}  serve: forged\n  expectConfig: served`), /:8:10: config\.serve: expected one of: genuine, tampered/],
     ['an https URL on the API host (one name cannot get two chains)', scenario(`  url: https://api.pinprick.test/c\n  serve: genuine\n  expectConfig: served`), /^x\.yaml:7:8: config\.url: an https configuration URL needs a host of its own: api\.pinprick\.test is one of the scenario's hosts \(api\.pinprick\.test\)$/],
+    ['tls: is for an https URL', scenario(`${url}  tls: rogue\n  serve: other-key\n  expectConfig: last-good`), /^x\.yaml:8:8: config\.tls: tls: rogue applies to an https:\/\/ configuration URL, not http:\/\/config\.pinprick\.test\/c$/],
+    ['an unknown tls (schema)', scenario(`  url: https://config.pinprick.test/c\n  tls: forged\n  serve: other-key\n  expectConfig: last-good`), /:8:8: config\.tls: expected one of: genuine, rogue/],
     ['another scheme (schema)', scenario(`  url: ftp://config.pinprick.test/c\n  serve: genuine\n  expectConfig: served`), /:7:8: /],
   ])('%s', (_name, text, message) => {
     expect(() => parseScenario('x.yaml', text, defaultWorldSpec())).toThrow(message);
