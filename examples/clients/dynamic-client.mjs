@@ -4,13 +4,14 @@
 // CORRECT (it must PASS every dynamic scenario); `--naive KIND` makes it cut one corner.
 //
 //   node dynamic-client.mjs --url https://HOST[:PORT]/PATH --proxy http://127.0.0.1:PORT --cafile ROOTS.pem \
-//        --config-url http://…/config --config-key KEY.pem --config-state STATE [--device ID] \
+//        --config-url http[s]://…/config --config-key KEY.pem --config-state STATE [--device ID] \
 //        [--shape jws|approov-detached|dynapins] [--naive unsigned|rollback|alg] [--pins 'sha256//B64;…'] [--timeout MS]
 //
 // What it does, in order (the harness fills these from {configUrl} {configKey} {configState} {configDevice}):
 //  1. reads its last good configuration from --config-state (the signed text it last accepted) and
 //     checks it again with the public key it embeds (--config-key);
-//  2. fetches the configuration at --config-url through --proxy and verifies it with pinprick's own
+//  2. fetches the configuration at --config-url through --proxy (an https URL through a CONNECT
+//     tunnel, trusting --cafile, unpinned) and verifies it with pinprick's own
 //     strict verifier (dist/dynamic/adapters.js, `npm run build` first): signature (ES256/EdDSA
 //     only, the embedded key only), validity, device, and no rollback below the last good version;
 //  3. adopts it (and writes it to --config-state) or refuses it and keeps the last good one; with
@@ -58,7 +59,7 @@ try {
 }
 
 function usage(why) {
-  process.stderr.write(`${basename(SCRIPT)}: ${why}; usage: node ${basename(SCRIPT)} --url https://… --proxy http://… --cafile ROOTS.pem --config-url http://… --config-key KEY.pem --config-state FILE [--device ID] [--shape ${SHAPES.join('|')}] [--naive ${NAIVE.join('|')}] [--pins …] [--timeout MS]\n`);
+  process.stderr.write(`${basename(SCRIPT)}: ${why}; usage: node ${basename(SCRIPT)} --url https://… --proxy http://… --cafile ROOTS.pem --config-url http[s]://… --config-key KEY.pem --config-state FILE [--device ID] [--shape ${SHAPES.join('|')}] [--naive ${NAIVE.join('|')}] [--pins …] [--timeout MS]\n`);
   process.exit(2);
 }
 
@@ -80,12 +81,33 @@ function splitArgs(argv) {
   return { own, rest };
 }
 
-/** GET the configuration through the proxy (absolute-form request, RFC 9112 3.2.2), bounded. */
-function fetchConfig(url, proxy, timeoutMs) {
+/**
+ * GET the configuration, bounded. http://: through the proxy as an absolute-form request (RFC 9112
+ * 3.2.2). https://: a CONNECT tunnel through the proxy (as the API connection), TLS trusting
+ * --cafile and nothing pinned: the configuration channel is deliberately unpinned, so the app can
+ * never brick itself on it; what protects the configuration is its signature, checked next.
+ */
+async function fetchConfig(url, cli, timeoutMs) {
+  const u = new URL(url);
+  if (u.protocol !== 'https:') {
+    const target = cli.proxy ? { host: cli.proxy.host, port: cli.proxy.port, path: u.href } : { host: u.hostname, port: u.port || 80, path: `${u.pathname}${u.search}` };
+    return getBody({ ...target, headers: { host: u.host, accept: '*/*' } }, timeoutMs);
+  }
+  const port = Number(u.port || 443);
+  let timer;
+  const tunnel = Promise.race([
+    openTransport({ host: u.hostname, port, proxy: cli.proxy }),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), timeoutMs))),
+  ]).finally(() => clearTimeout(timer));
+  const socket = await tunnel;
+  const tls = tlsConnect({ socket, servername: u.hostname, host: u.hostname, ca: cli.ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] });
+  return getBody({ createConnection: () => tls, host: u.hostname, port, path: `${u.pathname}${u.search}`, headers: { host: u.host, accept: '*/*', connection: 'close' } }, timeoutMs);
+}
+
+/** One GET, its body (at most MAX_CONFIG_BYTES) on 200, an error otherwise. */
+function getBody(options, timeoutMs) {
   return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const target = proxy ? { host: proxy.host, port: proxy.port, path: u.href } : { host: u.hostname, port: u.port || 80, path: `${u.pathname}${u.search}` };
-    const req = httpRequest({ ...target, method: 'GET', headers: { host: u.host, accept: '*/*' }, timeout: timeoutMs }, (res) => {
+    const req = httpRequest({ ...options, method: 'GET', timeout: timeoutMs }, (res) => {
       const chunks = [];
       let size = 0;
       res.on('data', (c) => {
@@ -159,7 +181,7 @@ async function chooseConfig(own, cli) {
   }
   let served;
   try {
-    served = await fetchConfig(own['config-url'], cli.proxy, Math.min(cli.timeoutMs, 5_000));
+    served = await fetchConfig(own['config-url'], cli, Math.min(cli.timeoutMs, 5_000));
   } catch (err) {
     return lastGood ? { source: 'last-good', config: lastGood, reason: `fetch-failed:${errorCode(err)}` } : { source: 'none', reason: `fetch-failed:${errorCode(err)}` };
   }

@@ -70,6 +70,7 @@ async function runManualIn(options: ManualOptions, workDir: string): Promise<Sce
     host: options.listen ?? '127.0.0.1',
     proxyPort: options.proxyPort ?? 0,
     tlsPort: options.tlsPort ?? 0,
+    world: opened.world,
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
   });
   options.onStart?.(proxy);

@@ -258,7 +258,9 @@ export function hostAskedFor(v: ConnectionVerdict): string | undefined {
  * A verdict recorded for this scenario since it started, on a connection for one of its hosts. A
  * phone makes dozens of unrelated connections, and a client sent to the direct TLS port for
  * another name still gets the scenario's chain: neither says anything about the scenario. (A
- * connection that names no host at all, no SNI and no CONNECT, counts.)
+ * connection that names no host at all, no SNI and no CONNECT, counts.) The connection that
+ * fetches a dynamic scenario's configuration over https is not one of them: it names the
+ * configuration host, and its record names no scenario (the scenario's chain was not served).
  */
 export function isVerdictOf(p: PreparedScenario): (v: ConnectionVerdict) => boolean {
   return (v) => {
@@ -402,7 +404,8 @@ async function runPhases(options: RunOptions, workDir: string, timeoutMs: number
     // never share ports and a verdict is always matched to the worker's own scenario.
     const worker = async () => {
       if (next >= indices.length) return;
-      const proxy = await startProxy({ scenario: await presentScenario(opened, options.scenarios[indices[next]!]!), graceMs });
+      // The world issues the leaf of a dynamic scenario's https configuration host.
+      const proxy = await startProxy({ scenario: await presentScenario(opened, options.scenarios[indices[next]!]!), graceMs, world: opened.world });
       try {
         while (next < indices.length) {
           const index = indices[next++]!;

@@ -23,7 +23,12 @@ export interface ConfigFetch {
   serve: ConfigServe;
   /** The version the served text carries (read without checking anything), when it carries one. */
   version?: number;
-  via: 'proxy' | 'direct';
+  /**
+   * How the request reached the proxy: `proxy` (an absolute-form plain-HTTP proxy request),
+   * `direct` (plain HTTP sent straight to the proxy port), `connect` (https: over TLS in a CONNECT
+   * tunnel), `tls` (https: over TLS on the direct TLS listener).
+   */
+  via: 'proxy' | 'direct' | 'connect' | 'tls';
   client: { address: string; port: number };
 }
 
@@ -35,6 +40,41 @@ export function configRequested(scenario: Pick<PresentedScenario, 'config'>, req
   if (!scenario.config) return undefined;
   const asked = requestedUrl(req);
   return asked && asked.asked === canonical(scenario.config.url) ? { via: asked.via } : undefined;
+}
+
+/**
+ * The host, port and path of an https configuration URL (the proxy intercepts TLS to that host:port
+ * with a leaf from the world's genuine hierarchy); undefined for a plain-HTTP one. The port is the
+ * URL's, else 443 (RFC 9110 4.2.2).
+ */
+export function configTlsTarget(url: string): { host: string; port: number; path: string } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:') return undefined;
+  return { host: u.hostname, port: u.port ? Number(u.port) : 443, path: `${u.pathname}${u.search}` };
+}
+
+/**
+ * Whether a request on the configuration host's decrypted stream asks for the configuration: its
+ * path (origin-form, RFC 9112 3.2.1; or absolute-form naming the same URL) is the URL's. The TLS
+ * connection already named the host (SNI or CONNECT), so any other path is a 404, never forwarded.
+ */
+export function configRequestedOverTls(url: string, requestTarget: string | undefined): boolean {
+  const target = configTlsTarget(url);
+  if (!target || !requestTarget) return false;
+  if (requestTarget.startsWith('/')) return requestTarget === target.path;
+  const asked = configTlsTarget(requestTarget);
+  return asked !== undefined && asked.host === target.host && asked.port === target.port && asked.path === target.path;
+}
+
+/** The answer on the configuration host for any other path: 404, plain text. */
+export function configNotFound(): { status: number; headers: Record<string, string>; body: Buffer } {
+  const body = Buffer.from('pinprick: this host serves only the scenario\'s configuration URL\n');
+  return { status: 404, headers: { 'content-type': 'text/plain', 'content-length': String(body.length) }, body };
 }
 
 /**

@@ -12,6 +12,7 @@
 import { hostNameProblem } from '../model/hostname.js';
 import { alertByCode, type Alert } from './alerts.js';
 import { ClientHelloReader, ClientHelloTooLargeError, TlsWireError, type ClientHelloInfo } from './tls-wire.js';
+import type { LeafIssuer } from './leaf-cache.js';
 import { isMismatch, type ConnectionVerdict, type ExpectedVerdict, type Listener, type VerdictKind } from './connection-record.js';
 
 /** Every bound on a connection's phases, in milliseconds. */
@@ -47,6 +48,12 @@ export interface ScenarioView {
   pins: string[];
   /** With `serve --profile`: what a correct client does with its chain, by host (one entry per host). */
   expected?: ReadonlyMap<string, ExpectedVerdict>;
+  /**
+   * A dynamic scenario whose configuration URL is https: its host and port. A CONNECT to exactly
+   * that host:port (or direct TLS naming the host) is intercepted with a per-host leaf from the
+   * world's genuine hierarchy, never the scenario's chain: the configuration channel is not the API.
+   */
+  configTls?: { host: string; port: number; issuer: LeafIssuer };
 }
 
 /** Everything the machine needs to know at accept. */
@@ -79,7 +86,7 @@ export type ConnectionEvent =
   /** The TLS layer failed: the alert the client sent (when it sent one) and the error code. */
   | { type: 'tls-error'; alert?: Alert; code: string }
   /** The first application data: a request line, or a description of bytes that are not HTTP. */
-  | { type: 'app-data'; requestLine: string }
+  | { type: 'app-data'; requestLine: string; note?: string }
   /** Tunnel: the upstream connected, or could not be reached. */
   | { type: 'upstream-open' }
   | { type: 'upstream-failed'; reason: string }
@@ -102,7 +109,7 @@ export type ConnectionCommand =
   /** Start the TLS server side over the connection, replaying `data` (the ClientHello read so far). */
   | { type: 'start-tls'; chain: 'scenario' | 'host-leaf'; name: string; data: Buffer }
   /** Intercept-all: get the per-host chain for `name`, then say `chain-ready` or `chain-failed`. */
-  | { type: 'issue-leaf'; name: string }
+  | { type: 'issue-leaf'; name: string; issuer?: LeafIssuer }
   /** Open a TCP connection to the target, write `data` to it, then pipe both ways. */
   | { type: 'tunnel'; host: string; port: number; data: Buffer }
   /** Open a TCP connection to the target and hold it; say `upstream-open` or `upstream-failed`. */
@@ -193,6 +200,8 @@ export class Connection {
   private servedPins: string[] = NO_PINS;
   /** Whether the scenario's chain (not a per-host leaf) is, or would be, the one served. */
   private scenarioServed = false;
+  /** The connection is for the scenario's https configuration URL (ScenarioView.configTls). */
+  private configChannel = false;
   private httpRequests = 0;
   private firstRequestLine: string | undefined;
   /** Notes for an end-of-connection record (tunnels, plain HTTP); made when the first one comes. */
@@ -213,6 +222,16 @@ export class Connection {
   /** The current phase (for tests and the listener's bookkeeping). */
   get phase(): Phase {
     return this.phaseNow;
+  }
+
+  /** Whether the connection is for the scenario's https configuration host (its requests get the configuration, not the scenario's answer). */
+  get isConfigChannel(): boolean {
+    return this.configChannel;
+  }
+
+  /** The listener that accepted the connection. */
+  get listener(): Listener {
+    return this.setup.listener;
   }
 
   /** Whether the one record has been made. */
@@ -272,7 +291,13 @@ export class Connection {
         if (this.phaseNow !== 'grace') return [];
         this.phaseNow = 'open';
         return [
-          this.record('accepted', 'the client completed the handshake and sent application data', { requestLine: event.requestLine }),
+          this.record(
+            'accepted',
+            this.configChannel
+              ? `a configuration fetch over TLS: the client accepted pinprick's certificate for ${this.serverName} (the world's ${this.setup.scenario.configTls?.issuer ?? 'genuine'} hierarchy) and sent application data${event.note ? `; ${event.note}` : ''}`
+              : 'the client completed the handshake and sent application data',
+            { requestLine: event.requestLine },
+          ),
           // The responder's own keep-alive bounds apply from here; a forwarded connection is idle-bounded.
           { type: 'idle', ms: this.setup.limits.tunnelIdleMs },
         ];
@@ -321,7 +346,7 @@ export class Connection {
       // Before any upstream is opened: the proxy must not be a way into pinprick's own API.
       return this.finish('malformed', `a CONNECT to ${this.targetText()} was refused (403): ${refused}`, [{ type: 'send', data: httpError(403, refused), then: 'end' }]);
     }
-    if (!this.setup.interceptAll && !this.setup.scenario.hosts.includes(target.host)) {
+    if (!this.setup.interceptAll && !this.setup.scenario.hosts.includes(target.host) && !this.isConfigTarget(target.host, target.port)) {
       // A host outside the scenario is most likely tunnelled: reach it before answering, so a
       // host that cannot be reached gets a 502 with the reason, not a 200 and then a dropped
       // connection. (The ClientHello may still name a scenario host; then the upstream is dropped.)
@@ -386,6 +411,14 @@ export class Connection {
       return [{ type: 'drop-upstream' }, ...serve];
     }
     if (this.upstreamHeld) return this.pipeHeld();
+    if (this.isConfigTarget(name, this.target?.port)) {
+      // The configuration host: a leaf for it under the genuine intermediate (the intercept-all
+      // issuer), whatever --intercept-all says; the name is the scenario's, already a host name.
+      this.scenarioServed = false;
+      this.configChannel = true;
+      this.phaseNow = 'issuing';
+      return [{ type: 'issue-leaf', name, issuer: this.setup.scenario.configTls!.issuer }];
+    }
     if (this.setup.interceptAll) {
       this.scenarioServed = false;
       // The name becomes the subject of a leaf under the genuine intermediate: only a host name
@@ -552,7 +585,9 @@ export class Connection {
     const tlsPhase = this.phaseNow !== 'head' && this.phaseNow !== 'http';
     // Built field by field (no spreads: one object per record, on every connection's path), in
     // the order the JSONL log shows them; `extra` last, overriding.
-    const verdict = { kind, detail } as VerdictFacts;
+    // A configuration host's connection says so whatever became of it (the accepted record says it in full).
+    const said = this.configChannel && kind !== 'accepted' ? `on the https configuration channel of scenario ${this.setup.scenario.id}: ${detail}` : detail;
+    const verdict = { kind, detail: said } as VerdictFacts;
     if (this.scenarioServed && tlsPhase && kind !== 'tunnelled' && kind !== 'upstream-failed') verdict.scenario = this.setup.scenario.id;
     verdict.via = this.setup.listener === 'tls' ? 'direct' : this.target ? 'connect' : 'proxy';
     if (this.target) verdict.target = `${this.target.host.includes(':') ? `[${this.target.host}]` : this.target.host}:${this.target.port}`;
@@ -572,6 +607,15 @@ export class Connection {
       }
     }
     return { type: 'record', verdict };
+  }
+
+  /**
+   * Whether `host` (and the CONNECT port, when there is a CONNECT) is the https configuration URL's.
+   * The direct TLS listener has no port to compare: the SNI decides there.
+   */
+  private isConfigTarget(host: string, port: number | undefined): boolean {
+    const c = this.setup.scenario.configTls;
+    return c !== undefined && host === c.host && (port === undefined || this.setup.listener === 'tls' || port === c.port);
   }
 
   private targetText(): string {

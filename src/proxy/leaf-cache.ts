@@ -5,6 +5,13 @@ import { pemOf } from '../world/pem.js';
 import { issueCertificate } from '../world/recipe.js';
 import type { World } from '../world/world.js';
 
+/**
+ * Which of the world's hierarchies issues a per-host leaf: `genuine` (the genuine intermediate and
+ * leaf key: intercept-all, an https configuration host) or `rogue` (the rogue intermediate and the
+ * attacker's leaf key: a configuration host served with the attacker's TLS, `config.tls: rogue`).
+ */
+export type LeafIssuer = 'genuine' | 'rogue';
+
 /** A TLS server context and the RFC 7469 pins of the chain it presents, in order. */
 export interface ChainContext {
   context: SecureContext;
@@ -34,20 +41,22 @@ export class LeafCache {
     if (!(capacity >= 1)) throw new RangeError('the leaf cache needs room for at least one host');
   }
 
-  /** The chain for `name`, issued on first use; the least recently used host is evicted past capacity. */
-  get(name: string): Promise<ChainContext> {
-    const hit = this.entries.get(name);
+  /** The chain for `name` from `issuer`'s hierarchy, issued on first use; the least recently used is evicted past capacity. */
+  get(name: string, issuer: LeafIssuer = 'genuine'): Promise<ChainContext> {
+    // A space is in no host name: the two hierarchies' entries for one name never collide.
+    const entry = `${issuer} ${name}`;
+    const hit = this.entries.get(entry);
     if (hit) {
       // Map keeps insertion order: re-inserting marks the entry most recently used.
-      this.entries.delete(name);
-      this.entries.set(name, hit);
+      this.entries.delete(entry);
+      this.entries.set(entry, hit);
       return hit;
     }
-    const issued = this.issue(name);
-    this.entries.set(name, issued);
+    const issued = this.issue(name, issuer);
+    this.entries.set(entry, issued);
     // A failed issuance is not cached: the next connection tries again.
     issued.catch(() => {
-      if (this.entries.get(name) === issued) this.entries.delete(name);
+      if (this.entries.get(entry) === issued) this.entries.delete(entry);
     });
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
     return issued;
@@ -58,20 +67,20 @@ export class LeafCache {
     return this.entries.size;
   }
 
-  private async issue(name: string): Promise<ChainContext> {
+  private async issue(name: string, party: LeafIssuer): Promise<ChainContext> {
     // The connection machine refuses such names first; checked here too, so no caller can make
     // the genuine intermediate sign a name of a peer's choosing.
     const problem = hostNameProblem(name);
     if (problem) throw new RangeError(`'${name.slice(0, 255)}' is not a DNS host name (${problem}): no certificate is issued for it`);
     const world = this.world;
-    const issuer = world.cert('genuine-intermediate');
-    const leaf = world.key('genuine-leaf');
+    const issuer = world.cert(`${party}-intermediate`);
+    const leaf = world.key(`${party}-leaf`);
     const der = await issueCertificate({
       recipe: {
         // One commonName attribute holding the name, built as a value: never DN text to be parsed.
         subject: { commonName: name },
-        key: 'genuine-leaf',
-        issuer: 'genuine-intermediate',
+        key: `${party}-leaf`,
+        issuer: `${party}-intermediate`,
         notBefore: '-1d',
         notAfter: '+397d',
         ca: false,

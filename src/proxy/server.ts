@@ -6,7 +6,7 @@ import type { World } from '../world/world.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
 import { alertFromError } from './alerts.js';
 import { Connection, DEFAULT_LIMITS, type ConnectionCommand, type ConnectionEvent, type ConnectionLimits, type ScenarioView } from './connection.js';
-import { configAnswer, ConfigFetchStream, configRequested } from './config-channel.js';
+import { configAnswer, type ConfigFetch, ConfigFetchStream, configNotFound, configRequested, configRequestedOverTls, configTlsTarget } from './config-channel.js';
 import { fetchAnswer, fetchableFor, FetchStream } from './fetchable.js';
 import { ForbiddenTargets } from './forbidden.js';
 import { LeafCache, type ChainContext } from './leaf-cache.js';
@@ -44,7 +44,10 @@ export interface ProxyOptions {
   upstreams?: Record<string, { host: string; port: number }>;
   /** Intercept hosts outside the scenario with a per-host leaf from the world (else tunnel them). */
   interceptAll?: boolean;
-  /** The world that issues per-host leaves for {@link interceptAll}. */
+  /**
+   * The world that issues per-host leaves for {@link interceptAll} and for a dynamic scenario's
+   * https configuration host (without it, TLS to that host fails, recorded as such).
+   */
   world?: World;
   /** How many per-host leaves {@link interceptAll} keeps (least recently used go first). */
   leafCacheSize?: number;
@@ -191,7 +194,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           context: createSecureContext({ key: s.leafKey.export({ type: 'pkcs8', format: 'pem' }), cert: s.chain.map((x) => pemOf(x.der, 'CERTIFICATE')).join('') }),
           pins,
         },
-        view: { id: s.scenario.id, hosts: s.hosts, pins, ...(options.expect ? { expected: expectedOf(options.expect, s) } : {}) },
+        view: { id: s.scenario.id, hosts: s.hosts, pins, ...(options.expect ? { expected: expectedOf(options.expect, s) } : {}), ...configTlsView(s) },
       };
       contexts.set(s, c);
     }
@@ -199,7 +202,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
   let active = options.scenario;
   chainOf(active);
-  const leaves = options.interceptAll ? new LeafCache(options.world!, options.leafCacheSize) : undefined;
+  // One issuer for every per-host leaf: intercept-all hosts and https configuration hosts alike.
+  const leaves = options.world ? new LeafCache(options.world, options.leafCacheSize) : undefined;
 
   const live = new Set<Live>();
   const forbidden = new ForbiddenTargets();
@@ -220,6 +224,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
   const responder = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const l = byTls.get(req.socket as TLSSocket);
+    if (l?.machine.isConfigChannel) return serveConfigOverTls(l, req, res);
     if (l?.awaitingFirst) reportFirst(l, `${req.method} ${req.url} HTTP/${req.httpVersion}`);
     const s = (l?.scenarioChain ? l.scenario : undefined) ?? active;
     const answer = () => {
@@ -243,10 +248,44 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   /** The first request (or bytes that are not HTTP) on an accepted connection: the proof it trusted the chain. */
-  const reportFirst = (l: Live, line: string) => {
+  const reportFirst = (l: Live, line: string, note?: string) => {
     if (!l.awaitingFirst) return;
     l.awaitingFirst = false;
-    feed(l, { type: 'app-data', requestLine: line });
+    feed(l, { type: 'app-data', requestLine: line, ...(note ? { note } : {}) });
+  };
+
+  /** The record's sentence for a configuration served, on either channel. */
+  const configNote = (s: PresentedScenario, overTls: boolean) => {
+    const channel = s.config!;
+    return `served the ${channel.serve} pin configuration (${channel.shape}${channel.carried ? `, version ${channel.carried.version}` : ''}) at ${channel.url} for scenario ${s.scenario.id}: a configuration fetch${overTls ? ' over TLS' : ''}`;
+  };
+  /** One configuration served: recorded the moment it is, whichever channel carried it. */
+  const recordConfigFetch = (s: PresentedScenario, via: ConfigFetch['via'], socket: Socket) => {
+    const channel = s.config!;
+    configFetches.push({
+      id: configFetches.lastId + 1,
+      time: new Date().toISOString(),
+      scenario: s.scenario.id,
+      url: channel.url,
+      shape: channel.shape,
+      serve: channel.serve,
+      ...(channel.carried ? { version: channel.carried.version } : {}),
+      via,
+      client: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+    });
+  };
+  /**
+   * A request on the decrypted stream of an https configuration host: the configuration at its
+   * URL's path (the same answer and recording as plain HTTP), 404 for any other path. Never the
+   * scenario's answer and never forwarded: the configuration host is not the API host.
+   */
+  const serveConfigOverTls = (l: Live, req: IncomingMessage, res: ServerResponse) => {
+    const channel = l.scenario.config!;
+    const reply = configRequestedOverTls(channel.url, req.url) ? configAnswer(req.method, channel.shape, channel.body) : configNotFound();
+    const served = reply.status === 200;
+    if (l.awaitingFirst) reportFirst(l, `${req.method} ${req.url} HTTP/${req.httpVersion}`, served ? configNote(l.scenario, true) : `answered ${reply.status}: not the configuration URL's path`);
+    if (served) recordConfigFetch(l.scenario, l.machine.listener === 'proxy' ? 'connect' : 'tls', l.socket);
+    res.writeHead(reply.status, reply.headers).end(reply.body);
   };
 
   const feed = (l: Live, event: ConnectionEvent) => run(l, l.machine.handle(event));
@@ -296,7 +335,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           l.upstream?.destroy();
           break;
         case 'issue-leaf':
-          leaves!.get(c.name).then(
+          if (!leaves) {
+            feed(l, { type: 'chain-failed', reason: 'the proxy was started without the world that issues per-host leaves' });
+            break;
+          }
+          leaves.get(c.name, c.issuer).then(
             (leaf) => {
               l.leaf = leaf;
               feed(l, { type: 'chain-ready', pins: leaf.pins });
@@ -489,24 +532,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         : fetch && answer!.status === 200
           ? `served ${fetch.cert.name} (${fetch.cert.der.length} bytes of DER) at ${fetch.url} for scenario ${active.scenario.id}: a caIssuers fetch`
           : configReply?.status === 200
-            ? `served the ${channel!.serve} pin configuration (${channel!.shape}${channel!.carried ? `, version ${channel!.carried.version}` : ''}) at ${channel!.url} for scenario ${active.scenario.id}: a configuration fetch`
+            ? configNote(active, false)
             : undefined;
       if (l) feed(l, { type: 'http-request', requestLine, ...(note ? { note } : {}) });
       if (configReply) {
-        if (configReply.status === 200) {
-          const client = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
-          configFetches.push({
-            id: configFetches.lastId + 1,
-            time: new Date().toISOString(),
-            scenario: active.scenario.id,
-            url: channel!.url,
-            shape: channel!.shape,
-            serve: channel!.serve,
-            ...(channel!.carried ? { version: channel!.carried.version } : {}),
-            via: configAsked!.via,
-            client,
-          });
-        }
+        if (configReply.status === 200) recordConfigFetch(active, configAsked!.via, req.socket);
         res.writeHead(configReply.status, configReply.headers).end(configReply.body);
         return;
       }
@@ -622,6 +652,12 @@ function expectedOf(expect: Expectation, s: PresentedScenario): ReadonlyMap<stri
       return [host, Object.freeze({ verdict: v.expected, code: v.code, profile: expect.profile })];
     }),
   );
+}
+
+/** The https configuration host:port a connection may ask for (ScenarioView.configTls), when the scenario has one. */
+function configTlsView(s: PresentedScenario): Pick<ScenarioView, 'configTls'> {
+  const target = s.config ? configTlsTarget(s.config.url) : undefined;
+  return target ? { configTls: { host: target.host, port: target.port, issuer: s.config!.tls ?? 'genuine' } } : {};
 }
 
 /** A report's weight in the in-memory window: its body dominates. */

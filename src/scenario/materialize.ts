@@ -32,7 +32,7 @@ export interface PresentedScenario {
   /** What the proxy serves over plain HTTP by URL (the scenario's `fetchable:`): issuers a caIssuers fetch gets. */
   fetchable?: ReadonlyMap<string, PresentedCert>;
   /** Dynamic pinning: the configuration channel built with the world's keys, and its URL. */
-  config?: ConfigChannel & { url: string };
+  config?: ConfigChannel & { url: string; tls?: 'genuine' | 'rogue' };
   /** When the reference model validates (the scenario's `at`, else now). */
   at: Date;
 }
@@ -104,7 +104,7 @@ export function presentFrom(world: World, derived: World | undefined, scenario: 
     hosts: scenario.hosts ?? [...world.hosts],
     ...(scenario.trust ? { trust: scenario.trust.map(lookup) } : {}),
     ...(scenario.fetchable ? { fetchable: new Map(Object.entries(scenario.fetchable).map(([url, name]) => [url, lookup(name)])) } : {}),
-    ...(scenario.config ? { config: { ...channelOf(world, scenario, scenario.hosts ?? [...world.hosts], now), url: scenario.config.url } } : {}),
+    ...(scenario.config ? { config: { ...channelOf(world, scenario, scenario.hosts ?? [...world.hosts], now), url: scenario.config.url, ...(scenario.config.tls ? { tls: scenario.config.tls } : {}) } } : {}),
     at,
   };
 }

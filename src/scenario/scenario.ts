@@ -50,12 +50,14 @@ export interface Scenario {
 
 /** A dynamic scenario's configuration channel, as written. */
 export interface ScenarioConfig {
-  /** Where the app fetches its configuration (plain http://, through the proxy). */
+  /** Where the app fetches its configuration: http:// or https:// (a host of its own), answered by the proxy. */
   url: string;
   /** The shape served (default jws). */
   shape?: ConfigShape;
   /** What the proxy serves there. */
   serve: ConfigServe;
+  /** An https URL's TLS: a leaf from the world's genuine hierarchy (default) or the rogue one (the attacker's TLS). */
+  tls?: 'genuine' | 'rogue';
   /** The configuration a correct client ends up using: the one served, or its last good one. */
   expectConfig: ConfigSource;
 }
@@ -245,6 +247,11 @@ function scenarioProblems(source: Located, world: WorldSpec, now: Date, unsound:
     // Like expect: for the chain, expectConfig is checked against what a correct client does.
     if (expectConfig !== CORRECT_SOURCE[serve]) problems.push(source.error(['config', 'expectConfig'], `${expectConfig}, but a correct client ends up with the ${CORRECT_SOURCE[serve]} configuration when the channel serves '${serve}'`));
     if (raw.category !== 'dynamic') problems.push(source.error(['category'], `a scenario with config: is category dynamic, not ${raw.category}`));
+    // An https configuration host gets its own leaf from the proxy: the API hosts get the scenario's
+    // chain, so one name cannot be both (the harness tells the channels apart by host).
+    const configHost = typeof raw.config.url === 'string' && raw.config.url.startsWith('https://') ? new URL(raw.config.url).hostname : undefined;
+    if (raw.config.tls !== undefined && !configHost) problems.push(source.error(['config', 'tls'], `tls: ${raw.config.tls} applies to an https:// configuration URL, not ${raw.config.url}`));
+    if (configHost && (raw.hosts ?? world.hosts).includes(configHost)) problems.push(source.error(['config', 'url'], `an https configuration URL needs a host of its own: ${configHost} is one of the scenario's hosts (${(raw.hosts ?? world.hosts).join(', ')})`));
   }
   if (raw.at !== undefined && !unsound(['at'])) {
     try {

@@ -271,6 +271,8 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^([a-zA-Z]+|\\d+(\\.\\d+)+)$': 'an extended key usage name (serverAuth, clientAuth, ...) or an OID such as 1.3.6.1.5.5.7.3.1',
   '^\\d{4}-\\d{2}-\\d{2}$': 'a date written YYYY-MM-DD, such as 2026-03-01',
   '^http://[A-Za-z0-9._-]+(:[0-9]{1,5})?/[A-Za-z0-9._~/-]*$': 'a plain http:// URL with a host and a path (letters, digits, . _ ~ / -), such as http://api.pinprick.test/pinprick/aia/intermediate.der',
+  '^https?://[A-Za-z0-9._-]+(:[0-9]{1,5})?/[A-Za-z0-9._~/-]*$':
+    'an http:// or https:// URL with a host and a path (letters, digits, . _ ~ / -), such as https://config.pinprick.test/pinprick/config',
   '^[0-2](\\.\\d+)+$': 'a certificate policy OID such as 2.23.140.1.2.1 (2.5.29.32.0 is anyPolicy)',
   '^timelines/[a-z0-9][a-z0-9.-]*\\.ya?ml$': 'a timeline file under timelines/, such as timelines/barclays-2016.yaml',
 };

@@ -36,9 +36,9 @@ describe('pinprick run over the dynamic scenarios against the dynamic reference 
 
   const dynamic = (name: string) => results[name]!.filter((r) => r.category === 'dynamic');
 
-  it('runs every shipped dynamic scenario (twelve serves), each fetching its configuration from the proxy once', () => {
+  it('runs every shipped dynamic scenario (twelve serves; genuine and other-key also over https, other-key also with the rogue TLS), each fetching its configuration from the proxy once', () => {
     expect(dynamic('correct').map((r) => r.configChannel!.serve).sort()).toEqual(
-      ['alg-none', 'device-unpin', 'device-unpin-rogue', 'expired', 'genuine', 'hmac-confusion', 'other-key', 'rollback', 'stripped', 'tampered', 'under-attack', 'unpins'],
+      ['alg-none', 'device-unpin', 'device-unpin-rogue', 'expired', 'genuine', 'genuine', 'hmac-confusion', 'other-key', 'other-key', 'other-key', 'rollback', 'stripped', 'tampered', 'under-attack', 'unpins'],
     );
     for (const r of dynamic('correct')) expect(r.configChannel!.fetches, r.id).toBe(1);
   });
@@ -68,7 +68,9 @@ describe('pinprick run over the dynamic scenarios against the dynamic reference 
     it(`--naive ${naive} is VULNERABLE exactly where it cuts its corner (${corner.join(', ')}), PASS elsewhere`, () => {
       const got = dynamic(naive);
       const vulnerable = got.filter((r) => r.classification.outcome === 'VULNERABLE').map((r) => r.configChannel!.serve);
-      expect(vulnerable.sort()).toEqual([...corner].sort());
+      // Each serve once per configuration URL scheme it ships with (other-key also over https).
+      expect(vulnerable.sort()).toEqual(got.map((r) => r.configChannel!.serve).filter((serve) => corner.includes(serve)).sort());
+      expect(new Set(vulnerable)).toEqual(new Set(corner));
       for (const r of got.filter((x) => !corner.includes(x.configChannel!.serve))) expect(r.classification.outcome, `${r.id}: ${r.classification.reason}`).toBe('PASS');
       // VULNERABLE on the configuration channel, whatever the API connection looked like.
       for (const r of got.filter((x) => corner.includes(x.configChannel!.serve))) {
@@ -78,6 +80,27 @@ describe('pinprick run over the dynamic scenarios against the dynamic reference 
       expect(diagnose(results[naive]!).map((d) => d.code)).toContain('adopts-refused-config');
     });
   }
+
+  it('over an https configuration URL: the proxy serves the configuration on a TLS connection of its own to the configuration host, the correct client PASSes, and TLS does not save the unsigned client', () => {
+    const byId = (name: string) => Object.fromEntries(dynamic(name).map((r) => [r.id, r]));
+    for (const id of ['dynamic-genuine-https', 'dynamic-other-key-https', 'dynamic-other-key-rogue-tls']) {
+      const r = byId('correct')[id]!;
+      expect(r.configChannel!.url).toMatch(/^https:\/\/config\.pinprick\.test\//);
+      expect(r.configChannel!.fetches, id).toBe(1);
+      expect(r.classification.outcome, `${id}: ${r.classification.reason}`).toBe('PASS');
+      // The verdict matched to the scenario is the API host's, never the configuration host's.
+      expect(r.wire?.sni ?? r.wire?.target, id).toMatch(/^api\.pinprick\.test/);
+    }
+    expect(byId('correct')['dynamic-genuine-https']!.stdout).toMatch(/^CONFIG version=\d+ source=served reason=verified$/m);
+    expect(byId('correct')['dynamic-other-key-https']!.stdout).toMatch(/^CONFIG version=\d+ source=last-good reason=unknown-key$/m);
+    expect(byId('correct')['dynamic-other-key-rogue-tls']!.stdout).toMatch(/^CONFIG version=\d+ source=last-good reason=unknown-key$/m);
+    for (const id of ['dynamic-other-key-https', 'dynamic-other-key-rogue-tls']) {
+      const unsigned = byId('unsigned')[id]!;
+      expect(unsigned.classification.outcome, id).toBe('VULNERABLE');
+      expect(unsigned.configChannel!.reported?.source, id).toBe('served');
+      expect(unsigned.classification.reason, id).toMatch(/^configuration: VULNERABLE .*; API: PASS /);
+    }
+  });
 
   it('a naive client that adopts the tampered configuration looks fine on the API channel: only the configuration channel shows it', () => {
     const tampered = dynamic('unsigned').find((r) => r.configChannel!.serve === 'tampered')!;

@@ -91,7 +91,7 @@ const EXPECTED: Record<string, Row> = {
   // A 45-day renewal with a fresh key: only the leaf pin breaks.
   'rotation-leaf-short-lived': ['pin-mismatch', 'ok', 'ok', 'ok', 'ok'],
   // Dynamic scenarios: the pins are the configuration a correct client holds after the fetch, whatever the profile.
-  ...Object.fromEntries(['genuine', 'tampered', 'stripped', 'other-key', 'alg-none', 'hmac-confusion', 'rollback', 'expired'].map((s) => [`dynamic-${s}`, all('ok')])),
+  ...Object.fromEntries(['genuine', 'genuine-https', 'tampered', 'stripped', 'other-key', 'other-key-https', 'other-key-rogue-tls', 'alg-none', 'hmac-confusion', 'rollback', 'expired'].map((s) => [`dynamic-${s}`, all('ok')])),
   'dynamic-unpins': all('ok-unpinned-host'),
   'dynamic-device-unpin': all('ok-unpinned-host'),
   'dynamic-under-attack': all('pin-mismatch'),

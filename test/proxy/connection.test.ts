@@ -15,6 +15,8 @@ const HOST = 'api.pinprick.test';
 /** The control API on port 8081, with this machine's addresses fixed (not read from its interfaces). */
 const controlPort = new ForbiddenTargets(['127.0.0.1', '::1']);
 controlPort.add(8081);
+/** A dynamic scenario's https configuration host and port (ScenarioView.configTls). */
+const CONFIG = { host: 'config.pinprick.test', port: 443, issuer: 'genuine' as const };
 const LIMITS = { headTimeoutMs: 100, handshakeTimeoutMs: 200, graceMs: 300, tunnelIdleMs: 400 };
 
 function setup(over: Partial<ConnectionSetup> = {}): ConnectionSetup {
@@ -204,6 +206,52 @@ const rows: Row[] = [
   },
   { situation: 'intercept-all: a valid host name is issued a leaf', setup: { interceptAll: true }, events: [connect('other.test:443'), bytes(clientHello('Other-1.test'))], record: {}, commands: [{ type: 'issue-leaf', name: 'Other-1.test' }] },
   { situation: 'intercept-all: a leaf that cannot be issued: malformed', setup: { interceptAll: true }, events: [connect('other.test:443'), bytes(clientHello('other.test')), { type: 'chain-failed', reason: 'bad name' }], record: { kind: 'malformed' }, detail: /could not issue a certificate for other\.test: bad name/ },
+  // A dynamic scenario's https configuration URL (issue 19): its host gets a leaf from the genuine hierarchy, never the scenario's chain.
+  {
+    situation: 'https configuration host through CONNECT: a leaf is issued for it; the accepted record says it was a configuration fetch over TLS and names no scenario',
+    setup: { scenario: { id: 'dynamic-genuine-https', hosts: [HOST], pins: ['LEAF', 'INT'], configTls: CONFIG } },
+    events: [connect(`${CONFIG.host}:443`), bytes(clientHello(CONFIG.host)), { type: 'chain-ready', pins: ['CFGLEAF', 'INT'] }, done, { type: 'app-data', requestLine: 'GET /c HTTP/1.1', note: 'served the genuine pin configuration' }],
+    record: { kind: 'accepted', via: 'connect', target: `${CONFIG.host}:443`, sni: CONFIG.host, chainPins: ['CFGLEAF', 'INT'], requestLine: 'GET /c HTTP/1.1' },
+    detail: /^a configuration fetch over TLS: the client accepted pinprick's certificate for config\.pinprick\.test .*; served the genuine pin configuration$/,
+    commands: [{ type: 'send', then: 'keep' }, { type: 'issue-leaf', name: CONFIG.host, issuer: 'genuine' }, { type: 'start-tls', chain: 'host-leaf', name: CONFIG.host }],
+  },
+  {
+    situation: "https configuration host served with the attacker's TLS (config.tls: rogue): the leaf is asked of the rogue hierarchy, and the record says so",
+    setup: { scenario: { id: 'dynamic-other-key-https-rogue', hosts: [HOST], pins: ['LEAF', 'INT'], configTls: { ...CONFIG, issuer: 'rogue' } } },
+    events: [connect(`${CONFIG.host}:443`), bytes(clientHello(CONFIG.host)), { type: 'chain-ready', pins: ['ROGUELEAF', 'ROGUEINT'] }, done, { type: 'app-data', requestLine: 'GET /c HTTP/1.1' }],
+    record: { kind: 'accepted', sni: CONFIG.host, chainPins: ['ROGUELEAF', 'ROGUEINT'] },
+    detail: /^a configuration fetch over TLS: the client accepted pinprick's certificate for config\.pinprick\.test \(the world's rogue hierarchy\)/,
+    commands: [{ type: 'issue-leaf', name: CONFIG.host, issuer: 'rogue' }],
+  },
+  {
+    situation: 'https configuration host on the direct listener (SNI): a leaf is issued for it',
+    setup: { listener: 'tls', scenario: { id: 'dynamic-genuine-https', hosts: [HOST], pins: ['LEAF', 'INT'], configTls: CONFIG } },
+    events: [bytes(clientHello(CONFIG.host))],
+    record: {},
+    commands: [{ type: 'issue-leaf', name: CONFIG.host }],
+  },
+  {
+    situation: 'https configuration host refused by the client: rejected, said to be on the configuration channel, no scenario named',
+    setup: { scenario: { id: 'dynamic-genuine-https', hosts: [HOST], pins: ['LEAF', 'INT'], configTls: CONFIG } },
+    events: [connect(`${CONFIG.host}:443`), bytes(clientHello(CONFIG.host)), { type: 'chain-ready', pins: ['CFGLEAF', 'INT'] }, unknownCa],
+    record: { kind: 'rejected', sni: CONFIG.host },
+    detail: /^on the https configuration channel of scenario dynamic-genuine-https: the client refused the chain with a unknown_ca alert$/,
+  },
+  {
+    situation: 'the configuration host on another port than the URL names: tunnelled like any host outside the scenario',
+    setup: { scenario: { id: 'dynamic-genuine-https', hosts: [HOST], pins: ['LEAF', 'INT'], configTls: CONFIG } },
+    events: [connect(`${CONFIG.host}:8443`)],
+    record: {},
+    commands: [{ type: 'connect-upstream', host: CONFIG.host, port: 8443 }],
+  },
+  {
+    situation: 'the API host of a scenario with an https configuration URL still gets the scenario chain, and the record names the scenario',
+    setup: { scenario: { id: 'dynamic-genuine-https', hosts: [HOST], pins: ['LEAF', 'INT'], configTls: CONFIG } },
+    events: [connect(), bytes(clientHello(HOST)), done, { type: 'app-data', requestLine: 'GET / HTTP/1.1' }],
+    record: { kind: 'accepted', sni: HOST, scenario: 'dynamic-genuine-https', chainPins: ['LEAF', 'INT'] },
+    detail: /^the client completed the handshake and sent application data$/,
+    commands: [{ type: 'start-tls', chain: 'scenario', name: HOST }],
+  },
   // The control API's port (issue 15, finding 4): a CONNECT to it on a local address is refused before any upstream.
   ...['127.0.0.1:8081', 'localhost:8081', '127.1:8081', '[::ffff:127.0.0.1]:8081', '0.0.0.0:8081', '[::1]:8081', 'API.localhost:8081'].map(
     (authority): Row => ({
@@ -285,6 +333,8 @@ describe('exactly one record per connection', () => {
     fc.constant(connect('bad')),
     fc.constant(bytes(clientHello(HOST))),
     fc.constant(bytes(clientHello('example.org'))),
+    fc.constant(connect(`${CONFIG.host}:443`)),
+    fc.constant(bytes(clientHello(CONFIG.host))),
     fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => bytes(Buffer.from(b))),
     fc.constant<ConnectionEvent>({ type: 'http-request', requestLine: 'GET http://x/ HTTP/1.1' }),
     fc.constant<ConnectionEvent>({ type: 'bad-request', status: 400, reason: 'bad' }),
@@ -308,8 +358,10 @@ describe('exactly one record per connection', () => {
         fc.boolean(),
         fc.array(event, { maxLength: 12 }),
         ending,
-        (listener, interceptAll, overloaded, events, end) => {
-          const m = new Connection(setup({ listener, interceptAll, ...(overloaded ? { overloaded: { limit: 1 } } : {}) }));
+        fc.boolean(),
+        (listener, interceptAll, overloaded, events, end, https) => {
+          const scenario = { id: 'dynamic-genuine-https', hosts: [HOST], pins: ['LEAF', 'INT'], ...(https ? { configTls: CONFIG } : {}) };
+          const m = new Connection(setup({ listener, interceptAll, scenario, ...(overloaded ? { overloaded: { limit: 1 } } : {}) }));
           let records = m.start().filter((c) => c.type === 'record').length;
           for (const e of events) {
             records += m.handle(e).filter((c) => c.type === 'record').length;

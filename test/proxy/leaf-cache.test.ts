@@ -142,4 +142,21 @@ describe('LeafCache refuses to issue for a name that is not a host name (whoever
       tmp.cleanup();
     }
   });
+
+  it("one name, two hierarchies: the genuine and the rogue leaf are issued and cached apart, each under its own intermediate", async () => {
+    const tmp = tempDir();
+    try {
+      const { world } = await openWorld({ certsDir: join(tmp.path, 'certs') });
+      const cache = new LeafCache(world, 4);
+      const genuine = await cache.get('config.test');
+      const rogue = await cache.get('config.test', 'rogue');
+      expect(genuine.pins).toEqual([world.key('genuine-leaf').pin.sha256, world.cert('genuine-intermediate').pin.sha256]);
+      expect(rogue.pins).toEqual([world.key('rogue-leaf').pin.sha256, world.cert('rogue-intermediate').pin.sha256]);
+      expect(cache.size).toBe(2);
+      expect(await cache.get('config.test', 'genuine')).toBe(genuine);
+      expect(await cache.get('config.test', 'rogue')).toBe(rogue);
+    } finally {
+      tmp.cleanup();
+    }
+  });
 });
