@@ -218,6 +218,25 @@ export function errorCode(err) {
 }
 
 /**
+ * The first TLS error decides the connection: `REJECT <code>` and exit 1 (a handshake the client
+ * refused, or the server's alert). Returns the function to call once the handshake is through, so
+ * a later error (after the client decided) is not reported as a second verdict.
+ */
+export function rejectOnTlsError(tls, deadline) {
+  let decided = false;
+  tls.on('error', (err) => {
+    if (decided) return;
+    decided = true;
+    clearTimeout(deadline.timer);
+    tls.destroy();
+    process.stdout.write(`REJECT ${errorCode(err)}\n`, () => process.exit(1));
+  });
+  return () => {
+    decided = true;
+  };
+}
+
+/**
  * The client has accepted the chain: send one request, read the answer until the server closes,
  * print `ACCEPT <status line>` and exit 0.
  */

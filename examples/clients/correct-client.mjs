@@ -14,7 +14,7 @@
 // pin mismatch (pinprick collects them: `{reportUri}` in a harness template).
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { errorCode, fail, openTransport, parseCli, postPinReport, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline, verifiedPath } from './common.mjs';
+import { fail, openTransport, parseCli, postPinReport, refuseAfterHandshake, rejectOnTlsError, sendRequestAndReport, spkiPin, startDeadline, verifiedPath } from './common.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 
@@ -40,16 +40,9 @@ async function main() {
     rejectUnauthorized: true,
     ALPNProtocols: ['http/1.1'],
   });
-  let decided = false;
-  tls.on('error', (err) => {
-    if (decided) return;
-    decided = true;
-    clearTimeout(deadline.timer);
-    tls.destroy();
-    process.stdout.write(`REJECT ${errorCode(err)}\n`, () => process.exit(1));
-  });
+  const decided = rejectOnTlsError(tls, deadline);
   tls.once('secureConnect', () => {
-    decided = true;
+    decided();
     if (cli.pins.size > 0) {
       const path = verifiedPath(tls);
       const pins = path.map((cert) => spkiPin(cert.raw));

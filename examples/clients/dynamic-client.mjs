@@ -36,7 +36,7 @@ import { request as httpRequest } from 'node:http';
 import { basename } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { errorCode, fail, finish, openTransport, parseCli, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline, verifiedPath } from './common.mjs';
+import { errorCode, fail, finish, openTransport, parseCli, refuseAfterHandshake, rejectOnTlsError, sendRequestAndReport, spkiPin, startDeadline, verifiedPath } from './common.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const NAIVE = ['unsigned', 'rollback', 'alg'];
@@ -222,16 +222,9 @@ async function main() {
     return fail(SCRIPT, err);
   }
   const tls = tlsConnect({ socket, ...(cli.servername === undefined ? {} : { servername: cli.servername }), host: cli.host, ca: cli.ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] });
-  let decided = false;
-  tls.on('error', (err) => {
-    if (decided) return;
-    decided = true;
-    clearTimeout(deadline.timer);
-    tls.destroy();
-    process.stdout.write(`REJECT ${errorCode(err)}\n`, () => process.exit(1));
-  });
+  const decided = rejectOnTlsError(tls, deadline);
   tls.once('secureConnect', () => {
-    decided = true;
+    decided();
     if (pins.size > 0 && enforce) {
       const path = verifiedPath(tls).map((cert) => spkiPin(cert.raw));
       if (!path.some((pin) => pins.has(pin))) return refuseAfterHandshake(tls, 'pin-mismatch', deadline);

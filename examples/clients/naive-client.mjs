@@ -18,7 +18,7 @@
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { ClientError, errorCode, fail, openTransport, parseCli, refuseAfterHandshake, sendRequestAndReport, spkiPin, startDeadline } from './common.mjs';
+import { ClientError, fail, openTransport, parseCli, refuseAfterHandshake, rejectOnTlsError, sendRequestAndReport, spkiPin, startDeadline } from './common.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 
@@ -100,16 +100,9 @@ async function main() {
     if (entry?.label === 'SERVER_HANDSHAKE_TRAFFIC_SECRET') capture(() => parser.setServerHandshakeSecret(entry.secret));
   });
 
-  let decided = false;
-  tls.on('error', (err) => {
-    if (decided) return;
-    decided = true;
-    clearTimeout(deadline.timer);
-    tls.destroy();
-    process.stdout.write(`REJECT ${errorCode(err)}\n`, () => process.exit(1));
-  });
+  const decided = rejectOnTlsError(tls, deadline);
   tls.once('secureConnect', () => {
-    decided = true;
+    decided();
     if (cli.pins.size > 0) {
       const sent = parser.certificates;
       if (wireError || !sent?.length) {
