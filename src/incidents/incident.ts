@@ -4,7 +4,7 @@
  * located errors. Pure loading and lookup; the CLI (`pinprick incidents`) only prints.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, ScenarioError } from '../errors.js';
 import { readBounded, TooLargeError } from '../input-files.js';
@@ -193,6 +193,8 @@ export interface Replay {
   run: string;
   /** `pinprick simulate` on its timeline, when that file exists. */
   simulate?: string;
+  /** `pinprick simulate` on each shipped contrast beside it (`timelines/<id>-*.yaml`: the same change for a better pin set, or another side of it). */
+  contrasts?: string[];
 }
 
 /** The incident's timeline file (absolute), when it names one; it may not be written yet. */
@@ -212,7 +214,11 @@ export function shippedTimelineFiles(): string[] {
  * The exact commands that replay an incident, to run from the pinprick folder; the simulate
  * command only when its timeline exists (the caller looks: {@link timelineFile}).
  */
-export function replayCommands(incident: Incident, timelineExists: boolean): Replay {
+export function replayCommands(incident: Incident, timelineExists: boolean, timelines: readonly string[] = []): Replay {
   const run = `pinprick run --scenarios ${incident.id} --profile ${incident.profile ?? DEFAULT_REPLAY_PROFILE} --report reports/${incident.id} --client '${REFERENCE_CLIENT}'`;
-  return { run, ...(incident.timeline && timelineExists ? { simulate: `pinprick simulate ${incident.timeline}` } : {}) };
+  const contrasts = timelines
+    .map((f) => basename(f))
+    .filter((name) => name.startsWith(`${incident.id}-`) && /\.ya?ml$/.test(name))
+    .map((name) => `pinprick simulate timelines/${name}`);
+  return { run, ...(incident.timeline && timelineExists ? { simulate: `pinprick simulate ${incident.timeline}` } : {}), ...(contrasts.length ? { contrasts } : {}) };
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findIncident, loadShippedIncidents, replayCommands, timelineFile } from '../../src/incidents/incident.js';
+import { findIncident, loadShippedIncidents, replayCommands, shippedTimelineFiles, timelineFile } from '../../src/incidents/incident.js';
 import { incidentLines } from '../../src/cli/commands/incidents.js';
 import { loadCatalog } from '../../src/scenario/scenario.js';
 import { defaultWorldSpec } from '../../src/world/spec.js';
@@ -47,12 +47,14 @@ describe('pinprick incidents', () => {
     expect(r.code, r.stderr).toBe(0);
     const barclays = findIncident(incidents, 'barclays-2016');
     const timeline = timelineFile(barclays)!;
-    expect(r.stdout.trimEnd()).toBe(incidentLines(barclays, catalog, replayCommands(barclays, existsSync(timeline))).join('\n'));
+    expect(r.stdout.trimEnd()).toBe(incidentLines(barclays, catalog, replayCommands(barclays, existsSync(timeline), shippedTimelineFiles())).join('\n'));
     expect(r.stdout).toMatch(/^date: 2016-11-24 {3}changes: intermediate {3}file: incidents\/barclays-2016\.yaml$/m);
     expect(r.stdout).toMatch(/^ {2}rotation-intermediate +depends-on-pins +Intermediate rotated$/m);
     expect(r.stdout).toContain(`  pinprick run --scenarios barclays-2016 --profile intermediate-only --report reports/barclays-2016 --client 'node examples/clients/correct-client.mjs --url {url} --proxy {proxy} --cafile {cafile} --pins "$PINPRICK_PINS"'`);
     // The simulate command only once the timeline file exists.
     expect(r.stdout.includes('pinprick simulate timelines/barclays-2016.yaml')).toBe(existsSync(timeline));
+    // And each contrast beside it (timelines/<id>-*.yaml): the same change for the app that shipped a backup pin.
+    expect(r.stdout).toContain('  pinprick simulate timelines/barclays-2016-backup.yaml');
   });
 
   it('show --json: the incident and its replay commands', async () => {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { incidentLines } from '../../src/cli/commands/incidents.js';
-import { CHANGE_IDS, loadShippedIncidents, replayCommands } from '../../src/incidents/incident.js';
+import { CHANGE_IDS, loadShippedIncidents, replayCommands, shippedTimelineFiles } from '../../src/incidents/incident.js';
 import { incidentsTableMarkdown, withIncidents } from '../../src/report/incidents-table.js';
 import { loadCatalog } from '../../src/scenario/scenario.js';
 import { defaultWorldSpec } from '../../src/world/spec.js';
@@ -14,7 +14,7 @@ import { defaultWorldSpec } from '../../src/world/spec.js';
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const catalog = loadCatalog(defaultWorldSpec());
 const incidents = loadShippedIncidents(catalog);
-const regenerate = (readme: string) => withIncidents(readme, incidents, (i, r) => incidentLines(i, catalog, r), (i) => replayCommands(i, true));
+const regenerate = (readme: string) => withIncidents(readme, incidents, (i, r) => incidentLines(i, catalog, r), (i) => replayCommands(i, true, shippedTimelineFiles()));
 
 describe('the incident catalog in the README', () => {
   it('is the files rendered (run npm run readme:incidents after changing incidents/*.yaml)', () => {

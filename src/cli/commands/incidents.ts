@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { findIncident, incidentDate, incidentFile, loadShippedIncidents, replayCommands, timelineFile, type Incident, type Replay } from '../../incidents/incident.js';
+import { findIncident, incidentDate, incidentFile, loadShippedIncidents, replayCommands, shippedTimelineFiles, timelineFile, type Incident, type Replay } from '../../incidents/incident.js';
 import { loadCatalog, type Scenario } from '../../scenario/scenario.js';
 import { defaultWorldSpec } from '../../world/spec.js';
 import { out, table, wrapText } from '../output.js';
@@ -15,7 +15,7 @@ function incidentJson(incident: Incident): Record<string, unknown> {
 /** The replay commands, the simulate one when the timeline file exists. */
 function replayOf(incident: Incident): Replay {
   const timeline = timelineFile(incident);
-  return replayCommands(incident, timeline !== undefined && existsSync(timeline));
+  return replayCommands(incident, timeline !== undefined && existsSync(timeline), shippedTimelineFiles());
 }
 
 const WIDTH = 100;
@@ -45,6 +45,7 @@ export function incidentLines(incident: Incident, catalog: readonly Scenario[], 
   list('sources', incident.sources);
   lines.push('', 'replay (from the pinprick folder):', `  ${replay.run}`);
   if (replay.simulate) lines.push(`  ${replay.simulate}`);
+  for (const contrast of replay.contrasts ?? []) lines.push(`  ${contrast}`);
   return lines;
 }
 
