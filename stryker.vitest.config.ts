@@ -11,6 +11,8 @@ export default defineConfig({
     ...base.test,
     // Row-against-openssl checks cannot kill a mutant (test/helpers/openssl-verify.ts).
     env: { ...base.test?.env, PINPRICK_MUTATE: '1' },
+    // Each file in a fresh process, as when the mutation score was measured (npm test shares one).
+    isolate: true,
     // Full row names: vitest shortens $what to 40 characters with an ellipsis, and Stryker's
     // per-test filter then matches no test, so those rows never ran against a mutant.
     chaiConfig: { ...base.test?.chaiConfig, truncateThreshold: 0 },
