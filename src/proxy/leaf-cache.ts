@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { hostNameProblem } from '../model/hostname.js';
 import { pemOf } from '../world/pem.js';
 import { issueCertificate } from '../world/recipe.js';
+import { serverContext } from './server-context.js';
 import type { World } from '../world/world.js';
 
 /**
@@ -94,7 +95,7 @@ export class LeafCache {
       now: new Date(),
     });
     return {
-      context: createSecureContext({ key: leaf.key.export({ type: 'pkcs8', format: 'pem' }), cert: pemOf(der, 'CERTIFICATE') + pemOf(issuer.der, 'CERTIFICATE') }),
+      context: serverContext(leaf.key.export({ type: 'pkcs8', format: 'pem' }), pemOf(der, 'CERTIFICATE') + pemOf(issuer.der, 'CERTIFICATE')),
       pins: [leaf.pin.sha256, issuer.pin.sha256],
     };
   }

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, maxHeaderSize, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { createSecureContext, TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { pemOf } from '../world/pem.js';
 import type { World } from '../world/world.js';
 import type { PresentedScenario } from '../scenario/materialize.js';
@@ -11,6 +11,7 @@ import { fetchAnswer, fetchableFor, FetchStream } from './fetchable.js';
 import { ForbiddenTargets } from './forbidden.js';
 import { LeafCache, type ChainContext } from './leaf-cache.js';
 import { closeServer, defaultMaxConnections, listenAll } from './listeners.js';
+import { serverContext } from './server-context.js';
 import { isPinReportBody, PinReportStream, readPinReport, reportSender, type PinReport } from './pin-reports.js';
 import { plainHttpHandler, readBody } from './plain-http.js';
 import { RecordLog, type LogFailure } from './record-log.js';
@@ -191,7 +192,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       const pins = s.chain.map((x) => x.pin.sha256);
       c = {
         context: {
-          context: createSecureContext({ key: s.leafKey.export({ type: 'pkcs8', format: 'pem' }), cert: s.chain.map((x) => pemOf(x.der, 'CERTIFICATE')).join('') }),
+          context: serverContext(s.leafKey.export({ type: 'pkcs8', format: 'pem' }), s.chain.map((x) => pemOf(x.der, 'CERTIFICATE')).join('')),
           pins,
         },
         view: { id: s.scenario.id, hosts: s.hosts, pins, ...(options.expect ? { expected: expectedOf(options.expect, s) } : {}), ...configTlsView(s) },
