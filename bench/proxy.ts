@@ -6,18 +6,23 @@
  * References:
  * - CONNECT: a *minimal Node CONNECT proxy*: http.createServer() whose 'connect' handler answers
  *   `200 Connection Established`, wraps the socket in `new tls.TLSSocket(socket, { isServer: true,
- *   secureContext })` and hands it to an http.Server ('connection') that answers what pinprick answers (the same headers and body, from scenarioAnswer()). It
- *   records nothing; pinprick records one verdict per connection (counted in its process).
+ *   secureContext })` and hands it to an http.Server ('connection') that answers what pinprick
+ *   answers (the same headers and body, from scenarioAnswer()). It records nothing; pinprick
+ *   records one verdict per connection (counted in its process). Node's defaults issue session
+ *   tickets, pinprick issues none a client can redeem, so one more row compares pinprick with the
+ *   same minimal proxy with SSL_OP_NO_TICKET (like for like).
  * - direct: a bare `tls.createServer` with the same chain and the same tiny http.Server.
  *
  * How: the servers under test run in child processes pinned to CPU 0 (`taskset -c 0`), the load
- * generator (bench/lib/tls-load.ts) in another child pinned to CPU 1; this process only
- * orchestrates. Each workload runs R short rounds per server, A/B interleaved (ABBA...) so drift
- * hits both sides alike; medians are quoted. Two figures per side: transactions per second of wall
- * time, and transactions per CPU-second of the server process (/proc user + system time): on a
- * 2-core machine a Node TLS client costs about as much CPU per handshake as the server, so the
- * load generator on its one core is often the limit (printed: CPU use of each process), and then
- * the per-CPU-second figure is the fair measure of the server's cost.
+ * client on CPU 1; this process only orchestrates. The load client is Go's (bench/lib/https-load.go,
+ * built at start; `--load node` for bench/lib/tls-load.ts, used anyway when `go` is missing): a
+ * Node TLS client costs about as much CPU per handshake as the server it loads, so a Node load
+ * saturates its core first and wall rates then measure the client; Go's client costs about half,
+ * so the server's core is the limit, as when issue 13's figures were taken. Each workload runs R
+ * short rounds per server, A/B interleaved (ABBA...) so drift hits both sides alike; medians are
+ * quoted. Two figures per side: transactions per second of wall time (the server's capacity when
+ * its CPU use is near 100 %), and transactions per CPU-second of the server process (/proc user +
+ * system time; printed: CPU use of each process).
  *
  * Workloads (ECDSA P-256 by default, `--keys ec-p256,rsa-2048` for more):
  * - CONNECT, new connection per transaction (full handshake + one request), concurrency 16 and 64;
@@ -25,18 +30,19 @@
  * - direct TLS, new connections and keep-alive, concurrency 16 (pinprick's TLS port vs bare).
  * Target: pinprick >= 1.0x the minimal CONNECT proxy for new connections and keep-alive (both figures).
  *
- * Memory: fresh pinprick and minimal-proxy processes each take K rounds of N new CONNECT
- * connections (concurrency 64, rounds interleaved); RSS (VmRSS) is printed after each round, then
+ * Memory: fresh pinprick and minimal-proxy processes each take a warm-up round (N/3), a full GC,
+ * then K rounds of N new CONNECT connections (concurrency 64, rounds interleaved); RSS (VmRSS) is
+ * printed after each round, then
  * the V8 heap in use after a forced full GC (the children run with --expose-gc), which tells
  * retained memory (a leak) from garbage not yet collected.
  * Targets: pinprick's RSS flat within 10 % across rounds, and <= 1.3x the minimal proxy's.
  *
  * Run: npm run bench:proxy     or     npx tsx bench/proxy.ts [seconds-per-round]
  *   --rounds R (5)  --keys ec-p256[,rsa-2048]  --rss-conns N (30000)  --rss-rounds K (3)
- *   --no-rss  --only-rss  --no-direct  --window N (pinprick's in-memory verdict window)
+ *   --no-rss  --only-rss  --no-direct  --window N (pinprick's in-memory verdict window)  --load go|node
  * Quick: npx tsx bench/proxy.ts 1 --rounds 3 --rss-conns 2000
  */
-import { type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -44,6 +50,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { constants } from 'node:crypto';
 import { cpuMs, median, parseFlags, rssMiB, sleep, spawnPinned, stopChild, TASKSET } from './lib/proc.js';
 import type { KeyType } from '../src/world/keys.js';
 import { runLoad, type LoadJob, type LoadResult } from './lib/tls-load.js';
@@ -51,11 +58,12 @@ import { runLoad, type LoadJob, type LoadResult } from './lib/tls-load.js';
 const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');
 
-type Kind = 'pinprick' | 'minimal' | 'bare';
+type Kind = 'pinprick' | 'minimal' | 'minimal-no-ticket' | 'bare';
 interface Ports {
   pinprickProxy?: number;
   pinprickTls?: number;
   minimal?: number;
+  minimalNoTicket?: number;
   bare?: number;
 }
 interface Stats {
@@ -81,9 +89,11 @@ async function serverMain(kinds: Kind[], dir: string, keyType: string): Promise<
   const answer = (): HttpServer => createHttpServer((_req, res) => res.writeHead(200, headers).end(body));
   const key = readFileSync(join(dir, `${keyType}.key.pem`));
   const cert = readFileSync(join(dir, `${keyType}.chain.pem`));
-  if (kinds.includes('minimal')) {
-    // The reference CONNECT proxy: nothing but what a MITM test proxy cannot do without.
-    const secureContext = createSecureContext({ key, cert });
+  // The reference CONNECT proxy: nothing but what a MITM test proxy cannot do without. Node's
+  // defaults issue TLS session tickets; pinprick issues none a client can redeem (every connection
+  // is a full handshake: src/proxy/server-context.ts), so a like-for-like variant turns them off too.
+  const minimal = async (noTicket: boolean): Promise<number> => {
+    const secureContext = createSecureContext({ key, cert, ...(noTicket ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}) });
     const http = answer();
     const proxy = createHttpServer();
     proxy.on('connect', (_req, socket: Socket, head: Buffer) => {
@@ -95,8 +105,10 @@ async function serverMain(kinds: Kind[], dir: string, keyType: string): Promise<
       http.emit('connection', t);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    ports.minimal = (proxy.address() as AddressInfo).port;
-  }
+    return (proxy.address() as AddressInfo).port;
+  };
+  if (kinds.includes('minimal')) ports.minimal = await minimal(false);
+  if (kinds.includes('minimal-no-ticket')) ports.minimalNoTicket = await minimal(true);
   if (kinds.includes('bare')) {
     const http = answer();
     const bare = createTlsServer({ key, cert, ALPNProtocols: ['http/1.1'] });
@@ -180,12 +192,61 @@ interface Run extends LoadResult {
   loadCpu: number;
 }
 
+/** A load generator pinned to CPU 1: runs one job at a time. */
+interface Load {
+  readonly name: string;
+  run(job: LoadJob): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+/** The Node load generator (bench/lib/tls-load.ts) in a child process. */
+function nodeLoad(): Load {
+  const child = new Child(1, ['load']);
+  return { name: 'Node (bench/lib/tls-load.ts)', run: (job) => child.ask<LoadResult>(job, (job.seconds + 60) * 1000), stop: () => child.stop() };
+}
+
+/**
+ * The Go load client (bench/lib/https-load.go), built into `dir` once, one process per job. It
+ * checks every body against `bodyFile`. Undefined when `go` is not installed.
+ */
+function goLoad(dir: string, bodyFile: string): Load | undefined {
+  const binary = join(dir, 'https-load');
+  const source = fileURLToPath(new URL('./lib/https-load.go', import.meta.url));
+  // GOFLAGS=-mod=mod and a GOPATH-free build of one file: no module, no network.
+  const built = spawnSync('go', ['build', '-o', binary, source], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GO111MODULE: 'off' } });
+  if (built.error || built.status !== 0) {
+    if (!built.error) console.error(`note: go build of bench/lib/https-load.go failed: ${built.stderr.toString().trim().split('\n').at(-1)}`);
+    return undefined;
+  }
+  return {
+    name: 'Go (bench/lib/https-load.go)',
+    run: (job) =>
+      new Promise<LoadResult>((resolve, reject) => {
+        const args = ['-c', String(job.concurrency), '-d', String(job.seconds), '-mode', job.mode, '-body', bodyFile, ...(job.count ? ['-n', String(job.count)] : [])];
+        args.push(...(job.proxyPort ? ['-proxy', `http://127.0.0.1:${job.proxyPort}`] : ['-addr', `127.0.0.1:${job.port}`]));
+        const child = spawnPinned(1, binary, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), (job.seconds + 60) * 1000);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          try {
+            resolve(JSON.parse(out) as LoadResult);
+          } catch {
+            reject(new Error(`the Go load client exited (${code}) without a result`));
+          }
+        });
+      }),
+    stop: async () => undefined,
+  };
+}
+
 /** One load job against one server child; server CPU share from /proc. */
-async function measure(load: Child, server: Child, job: LoadJob): Promise<Run> {
+async function measure(load: Load, server: Child, job: LoadJob): Promise<Run> {
   const pid = server.proc.pid!;
   const c0 = cpuMs(pid);
   const t0 = performance.now();
-  const r = await load.ask<LoadResult>(job, (job.seconds + 60) * 1000);
+  const r = await load.run(job);
   const wall = performance.now() - t0;
   const serverMs = cpuMs(pid) - c0;
   return { ...r, rate: r.done / r.elapsed, capacity: r.done / (serverMs / 1000), serverCpu: serverMs / wall, loadCpu: r.cpuMs / (r.elapsed * 1000) };
@@ -212,6 +273,7 @@ async function orchestrate(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'pinprick-bench-'));
   const children: Child[] = [];
+  const loads: Load[] = [];
   const spawnServer = async (kinds: Kind[], keyType: string) => {
     const s = await startServer(kinds, dir, keyType);
     children.push(s.child);
@@ -234,9 +296,14 @@ async function orchestrate(): Promise<void> {
       writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('utf8') }));
     }
 
-    const load = new Child(1, ['load']);
-    children.push(load);
-    console.error(`pinning: servers on CPU 0, load generator on CPU 1${TASKSET ? '' : ' (NOT pinned: taskset missing)'}; ${seconds} s rounds x ${rounds}, A/B interleaved`);
+    const bodyFile = join(dir, 'body');
+    writeFileSync(bodyFile, (JSON.parse(readFileSync(join(dir, 'answer.json'), 'utf8')) as { body: string }).body);
+    const wanted = flags.str('load', 'go');
+    const go = wanted === 'go' ? goLoad(dir, bodyFile) : undefined;
+    if (wanted === 'go' && !go) console.error('note: go is not installed (Debian package golang-go): the Node load generator is used, which saturates its core before the servers do');
+    const load = go ?? nodeLoad();
+    loads.push(load);
+    console.error(`pinning: servers on CPU 0, load generator (${load.name}) on CPU 1${TASKSET ? '' : ' (NOT pinned: taskset missing)'}; ${seconds} s rounds x ${rounds}, A/B interleaved`);
 
     if (doThroughput) {
       out.push(`Throughput, per second, median of ${rounds} rounds of ${seconds} s per side (A/B interleaved), loopback; servers on CPU 0, load on CPU 1.`);
@@ -246,11 +313,13 @@ async function orchestrate(): Promise<void> {
       out.push(['key', 'workload', 'conc.', 'reference /s', 'pinprick /s', 'ratio', 'ref per server CPU-s', 'pinprick per server CPU-s', 'ratio', 'target', 'CPU use ref / pinprick / load', 'pinprick verdicts'].join(' | '));
       for (const keyType of keyTypes) {
         const pin = await spawnServer(['pinprick'], keyType);
-        const ref = await spawnServer(['minimal', 'bare'], keyType);
-        const workloads: { label: string; mode: LoadJob['mode']; concurrency: number; direct: boolean }[] = [
+        const ref = await spawnServer(['minimal', 'minimal-no-ticket', 'bare'], keyType);
+        const workloads: { label: string; mode: LoadJob['mode']; concurrency: number; direct: boolean; noTicket?: boolean }[] = [
           { label: 'CONNECT: new connection + 1 request', mode: 'new', concurrency: 16, direct: false },
           { label: 'CONNECT: new connection + 1 request', mode: 'new', concurrency: 64, direct: false },
           { label: 'CONNECT: keep-alive requests', mode: 'keepalive', concurrency: 16, direct: false },
+          // Like for like: the same reference with session tickets off, as pinprick has them.
+          { label: 'CONNECT: new connection + 1 request', mode: 'new', concurrency: 16, direct: false, noTicket: true },
           ...(doDirect
             ? [
                 { label: 'direct TLS: new connection + 1 request', mode: 'new' as const, concurrency: 16, direct: true },
@@ -264,7 +333,7 @@ async function orchestrate(): Promise<void> {
           await measure(load, ref.child, { mode: w.mode, proxyPort: ref.ports.minimal, seconds: 1, concurrency: 16 });
         }
         for (const w of workloads) {
-          const refJob: LoadJob = { mode: w.mode, concurrency: w.concurrency, seconds, ...(w.direct ? { port: ref.ports.bare } : { proxyPort: ref.ports.minimal }) };
+          const refJob: LoadJob = { mode: w.mode, concurrency: w.concurrency, seconds, ...(w.direct ? { port: ref.ports.bare } : { proxyPort: w.noTicket ? ref.ports.minimalNoTicket : ref.ports.minimal }) };
           const pinJob: LoadJob = { mode: w.mode, concurrency: w.concurrency, seconds, ...(w.direct ? { port: pin.ports.pinprickTls } : { proxyPort: pin.ports.pinprickProxy }) };
           const refRuns: Run[] = [];
           const pinRuns: Run[] = [];
@@ -297,7 +366,7 @@ async function orchestrate(): Promise<void> {
           out.push(
             [
               keyType,
-              `${w.label} (vs ${w.direct ? 'bare TLS server' : 'minimal CONNECT proxy'})`,
+              `${w.label} (vs ${w.direct ? 'bare TLS server' : w.noTicket ? 'minimal CONNECT proxy without session tickets' : 'minimal CONNECT proxy'})`,
               String(w.concurrency),
               refRate.toFixed(0),
               pinRate.toFixed(0),
@@ -305,7 +374,7 @@ async function orchestrate(): Promise<void> {
               refCap.toFixed(0),
               pinCap.toFixed(0),
               `${(pinCap / refCap).toFixed(2)}x`,
-              w.direct ? '-' : '>= 1.00x (both)',
+              w.direct || w.noTicket ? '-' : '>= 1.00x (both)',
               `${pct(median(refRuns.map((x) => x.serverCpu)))} / ${pct(median(pinRuns.map((x) => x.serverCpu)))} / ${pct(median([...refRuns, ...pinRuns].map((x) => x.loadCpu)))}`,
               `${verdicts} for ${pinTransactions} connections`,
             ].join(' | '),
@@ -319,7 +388,7 @@ async function orchestrate(): Promise<void> {
     if (doRss) {
       const keyType = keyTypes[0]!;
       out.push('');
-      out.push(`Memory (${keyType}): fresh processes, ${rssRounds} rounds of ${rssConns} new CONNECT connections each (concurrency 64, rounds interleaved), RSS after each round (MiB).`);
+      out.push(`Memory (${keyType}): fresh processes, a warm-up round then ${rssRounds} rounds of ${rssConns} new CONNECT connections each (concurrency 64, rounds interleaved), RSS after each round (MiB).`);
       const pin = await spawnServer(['pinprick'], keyType);
       const ref = await spawnServer(['minimal'], keyType);
       const sides = [
@@ -327,6 +396,17 @@ async function orchestrate(): Promise<void> {
         { name: 'minimal proxy', s: ref, port: ref.ports.minimal!, rss: [] as number[], heap: [] as number[], rates: [] as number[], errors: {} as Record<string, number>, verdicts: [] as number[] },
       ];
       const start = sides.map((x) => rssMiB(x.s.child.proc.pid!));
+      // A warm-up round first (JIT code, the heap's first growth, the verdict window filling),
+      // then a full GC, so the measured rounds all start from the same state: flat means no growth
+      // with the run, not that start-up is free. Its RSS is printed too.
+      const warm = Math.max(1_000, Math.round(rssConns / 3));
+      const afterWarmUp: number[] = [];
+      for (const side of sides) {
+        await measure(load, side.s.child, { mode: 'new', proxyPort: side.port, concurrency: 64, count: warm, seconds: Math.max(120, warm / 50) });
+        await sleep(1000);
+        afterWarmUp.push(rssMiB(side.s.child.proc.pid!));
+        await side.s.child.ask<Stats>('stats-gc', 10_000);
+      }
       for (let r = 0; r < rssRounds; r++) {
         for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
           const run = await measure(load, side.s.child, { mode: 'new', proxyPort: side.port, concurrency: 64, count: rssConns, seconds: Math.max(120, rssConns / 50) });
@@ -340,8 +420,8 @@ async function orchestrate(): Promise<void> {
           console.error(`  RSS round ${r + 1}/${rssRounds} ${side.name}: ${run.done} transactions at ${run.rate.toFixed(0)}/s, RSS ${side.rss.at(-1)!.toFixed(1)} MiB, heap after GC ${side.heap.at(-1)!.toFixed(1)} MiB`);
         }
       }
-      out.push(['server', 'at start', ...Array.from({ length: rssRounds }, (_, i) => `after round ${i + 1}`), 'transactions/s (median)', 'errors'].join(' | '));
-      sides.forEach((x, i) => out.push([x.name, start[i]!.toFixed(1), ...x.rss.map((v) => v.toFixed(1)), median(x.rates).toFixed(0), fmtErrors(x.errors) || 'none'].join(' | ')));
+      out.push(['server', 'at start', `after a warm-up round of ${warm}`, ...Array.from({ length: rssRounds }, (_, i) => `after round ${i + 1}`), 'transactions/s (median)', 'errors'].join(' | '));
+      sides.forEach((x, i) => out.push([x.name, start[i]!.toFixed(1), afterWarmUp[i]!.toFixed(1), ...x.rss.map((v) => v.toFixed(1)), median(x.rates).toFixed(0), fmtErrors(x.errors) || 'none'].join(' | ')));
       out.push(`V8 heap in use after a full GC, after each round (MiB; what is retained, unlike RSS which also holds garbage not yet collected): ${sides.map((x) => `${x.name} ${x.heap.map((v) => v.toFixed(1)).join(' / ')}`).join('; ')}`);
       const [p, m] = sides as [(typeof sides)[0], (typeof sides)[0]];
       const spread = (Math.max(...p.rss) - Math.min(...p.rss)) / Math.min(...p.rss);
@@ -352,6 +432,7 @@ async function orchestrate(): Promise<void> {
     }
   } finally {
     for (const c of children) await c.stop();
+    for (const l of loads) await l.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(out.join('\n'));
