@@ -22,8 +22,8 @@
  * checks every body byte for byte against what that proxy should send.
  *
  * How: the proxies and the origin run as separate processes pinned to CPU 0 (`taskset -c 0`), the
- * load client (Go's net/http, built from the source below into the temp dir; http.Transport with
- * the proxy, keep-alive or DisableKeepAlives) pinned to CPU 1. Each workload runs R rounds per
+ * load client (Go's net/http: bench/lib/http-load.go, built into the temp dir; one http.Transport
+ * and one connection per worker, keep-alive or DisableKeepAlives) pinned to CPU 1. Each workload runs R rounds per
  * proxy in rotating order, so the machine's drift (20-35 % between runs) hits all alike; medians
  * quoted. Figures: requests per second of wall time, requests per CPU-second of the proxy process
  * (/proc user + system), p50 and p99 latency (client side), RSS after all rounds.
@@ -131,104 +131,6 @@ server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().
 ${STATS}
 `;
 
-/** The load client (Go's net/http through the proxy): JSON result on stdout. */
-const LOAD_GO = `package main
-
-import (
-	"bytes"
-	"encoding/json"
-	"flag"
-	"io"
-	"net/http"
-	"net/url"
-	"os"
-	"sort"
-	"strings"
-	"sync"
-	"syscall"
-	"time"
-)
-
-func main() {
-	proxy := flag.String("proxy", "", "proxy URL")
-	target := flag.String("url", "", "URL to GET through the proxy")
-	conc := flag.Int("c", 16, "concurrent workers")
-	secs := flag.Float64("d", 2, "seconds")
-	mode := flag.String("mode", "keepalive", "keepalive or new (a new connection per request)")
-	bodyFile := flag.String("body", "", "file with the body every response must have")
-	flag.Parse()
-	want, err := os.ReadFile(*bodyFile)
-	if err != nil {
-		panic(err)
-	}
-	pu, err := url.Parse(*proxy)
-	if err != nil {
-		panic(err)
-	}
-	tr := &http.Transport{Proxy: http.ProxyURL(pu), DisableKeepAlives: *mode == "new", MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, DisableCompression: true, ResponseHeaderTimeout: 10 * time.Second}
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	deadline := time.Now().Add(time.Duration(*secs * float64(time.Second)))
-	lat := make([][]time.Duration, *conc)
-	var mu sync.Mutex
-	errs := map[string]int{}
-	fail := func(k string) {
-		if len(k) > 60 {
-			k = k[len(k)-60:]
-		}
-		mu.Lock()
-		errs[k]++
-		mu.Unlock()
-		time.Sleep(5 * time.Millisecond) // no busy loop against a dead server
-	}
-	var ru0 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := 0; i < *conc; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				t0 := time.Now()
-				resp, err := client.Get(*target)
-				if err != nil {
-					s := err.Error()
-					fail(strings.TrimSpace(s[strings.LastIndex(s, ": ")+1:]))
-					continue
-				}
-				b, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					fail("body: " + err.Error())
-				} else if resp.StatusCode != 200 {
-					fail("HTTP " + resp.Status)
-				} else if !bytes.Equal(b, want) {
-					fail("body differs from the expected one")
-				} else {
-					lat[i] = append(lat[i], time.Since(t0))
-				}
-			}
-		}(i)
-	}
-	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	cpu := float64((ru.Utime.Nano()+ru.Stime.Nano())-(ru0.Utime.Nano()+ru0.Stime.Nano())) / 1e6
-	all := []time.Duration{}
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
-	q := func(p float64) float64 {
-		if len(all) == 0 {
-			return -1
-		}
-		return float64(all[int(p*float64(len(all)-1))].Microseconds()) / 1000
-	}
-	json.NewEncoder(os.Stdout).Encode(map[string]interface{}{"done": len(all), "elapsed": elapsed, "errors": errs, "p50Ms": q(0.5), "p99Ms": q(0.99), "cpuMs": cpu})
-}
-`;
 
 interface LoadResult {
   done: number;
@@ -399,8 +301,8 @@ try {
   if (!body) throw new Error(`${SCENARIO} has no fetchable ${CONFIG_URL}`);
   writeFileSync(join(dir, 'body.der'), body);
   writeFileSync(join(dir, 'tampered.der'), tamper(body));
-  writeFileSync(join(dir, 'load.go'), LOAD_GO);
-  execFileSync('go', ['build', '-o', join(dir, 'load'), join(dir, 'load.go')], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The benches' one Go load client (one connection per worker; p50/p99 of each run).
+  execFileSync('go', ['build', '-o', join(dir, 'load'), fileURLToPath(new URL('./lib/http-load.go', import.meta.url))], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GO111MODULE: 'off' } });
   console.error(`proxies and origin on CPU 0, Go load client on CPU 1${TASKSET ? '' : ' (NOT pinned: taskset missing)'}; ${seconds} s rounds x ${rounds} per proxy, rotating order; C=${concurrency}`);
 
   // Start-up: spawn -> listening, 3 rotations; http-mitm-proxy with an empty CA folder and with the one it wrote.

@@ -14,7 +14,7 @@
  * - direct: a bare `tls.createServer` with the same chain and the same tiny http.Server.
  *
  * How: the servers under test run in child processes pinned to CPU 0 (`taskset -c 0`), the load
- * client on CPU 1; this process only orchestrates. The load client is Go's (bench/lib/https-load.go,
+ * client on CPU 1; this process only orchestrates. The load client is Go's (bench/lib/http-load.go,
  * built at start; `--load node` for bench/lib/tls-load.ts, used anyway when `go` is missing): a
  * Node TLS client costs about as much CPU per handshake as the server it loads, so a Node load
  * saturates its core first and wall rates then measure the client; Go's client costs about half,
@@ -206,20 +206,20 @@ function nodeLoad(): Load {
 }
 
 /**
- * The Go load client (bench/lib/https-load.go), built into `dir` once, one process per job. It
+ * The Go load client (bench/lib/http-load.go), built into `dir` once, one process per job. It
  * checks every body against `bodyFile`. Undefined when `go` is not installed.
  */
 function goLoad(dir: string, bodyFile: string): Load | undefined {
-  const binary = join(dir, 'https-load');
-  const source = fileURLToPath(new URL('./lib/https-load.go', import.meta.url));
-  // GOFLAGS=-mod=mod and a GOPATH-free build of one file: no module, no network.
+  const binary = join(dir, 'http-load');
+  const source = fileURLToPath(new URL('./lib/http-load.go', import.meta.url));
+  // One file, outside any module (GO111MODULE=off): nothing to fetch.
   const built = spawnSync('go', ['build', '-o', binary, source], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GO111MODULE: 'off' } });
   if (built.error || built.status !== 0) {
-    if (!built.error) console.error(`note: go build of bench/lib/https-load.go failed: ${built.stderr.toString().trim().split('\n').at(-1)}`);
+    if (!built.error) console.error(`note: go build of bench/lib/http-load.go failed: ${built.stderr.toString().trim().split('\n').at(-1)}`);
     return undefined;
   }
   return {
-    name: 'Go (bench/lib/https-load.go)',
+    name: 'Go (bench/lib/http-load.go)',
     run: (job) =>
       new Promise<LoadResult>((resolve, reject) => {
         const args = ['-c', String(job.concurrency), '-d', String(job.seconds), '-mode', job.mode, '-body', bodyFile, ...(job.count ? ['-n', String(job.count)] : [])];

@@ -1,6 +1,7 @@
-// The load client of bench/proxy.ts: HTTPS through an HTTP CONNECT proxy (or direct TLS), one new
-// connection per request or keep-alive, Go's net/http and crypto/tls. It prints one JSON line:
-// {"done", "elapsed", "errors", "cpuMs"}.
+// The load client of the benches (bench/proxy.ts, bench/config-channel.ts): HTTP or HTTPS through
+// a proxy (CONNECT for https URLs, a proxy request for http ones) or direct TLS, one new connection
+// per request or keep-alive, Go's net/http and crypto/tls. It prints one JSON line:
+// {"done", "elapsed", "errors", "p50Ms", "p99Ms", "cpuMs"}.
 //
 // Why Go: a Node TLS client costs about as much CPU per handshake as the server it loads, so a Node
 // load generator on one core saturates before a server on the other (bench/lib/tls-load.ts); Go's
@@ -23,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,7 +69,8 @@ func main() {
 		return &http.Client{Transport: tr, Timeout: 10 * time.Second}, tr
 	}
 	deadline := time.Now().Add(time.Duration(*secs * float64(time.Second)))
-	var started, done int64
+	var started int64
+	lat := make([][]time.Duration, *conc)
 	var mu sync.Mutex
 	errs := map[string]int{}
 	fail := func(k string) {
@@ -85,11 +88,12 @@ func main() {
 	var wg sync.WaitGroup
 	for i := 0; i < *conc; i++ {
 		wg.Add(1)
-		go func() {
+		go func(i int) {
 			defer wg.Done()
 			client, tr := newClient()
 			defer tr.CloseIdleConnections()
 			for time.Now().Before(deadline) && (*count == 0 || atomic.AddInt64(&started, 1) <= *count) {
+				t0 := time.Now()
 				resp, err := client.Get(*target)
 				if err != nil {
 					s := err.Error()
@@ -106,15 +110,26 @@ func main() {
 				case !bytes.Equal(b, want):
 					fail("body differs from the expected one")
 				default:
-					atomic.AddInt64(&done, 1)
+					lat[i] = append(lat[i], time.Since(t0))
 				}
 			}
-		}()
+		}(i)
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	cpu := float64((ru.Utime.Nano()+ru.Stime.Nano())-(ru0.Utime.Nano()+ru0.Stime.Nano())) / 1e6
-	json.NewEncoder(os.Stdout).Encode(map[string]interface{}{"done": done, "elapsed": elapsed, "errors": errs, "cpuMs": cpu})
+	all := []time.Duration{}
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
+	q := func(p float64) float64 {
+		if len(all) == 0 {
+			return -1
+		}
+		return float64(all[int(p*float64(len(all)-1))].Microseconds()) / 1000
+	}
+	json.NewEncoder(os.Stdout).Encode(map[string]interface{}{"done": len(all), "elapsed": elapsed, "errors": errs, "p50Ms": q(0.5), "p99Ms": q(0.99), "cpuMs": cpu})
 }
