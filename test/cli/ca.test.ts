@@ -9,7 +9,7 @@ import { findScenario, loadCatalog } from '../../src/scenario/scenario.js';
 import { pemBlocks } from '../../src/world/pem.js';
 import { openWorld, type OpenedWorld } from '../../src/world/store.js';
 import type { World } from '../../src/world/world.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { openssl, opensslStatus } from '../helpers/openssl.js';
 import { NO_PLISTLIB, plistlibRead } from '../helpers/plist.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -49,6 +49,9 @@ describe('pinprick ca', () => {
     exported = JSON.parse(r.stdout);
   });
   afterAll(() => tmp.cleanup());
+  /** `pinprick ca --out DIR` as a user runs it (text): one run serves the tests that read its instructions. */
+  let textRun: Promise<CliResult> | undefined;
+  const caText = () => (textRun ??= runCli(['ca', '--out', outDir], { certsDir }));
 
   it('exports exactly the trusted roots: genuine, second genuine, legacy cross-signer, rogue, vendor', () => {
     expect(exported.roots.map((r) => r.name)).toEqual(['genuine-root', 'genuine-root-2', 'legacy-root', 'rogue-root', 'vendor-root']);
@@ -222,7 +225,7 @@ describe('pinprick ca', () => {
   });
 
   it('prints installation instructions for curl, Android and iOS', async () => {
-    const r = await runCli(['ca', '--out', outDir], { certsDir });
+    const r = await caText();
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/curl:\s+curl --cacert/);
     expect(r.stdout).toMatch(/Android, system store/);
@@ -233,7 +236,7 @@ describe('pinprick ca', () => {
   });
 
   it('device steps install every root, naming each file (issue 14, defect 8: Android and Java pushed genuine-root alone)', async () => {
-    const r = await runCli(['ca', '--out', outDir], { certsDir });
+    const r = await caText();
     expect(r.code, r.stderr).toBe(0);
     const steps = r.stdout.slice(r.stdout.indexOf('How to trust'));
     const section = (name: string, next: string) => steps.slice(steps.indexOf(name), steps.indexOf(next));

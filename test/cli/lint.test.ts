@@ -31,7 +31,9 @@ interface JsonResult {
   error?: string;
 }
 
-describe('pinprick lint', () => {
+// The tests only spawn the CLI (each on files it writes under its own name; the servers below answer them all): they run
+// concurrently, so the CLIs use both cores while this worker waits on them.
+describe.concurrent('pinprick lint', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
   const lint = (args: string[], cwd = FIXTURES) => runCli(['lint', ...args], { certsDir, cwd, timeoutMs: 20_000 });

@@ -8,8 +8,12 @@ import type { World } from '../../src/world/world.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-/** `pinprick pins --format signed-config` and `--format public-key` (issue 19), checked by the library's verifier with the world's public keys. */
-describe('pinprick pins --format signed-config', () => {
+/**
+ * `pinprick pins --format signed-config` and `--format public-key` (issue 19), checked by the
+ * library's verifier with the world's public keys. Every test is one CLI run on the world made in
+ * beforeAll: they run concurrently, so the CLIs use both cores while this worker waits on them.
+ */
+describe.concurrent('pinprick pins --format signed-config', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
   let world: World;

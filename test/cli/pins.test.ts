@@ -13,7 +13,10 @@ import { runCli } from '../helpers/cli.js';
 import { opensslPin } from '../helpers/openssl.js';
 import { tempDir } from '../helpers/tmp.js';
 
-describe('pinprick pins', () => {
+// Every test runs the CLI on files it writes under its own name (or the world made in beforeAll,
+// or the TLS server its describe starts): they run concurrently, so the spawned CLIs use both
+// cores while this worker waits on them.
+describe.concurrent('pinprick pins', () => {
   const tmp = tempDir();
   let world: World;
   let chainFile: string;
@@ -64,24 +67,29 @@ describe('pinprick pins', () => {
       expect(r.code, r.stderr).toBe(0);
       return r.stdout;
     };
-    expect(await run('hpkp', '--include-subdomains', '--max-age', '600')).toBe(`Public-Key-Pins: pin-sha256="${inter}"; pin-sha256="${backup}"; max-age=600; includeSubDomains\n`);
-    const okhttp = await run('okhttp');
+    // One CLI run per format, all at once.
+    const [hpkp, okhttp, android, trustkit, ats, rn, curl] = await Promise.all([
+      run('hpkp', '--include-subdomains', '--max-age', '600'),
+      run('okhttp'),
+      run('android', '--expiration', '2030-01-31'),
+      run('trustkit'),
+      run('ats'),
+      run('react-native', '--expiration', '2030-01-31'),
+      run('curl'),
+    ]);
+    expect(hpkp).toBe(`Public-Key-Pins: pin-sha256="${inter}"; pin-sha256="${backup}"; max-age=600; includeSubDomains\n`);
     expect(okhttp).toContain('.add("api.pinprick.test",');
     expect(okhttp).toContain(`"sha256/${inter}"`);
     expect(okhttp).toContain(`"sha256/${backup}"`);
-    const android = await run('android', '--expiration', '2030-01-31');
     expect(android).toContain('<pin-set expiration="2030-01-31">');
     expect(android).toContain(`<pin digest="SHA-256">${backup}</pin>`);
     expect(android).toContain('<domain>api.pinprick.test</domain>');
-    const trustkit = await run('trustkit');
     expect(trustkit).toContain('<key>TSKPinnedDomains</key>');
     expect(trustkit).toContain(`<string>${inter}</string>`);
     // Apple ATS: the intermediate (a CA certificate) and the backup key are CA identities.
-    const ats = await run('ats');
     expect(ats).toContain('<key>NSPinnedCAIdentities</key>');
     expect(ats).toContain(`<string>${backup}</string>`);
     expect(ats).not.toContain('NSPinnedLeafIdentities');
-    const rn = await run('react-native', '--expiration', '2030-01-31');
     expect(rn).toContain("initializeSslPinning({");
     expect(rn).toContain(`'${inter}'`);
     expect(rn).toContain("expirationDate: '2030-01-31'");
@@ -90,7 +98,7 @@ describe('pinprick pins', () => {
       const read = readPolicy(`snippet.${format}`, text, format);
       expect(read.policy.rules.flatMap((r) => r.pins.map((p) => p.value)), format).toEqual([inter, backup]);
     }
-    expect(await run('curl')).toBe(`curl --pinnedpubkey 'sha256//${inter};sha256//${backup}' 'https://api.pinprick.test/'\n`);
+    expect(curl).toBe(`curl --pinnedpubkey 'sha256//${inter};sha256//${backup}' 'https://api.pinprick.test/'\n`);
   });
 
   it('warns when a pin set has no backup pin', async () => {
@@ -149,6 +157,7 @@ describe('pinprick pins', () => {
   });
 
   describe('bad input: one clear line, exit 2, no stack trace', () => {
+    beforeAll(() => writeFileSync(join(tmp.path, 'NOTCERT'), 'hello, not a certificate\n'));
     const cases: [string, string[], RegExp][] = [
       ['a missing file', ['missing.pem'], /missing\.pem: no such file/],
       ['a file that is not a certificate', ['NOTCERT'], /not a certificate or key/],
@@ -160,7 +169,6 @@ describe('pinprick pins', () => {
     for (const [what, args, message] of cases) {
       it(`for ${what}`, async () => {
         const notCert = join(tmp.path, 'NOTCERT');
-        writeFileSync(notCert, 'hello, not a certificate\n');
         const r = await runCli(['pins', ...args.map((a) => (a === 'NOTCERT' ? notCert : a))], { certsDir, cwd: tmp.path });
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(message);

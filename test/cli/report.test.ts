@@ -59,30 +59,32 @@ describe('pinprick report merge | diff, and pinprick run --rerun-failed', () => 
   }, 60_000);
 
   it('merge fails, writing nothing, when a shard is missing, given twice, or the output is a shard folder', async () => {
-    const missing = await cli(['report', 'merge', 'shard-1', '--report', 'half']);
+    // Four independent refusals, run at once.
+    const [missing, twice, into, notReport] = await Promise.all([
+      cli(['report', 'merge', 'shard-1', '--report', 'half']),
+      cli(['report', 'merge', 'shard-1', 'shard-2', join(tmp.path, 'shard-2', 'report.json'), '--report', 'twice']),
+      cli(['report', 'merge', 'shard-1', 'shard-2', '--report', 'shard-1']),
+      cli(['report', 'merge', join(ROOT, 'package.json')]),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe('pinprick: shard 2/2 is missing (cannot merge: nothing written)');
     expect(existsSync(join(tmp.path, 'half'))).toBe(false);
-    const twice = await cli(['report', 'merge', 'shard-1', 'shard-2', join(tmp.path, 'shard-2', 'report.json'), '--report', 'twice']);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/shard 2\/2 given twice/);
-    const into = await cli(['report', 'merge', 'shard-1', 'shard-2', '--report', 'shard-1']);
     expect(into.code).toBe(2);
     expect(into.stderr).toMatch(/that is the shard report shard-1; merge into another folder/);
-    const notReport = await cli(['report', 'merge', join(ROOT, 'package.json')]);
     expect(notReport.code).toBe(2);
     expect(notReport.stderr).toMatch(/package\.json: not a pinprick run report/);
   }, 60_000);
 
   it('diff says what changed between two runs, and exits 1 when something got worse', async () => {
     expect(naive.code).toBe(1);
-    const worse = await cli(['report', 'diff', 'shard-1', 'naive']);
+    const [worse, better] = await Promise.all([cli(['report', 'diff', 'shard-1', 'naive']), cli(['report', 'diff', 'naive', 'merged'])]);
     expect(worse.code, worse.stderr).toBe(1);
     expect(worse.stdout).toMatch(/^! +attack-pin-stuffing +worse +PASS +rejected-after-handshake +VULNERABLE +accepted$/m);
     expect(worse.stdout).toMatch(/diagnosis: \+pins-chain-as-sent -correct/);
     // shard-1 ran only half: the rest is "added" in the later run.
     expect(worse.stdout).toMatch(/^> +attack-rogue-root +added/m);
-    const better = await cli(['report', 'diff', 'naive', 'merged']);
     expect(better.code, better.stderr).toBe(0);
     expect(better.stdout).toMatch(/^\+ +attack-pin-stuffing +better/m);
     expect(better.stdout).toMatch(/1 changed \(0 worse\), 4 unchanged/);

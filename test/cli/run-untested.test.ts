@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemOf } from '../../src/world/pem.js';
 import { openWorld } from '../../src/world/store.js';
 import { runCli } from '../helpers/cli.js';
@@ -23,6 +23,10 @@ describe('pinprick run never passes a client that tested nothing (curl without -
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
   const certsDir = join(tmp.path, 'certs');
+  // The world exists before the runs marked concurrent below start, which then only read it.
+  beforeAll(async () => {
+    await openWorld({ certsDir });
+  });
   const run = (name: string, extra: string[]) =>
     runCli(['run', '--profile', 'leaf-only', '--client', NO_CACERT, '--grace', '800', '--report', join(tmp.path, name), ...extra], { certsDir, timeoutMs: 120_000 });
   const report = (name: string) => JSON.parse(readFileSync(join(tmp.path, name, 'report.json'), 'utf8')) as Report;
@@ -39,14 +43,17 @@ describe('pinprick run never passes a client that tested nothing (curl without -
     expect(r.stdout).toMatch(/^diagnosis: this client does not trust the test CA/m);
   };
 
-  it('--scenarios attack: calibration runs first, every rejection is INCONCLUSIVE, exit 3', async () => {
+  // The runs whose every handshake fails (curl trusts no test CA) are independent, each with its
+  // own report folder and proxy ports: they run concurrently, so the spawned CLIs and curls use
+  // both cores while this worker waits. The runs where a handshake must succeed stay sequential.
+  it.concurrent('--scenarios attack: calibration runs first, every rejection is INCONCLUSIVE, exit 3', async () => {
     const r = await run('attack', ['--scenarios', 'attack']);
     expectNothingTested('attack', r);
     // Progress lines give the final outcome, never a PASS the table then takes back.
     expect(r.stderr).not.toMatch(/: PASS$/m);
   }, 150_000);
 
-  it('the full catalog: exit 3; a client that takes no pin configuration is not run on the dynamic-pinning scenarios', async () => {
+  it.concurrent('the full catalog: exit 3; a client that takes no pin configuration is not run on the dynamic-pinning scenarios', async () => {
     const r = await run('all', []);
     expectNothingTested('all', r);
     expect(report('all').results.filter((x) => x.category === 'dynamic')).toEqual([]);
@@ -83,7 +90,7 @@ describe('pinprick run never passes a client that tested nothing (curl without -
     expect(attack.classification.reason).toMatch(/pins none of this scenario's hosts/);
   }, 150_000);
 
-  it.each([1, 2, 3, 4])('--shard %i/4 of the catalog holds the calibration and exits 3', async (i) => {
+  it.concurrent.each([1, 2, 3, 4])('--shard %i/4 of the catalog holds the calibration and exits 3', async (i) => {
     const r = await run(`shard${i}`, ['--shard', `${i}/4`]);
     expectNothingTested(`shard${i}`, r);
   }, 150_000);

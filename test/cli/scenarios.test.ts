@@ -6,7 +6,10 @@ import { tempDir } from '../helpers/tmp.js';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-describe('pinprick scenarios', () => {
+// The tests run concurrently: each runs the CLI on files and folders it writes under its own
+// names, so the spawned CLIs use both cores while this worker waits on them. The first CLI to
+// need the world generates it; the others wait on the world's lock, then read it.
+describe.concurrent('pinprick scenarios', () => {
   const tmp = tempDir();
   const certsDir = join(tmp.path, 'certs');
   afterAll(() => tmp.cleanup());

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorldError } from '../../src/errors.js';
 import { generateKey, type KeyType } from '../../src/world/keys.js';
@@ -80,6 +80,29 @@ function mtimes(dir: string): Record<string, number> {
   return out;
 }
 
+/**
+ * Worlds generated once for the whole file, by key type and seed: generating the keys is the slow
+ * part (an RSA world takes seconds). Tests that only read a world share it; a test that changes a
+ * world works on a copy (copyWorld). Tests about generation itself still generate their own.
+ */
+const sharedDir = tempDir();
+afterAll(() => sharedDir.cleanup());
+const sharedWorlds = new Map<string, Promise<OpenedWorld>>();
+function sharedWorld(keyType: KeyType, seed?: string): Promise<OpenedWorld> {
+  const id = `${keyType}-${seed ?? 'unseeded'}`;
+  let world = sharedWorlds.get(id);
+  if (!world) sharedWorlds.set(id, (world = openWorld({ certsDir: join(sharedDir.path, id), keyType, ...(seed === undefined ? {} : { seed }), now: NOW })));
+  return world;
+}
+
+/** A copy of a generated world's folder into `certsDir`, opened there (with its seed, if any): nothing generated, nothing issued. */
+async function copyWorld(from: OpenedWorld, certsDir: string, seed?: string): Promise<OpenedWorld> {
+  cpSync(from.dir, join(certsDir, from.manifest.name), { recursive: true });
+  const copy = await openWorld({ certsDir, ...(seed === undefined ? {} : { seed }), now: NOW });
+  expect([...copy.generatedKeys, ...copy.issuedCerts]).toEqual([]);
+  return copy;
+}
+
 function keyPins(opened: OpenedWorld): Record<string, string> {
   return Object.fromEntries(opened.world.allKeys().map((k) => [k.name, k.pin.sha256]));
 }
@@ -125,7 +148,7 @@ describe.each<KeyType>(['ec-p256', 'rsa-2048'])('the default %s world, as openss
   }
 
   beforeAll(async () => {
-    opened = await openWorld({ certsDir: join(tmp.path, 'certs'), keyType, now: NOW });
+    opened = await sharedWorld(keyType);
     files = new PemFolder(tmp.path);
     disk = onDisk(opened);
   });
@@ -199,7 +222,7 @@ describe.each<KeyType>(['ec-p256', 'rsa-2048'])('the default %s world, as openss
 
   it('makes legacy-root-expired the same name and key as legacy-root, expired 30 days before now', () => {
     expect(opensslX509(disk.cert('legacy-root-expired'), '-subject')).toBe(opensslX509(disk.cert('legacy-root'), '-subject'));
-    expect(opensslPin(disk.pem('legacy-root-expired'))).toBe(opensslPin(disk.pem('legacy-root')));
+    expect(sslCertPin('legacy-root-expired').sha256).toBe(sslCertPin('legacy-root').sha256);
     expect(new Date(opened.manifest.certificates['legacy-root-expired']!.notAfter).getTime()).toBe(Math.floor((NOW.getTime() - 30 * DAY) / 1000) * 1000);
     // Still valid 31 days ago: the recipe makes a root that expired, not a broken one.
     expect(verify('genuine-leaf', ['genuine-intermediate-cross'], ['legacy-root-expired'], { at: new Date(NOW.getTime() - 31 * DAY) }).error?.code).toBe(9);
@@ -351,7 +374,7 @@ describe('reopening a world', () => {
   it('re-issues with new hosts only the two leaves, with the same keys, and the SAN openssl reads is the new host list', async () => {
     const dir = tempDir();
     try {
-      const base = await openWorld({ certsDir: dir.path, now: NOW });
+      const base = await copyWorld(first, dir.path);
       const hosts = ['shop.pinprick.test', 'www.pinprick.test'];
       const moved = await openWorld({ certsDir: dir.path, hosts, now: NOW });
       expect(moved.generatedKeys).toEqual([]);
@@ -383,7 +406,7 @@ describe('reopening a world', () => {
   it('re-issues, with the same keys, the leaves that expired while their recipe meant them to be valid', async () => {
     const dir = tempDir();
     try {
-      const base = await openWorld({ certsDir: dir.path, now: NOW });
+      const base = await copyWorld(first, dir.path);
       const later = new Date(NOW.getTime() + 400 * DAY);
       const renewed = await openWorld({ certsDir: dir.path, now: later });
       expect(renewed.generatedKeys).toEqual([]);
@@ -400,7 +423,7 @@ describe('reopening a world', () => {
   it('regenerates every key with force: true (every pin changes)', async () => {
     const dir = tempDir();
     try {
-      const base = await openWorld({ certsDir: dir.path, now: NOW });
+      const base = await copyWorld(first, dir.path);
       const forced = await openWorld({ certsDir: dir.path, force: true, now: NOW });
       expect(forced.created).toBe(true);
       expect([...forced.generatedKeys].sort()).toEqual([...KEY_NAMES].sort());
@@ -426,18 +449,14 @@ describe('reopening a world', () => {
 });
 
 describe.each<KeyType>(['ec-p256', 'rsa-2048'])('a seeded %s world', (keyType) => {
-  const a = tempDir();
   const b = tempDir();
   let first: OpenedWorld;
   let second: OpenedWorld;
   beforeAll(async () => {
-    first = await openWorld({ certsDir: a.path, keyType, seed: 'ci', now: NOW });
+    first = await sharedWorld(keyType, 'ci');
     second = await openWorld({ certsDir: b.path, keyType, seed: 'ci', now: NOW });
   });
-  afterAll(() => {
-    a.cleanup();
-    b.cleanup();
-  });
+  afterAll(() => b.cleanup());
 
   it('has the same key files and key pins in two different folders, and they are the pins openssl reads', () => {
     expect(keyPins(second)).toEqual(keyPins(first));
@@ -469,10 +488,11 @@ describe.each<KeyType>(['ec-p256', 'rsa-2048'])('a seeded %s world', (keyType) =
   });
 
   it('reopens with the same seed generating nothing, and refuses another seed (WorldError)', async () => {
-    const again = await openWorld({ certsDir: a.path, seed: 'ci', now: NOW });
+    const certsDir = dirname(first.dir);
+    const again = await openWorld({ certsDir, seed: 'ci', now: NOW });
     expect(again.generatedKeys).toEqual([]);
     expect(again.issuedCerts).toEqual([]);
-    await expect(openWorld({ certsDir: a.path, seed: 'other', now: NOW })).rejects.toBeInstanceOf(WorldError);
+    await expect(openWorld({ certsDir, seed: 'other', now: NOW })).rejects.toBeInstanceOf(WorldError);
   });
 
   it('gets different pins from a different seed, and the same pins from the same seed outside any world', async () => {
@@ -485,31 +505,27 @@ describe.each<KeyType>(['ec-p256', 'rsa-2048'])('a seeded %s world', (keyType) =
 
 describe('seeds', () => {
   it('give a whole world of different pins when the seed differs', async () => {
-    const a = tempDir();
     const b = tempDir();
     try {
-      const ci = keyPins(await openWorld({ certsDir: a.path, seed: 'ci', now: NOW }));
+      const ci = keyPins(await sharedWorld('ec-p256', 'ci'));
       const other = keyPins(await openWorld({ certsDir: b.path, seed: 'other', now: NOW }));
       for (const name of KEY_NAMES) expect(other[name], name).not.toBe(ci[name]);
     } finally {
-      a.cleanup();
       b.cleanup();
     }
   });
 
   it('forced onto an unseeded world regenerate it into exactly the seeded world', async () => {
     const a = tempDir();
-    const b = tempDir();
     try {
-      const unseeded = await openWorld({ certsDir: a.path, now: NOW });
+      const unseeded = await copyWorld(await sharedWorld('ec-p256'), a.path);
       const forced = await openWorld({ certsDir: a.path, seed: 'ci', force: true, now: NOW });
-      const reference = await openWorld({ certsDir: b.path, seed: 'ci', now: NOW });
+      const reference = await sharedWorld('ec-p256', 'ci');
       expect(keyPins(forced)).toEqual(keyPins(reference));
       expect(keyPins(forced)['genuine-leaf']).not.toBe(keyPins(unseeded)['genuine-leaf']);
       expect(forced.manifest.seeded).toBe(true);
     } finally {
       a.cleanup();
-      b.cleanup();
     }
   });
 });
@@ -530,7 +546,8 @@ describe('a world made before the config-signing keys (issue 19)', () => {
   it('opens, generating only the four signing keys (private, 0600), its pins and certificates unchanged', async () => {
     const dir = tempDir();
     try {
-      const before = await openWorld({ certsDir: dir.path, keyType: 'rsa-2048', now: NOW });
+      // An RSA world: the signing keys' types are their own, not the world's.
+      const before = await copyWorld(await sharedWorld('rsa-2048'), dir.path);
       makeOld(before);
       const after = await openWorld({ certsDir: dir.path, now: NOW });
       expect([...after.generatedKeys].sort()).toEqual([...SIGNING].sort());
@@ -555,16 +572,14 @@ describe('a world made before the config-signing keys (issue 19)', () => {
 
   it('seeded: refused without the seed (as any layout change), completed with it into exactly the seeded world', async () => {
     const a = tempDir();
-    const b = tempDir();
     try {
-      makeOld(await openWorld({ certsDir: a.path, seed: 'ci', now: NOW }));
+      makeOld(await copyWorld(await sharedWorld('ec-p256', 'ci'), a.path, 'ci'));
       await expect(openWorld({ certsDir: a.path, now: NOW })).rejects.toMatchObject({ message: expect.stringContaining('same --seed') });
       const completed = await openWorld({ certsDir: a.path, seed: 'ci', now: NOW });
       expect([...completed.generatedKeys].sort()).toEqual([...SIGNING].sort());
-      expect(keyPins(completed)).toEqual(keyPins(await openWorld({ certsDir: b.path, seed: 'ci', now: NOW })));
+      expect(keyPins(completed)).toEqual(keyPins(await sharedWorld('ec-p256', 'ci')));
     } finally {
       a.cleanup();
-      b.cleanup();
     }
   });
 });
