@@ -79,7 +79,7 @@ try {
   }
   console.log(`Instructions per new CONNECT connection (ECDSA P-256, control-genuine, callgrind; ${warm} warm-up, then ${count} counted):`);
   const base = results.find((r) => r.server === 'pinprick');
-  for (const r of results) console.log(`${r.server.padEnd(18)} ${(r.perConnection / 1e6).toFixed(3)} M${base && r !== base ? `   pinprick / this: ${(base.perConnection / r.perConnection).toFixed(3)}x` : ''}`);
+  for (const r of results) console.log(`${r.server.padEnd(18)} ${(r.perConnection / 1e6).toFixed(3)} M${base && r !== base ? `   pinprick executes ${(base.perConnection / r.perConnection).toFixed(3)}x as many` : ''}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
