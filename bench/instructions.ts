@@ -14,12 +14,13 @@
  * About 3 minutes per server. Needs valgrind (Debian package valgrind).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from './lib/proc.js';
 import { runLoad } from './lib/tls-load.js';
+import { writeServerFiles } from './lib/server-files.js';
 import type { KeyType } from '../src/world/keys.js';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -35,19 +36,8 @@ const BENCH = fileURLToPath(new URL('./proxy.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const dir = mkdtempSync(join(tmpdir(), 'pinprick-instructions-'));
 try {
-  // The same files bench/proxy.ts's server role reads: a world, the scenario's key and chain, its answer.
-  const { openWorld } = await import('../src/world/store.js');
-  const { loadCatalog, findScenario } = await import('../src/scenario/scenario.js');
-  const { presentScenario } = await import('../src/scenario/materialize.js');
-  const { pemOf } = await import('../src/world/pem.js');
-  const { scenarioAnswer } = await import('../src/proxy/server.js');
   const keyType: KeyType = 'ec-p256';
-  const opened = await openWorld({ certsDir: join(dir, 'certs'), name: keyType, keyType });
-  const presented = await presentScenario(opened, findScenario(loadCatalog(opened.world.spec), 'control-genuine'));
-  writeFileSync(join(dir, `${keyType}.key.pem`), presented.leafKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
-  writeFileSync(join(dir, `${keyType}.chain.pem`), presented.chain.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
-  const answer = scenarioAnswer(presented.scenario);
-  writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('utf8') }));
+  await writeServerFiles(dir, keyType);
 
   const results: { server: string; perConnection: number }[] = [];
   for (const server of servers) {

@@ -54,6 +54,7 @@ import { constants } from 'node:crypto';
 import { cpuMs, median, parseFlags, rssMiB, sleep, spawnPinned, stopChild, TASKSET } from './lib/proc.js';
 import type { KeyType } from '../src/world/keys.js';
 import { runLoad, type LoadJob, type LoadResult } from './lib/tls-load.js';
+import { writeServerFiles } from './lib/server-files.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');
@@ -282,19 +283,7 @@ async function orchestrate(): Promise<void> {
   const out: string[] = [];
   try {
     // Worlds (private keys) live in the temp dir only.
-    const { openWorld } = await import('../src/world/store.js');
-    const { loadCatalog, findScenario } = await import('../src/scenario/scenario.js');
-    const { presentScenario } = await import('../src/scenario/materialize.js');
-    const { pemOf } = await import('../src/world/pem.js');
-    const { scenarioAnswer } = await import('../src/proxy/server.js');
-    for (const keyType of keyTypes) {
-      const opened = await openWorld({ certsDir: join(dir, 'certs'), name: keyType, keyType: keyType as KeyType });
-      const presented = await presentScenario(opened, findScenario(loadCatalog(opened.world.spec), 'control-genuine'));
-      writeFileSync(join(dir, `${keyType}.key.pem`), presented.leafKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
-      writeFileSync(join(dir, `${keyType}.chain.pem`), presented.chain.map((c) => pemOf(c.der, 'CERTIFICATE')).join(''));
-      const answer = scenarioAnswer(presented.scenario);
-      writeFileSync(join(dir, 'answer.json'), JSON.stringify({ headers: answer.headers, body: answer.body.toString('utf8') }));
-    }
+    for (const keyType of keyTypes) await writeServerFiles(dir, keyType as KeyType);
 
     const bodyFile = join(dir, 'body');
     writeFileSync(bodyFile, (JSON.parse(readFileSync(join(dir, 'answer.json'), 'utf8')) as { body: string }).body);
